@@ -1,0 +1,93 @@
+/* fs-cache-entry.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(FS_CACHE_INSIDE) && !defined(FS_CACHE_COMPILATION)
+#error "Only <fscache.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "fs-cache-version.h"
+
+G_BEGIN_DECLS
+
+/**
+ * FsCacheEntryKind:
+ * @FS_CACHE_ENTRY_KIND_LOADED: a committed entry, read-locked: from
+ *   fs_cache_load(), or a stored entry after a commit that returned
+ *   %FS_CACHE_COMMIT_STORED
+ * @FS_CACHE_ENTRY_KIND_STORING: an anonymous entry from fs_cache_store(),
+ *   write-locked, to fill and then commit
+ * @FS_CACHE_ENTRY_KIND_STAGED: a volatile anonymous entry from
+ *   fs_cache_stage(), discarded when released
+ *
+ * What an [class@FsCache.CacheEntry] is.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  FS_CACHE_ENTRY_KIND_LOADED,
+  FS_CACHE_ENTRY_KIND_STORING,
+  FS_CACHE_ENTRY_KIND_STAGED,
+} FsCacheEntryKind;
+
+/**
+ * FsCacheCommitStatus:
+ * @FS_CACHE_COMMIT_STORED: the entry is committed under its name; the
+ *   entry object now read-locks it like a loaded entry
+ * @FS_CACHE_COMMIT_EXISTS: an entry of that name already exists (another
+ *   writer won); the data was discarded
+ * @FS_CACHE_COMMIT_TOO_LARGE: the entry is larger than the maximum size of
+ *   the cache, or the maximum size is 0 (not set); the data was discarded
+ * @FS_CACHE_COMMIT_NO_SPACE: the entry fits under the maximum size, but not
+ *   with the entries the cache holds now; the data was discarded
+ * @FS_CACHE_COMMIT_INCOMPATIBLE: the cache has an on-disk version this
+ *   library does not support, so the entry was only staged; the data was
+ *   discarded
+ *
+ * What fs_cache_entry_commit() did. None of these is an error: a cache may
+ * always decline to keep an entry.
+ *
+ * Since: 1.0
+ */
+typedef enum {
+  FS_CACHE_COMMIT_STORED,
+  FS_CACHE_COMMIT_EXISTS,
+  FS_CACHE_COMMIT_TOO_LARGE,
+  FS_CACHE_COMMIT_NO_SPACE,
+  FS_CACHE_COMMIT_INCOMPATIBLE,
+} FsCacheCommitStatus;
+
+#define FS_TYPE_CACHE_ENTRY (fs_cache_entry_get_type ())
+
+FS_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (FsCacheEntry, fs_cache_entry, FS, CACHE_ENTRY, GObject)
+
+FS_AVAILABLE_IN_1_0
+const char *fs_cache_entry_get_name (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+FsCacheEntryKind fs_cache_entry_get_kind (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+GFile *fs_cache_entry_get_file (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+const char *fs_cache_entry_get_path (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+guint64 fs_cache_entry_get_size (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+GDateTime *fs_cache_entry_get_last_used (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_entry_is_released (FsCacheEntry *self);
+
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_entry_commit (FsCacheEntry *self,
+                                FsCacheCommitStatus *out_status,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_entry_release (FsCacheEntry *self);
+
+G_END_DECLS

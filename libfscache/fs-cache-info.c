@@ -1,0 +1,352 @@
+/* fs-cache-info.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fs-cache-info-private.h"
+
+struct _FsCacheInfo {
+  gatomicrefcount ref_count;
+
+  guint has_maximum_size : 1;
+  guint has_version : 1;
+
+  guint64 maximum_size;
+  gint64 version;
+  char *creation_boot_id;
+};
+
+G_DEFINE_BOXED_TYPE (FsCacheInfo, fs_cache_info, fs_cache_info_ref, fs_cache_info_unref)
+
+/**
+ * fs_cache_info_new:
+ *
+ * Creates an [struct@FsCache.CacheInfo] with no field set, to fill and pass to
+ * fs_cache_set_info().
+ *
+ * Returns: (transfer full): a new #FsCacheInfo
+ *
+ * Since: 1.0
+ */
+FsCacheInfo *
+fs_cache_info_new (void)
+{
+  FsCacheInfo *self = g_new0 (FsCacheInfo, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  return self;
+}
+
+/**
+ * fs_cache_info_copy:
+ * @self: an #FsCacheInfo
+ *
+ * Makes a deep copy of @self.
+ *
+ * Returns: (transfer full): a new #FsCacheInfo with the same fields
+ *
+ * Since: 1.0
+ */
+FsCacheInfo *
+fs_cache_info_copy (const FsCacheInfo *self)
+{
+  FsCacheInfo *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = fs_cache_info_new ();
+  copy->has_maximum_size = self->has_maximum_size;
+  copy->has_version = self->has_version;
+  copy->maximum_size = self->maximum_size;
+  copy->version = self->version;
+  copy->creation_boot_id = g_strdup (self->creation_boot_id);
+  return copy;
+}
+
+/**
+ * fs_cache_info_ref:
+ * @self: an #FsCacheInfo
+ *
+ * Takes a reference on @self.
+ *
+ * Returns: (transfer full): @self
+ *
+ * Since: 1.0
+ */
+FsCacheInfo *
+fs_cache_info_ref (FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * fs_cache_info_unref:
+ * @self: (transfer full): an #FsCacheInfo
+ *
+ * Drops a reference on @self, freeing it when it was the last.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_unref (FsCacheInfo *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (g_atomic_ref_count_dec (&self->ref_count))
+    {
+      g_free (self->creation_boot_id);
+      g_free (self);
+    }
+}
+
+/**
+ * fs_cache_info_has_maximum_size:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the maximum size is set. A cache without one keeps nothing
+ * (osbuild reads it as a maximum size of 0).
+ *
+ * Returns: %TRUE if the maximum size is set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_has_maximum_size (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_maximum_size;
+}
+
+/**
+ * fs_cache_info_get_maximum_size:
+ * @self: an #FsCacheInfo
+ *
+ * The maximum size of the cache in bytes of space used, or
+ * %FS_CACHE_SIZE_UNLIMITED. When unset, 0.
+ *
+ * Returns: the maximum size
+ *
+ * Since: 1.0
+ */
+guint64
+fs_cache_info_get_maximum_size (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->has_maximum_size ? self->maximum_size : 0;
+}
+
+/**
+ * fs_cache_info_set_maximum_size:
+ * @self: an #FsCacheInfo
+ * @maximum_size: bytes, or %FS_CACHE_SIZE_UNLIMITED
+ *
+ * Sets the maximum size.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_maximum_size (FsCacheInfo *self, guint64 maximum_size)
+{
+  g_return_if_fail (self != NULL);
+  self->has_maximum_size = TRUE;
+  self->maximum_size = maximum_size;
+}
+
+/**
+ * fs_cache_info_unset_maximum_size:
+ * @self: an #FsCacheInfo
+ *
+ * Unsets the maximum size, so that fs_cache_set_info() keeps the one on disk.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_unset_maximum_size (FsCacheInfo *self)
+{
+  g_return_if_fail (self != NULL);
+  self->has_maximum_size = FALSE;
+  self->maximum_size = 0;
+}
+
+/**
+ * fs_cache_info_has_version:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the on-disk format version is set.
+ *
+ * Returns: %TRUE if the version is set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_has_version (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_version;
+}
+
+/**
+ * fs_cache_info_get_version:
+ * @self: an #FsCacheInfo
+ *
+ * The version of the on-disk format of the cache; this library supports
+ * %FS_CACHE_FORMAT_VERSION. When unset, 0.
+ *
+ * Returns: the version
+ *
+ * Since: 1.0
+ */
+gint64
+fs_cache_info_get_version (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->has_version ? self->version : 0;
+}
+
+/**
+ * fs_cache_info_set_version:
+ * @self: an #FsCacheInfo
+ * @version: a format version
+ *
+ * Sets the format version. Only useful to tests and tools: a cache refuses
+ * to change the version of an incompatible cache.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_version (FsCacheInfo *self, gint64 version)
+{
+  g_return_if_fail (self != NULL);
+  self->has_version = TRUE;
+  self->version = version;
+}
+
+/**
+ * fs_cache_info_get_creation_boot_id:
+ * @self: an #FsCacheInfo
+ *
+ * The boot id (see fs_cache_compute_boot_id()) recorded when the cache was
+ * created, if any.
+ *
+ * Returns: (nullable): 32 lowercase hex digits, or %NULL
+ *
+ * Since: 1.0
+ */
+const char *
+fs_cache_info_get_creation_boot_id (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->creation_boot_id;
+}
+
+static gboolean
+is_boot_id (const char *s)
+{
+  if (s == NULL || strlen (s) != 32)
+    return FALSE;
+  for (int i = 0; i < 32; i++)
+    if (!g_ascii_isxdigit (s[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * fs_cache_info_set_creation_boot_id:
+ * @self: an #FsCacheInfo
+ * @boot_id: (nullable): 32 hex digits, or %NULL to unset
+ *
+ * Sets the creation boot id.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_creation_boot_id (FsCacheInfo *self, const char *boot_id)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (boot_id == NULL || is_boot_id (boot_id));
+
+  g_free (self->creation_boot_id);
+  self->creation_boot_id = g_ascii_strdown (boot_id, -1);
+}
+
+/**
+ * fs_cache_info_to_string:
+ * @self: an #FsCacheInfo
+ *
+ * The set fields of @self as a JSON object, the way `cache.info` holds them.
+ *
+ * Returns: (transfer full): a JSON text
+ *
+ * Since: 1.0
+ */
+char *
+fs_cache_info_to_string (const FsCacheInfo *self)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  _fs_cache_info_merge_into_json (self, object);
+  json_node_set_object (node, object);
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
+FsCacheInfo *
+_fs_cache_info_new_from_json (JsonObject *object)
+{
+  FsCacheInfo *self = fs_cache_info_new ();
+  JsonNode *node;
+
+  node = json_object_get_member (object, "version");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    fs_cache_info_set_version (self, json_node_get_int (node));
+
+  node = json_object_get_member (object, "maximum-size");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    {
+      if (json_node_get_value_type (node) == G_TYPE_INT64)
+        {
+          /* osbuild reads a negative size as "nothing kept"; so do we. */
+          gint64 v = json_node_get_int (node);
+          fs_cache_info_set_maximum_size (self, v < 0 ? 0 : (guint64) v);
+        }
+      else if (json_node_get_value_type (node) == G_TYPE_STRING &&
+               g_strcmp0 (json_node_get_string (node), "unlimited") == 0)
+        fs_cache_info_set_maximum_size (self, FS_CACHE_SIZE_UNLIMITED);
+    }
+
+  node = json_object_get_member (object, "creation-boot-id");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING && is_boot_id (json_node_get_string (node)))
+    fs_cache_info_set_creation_boot_id (self, json_node_get_string (node));
+
+  return self;
+}
+
+void
+_fs_cache_info_merge_into_json (const FsCacheInfo *self, JsonObject *object)
+{
+  if (self->has_version)
+    json_object_set_int_member (object, "version", self->version);
+  if (self->creation_boot_id != NULL)
+    json_object_set_string_member (object, "creation-boot-id", self->creation_boot_id);
+  if (self->has_maximum_size)
+    {
+      if (self->maximum_size == FS_CACHE_SIZE_UNLIMITED)
+        json_object_set_string_member (object, "maximum-size", "unlimited");
+      else if (self->maximum_size > G_MAXINT64)
+        json_object_set_int_member (object, "maximum-size", G_MAXINT64);
+      else
+        json_object_set_int_member (object, "maximum-size", (gint64) self->maximum_size);
+    }
+}

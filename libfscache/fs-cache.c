@@ -1,0 +1,1092 @@
+/* fs-cache.c
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs-cache-info-private.h"
+#include "fs-cache-private.h"
+#include "fs-journal-private.h"
+#include "fs-lock-private.h"
+#include "fs-meta-private.h"
+#include "fs-util-private.h"
+
+/**
+ * FsCache:
+ *
+ * A cache of directory trees in a directory of the local file system,
+ * shared by any number of processes, threads and users at once.
+ *
+ * [ctor@FsCache.Cache.new] opens (and if needed creates) a cache and takes
+ * its shared lock; [method@FsCache.Cache.load] gives a read-locked committed
+ * entry or %FS_CACHE_ERROR_MISS; [method@FsCache.Cache.store] gives an
+ * anonymous entry to fill and then commit with
+ * [method@FsCache.CacheEntry.commit]; [method@FsCache.Cache.stage] gives a
+ * scratch entry discarded when released.
+ *
+ * The on-disk format is the one of osbuild's `fscache` module, so both can
+ * use one cache directory at the same time.
+ *
+ * All methods may be called from any thread. The descriptors of the cache's
+ * directories are immutable once the cache is open; the configuration read
+ * from `cache.info` and the closed state are protected by a mutex.
+ *
+ * Since: 1.0
+ */
+
+struct _FsCache {
+  GObject parent_instance;
+
+  char *app_id;
+  GFile *directory;
+  char boot_id[33];
+
+  FsCacheDirs dirs;
+  char *path;
+
+  GMutex mutex; /* protects everything below */
+  int lock_fd;  /* cache.lock, read-locked while open */
+  gboolean closed;
+  FsCacheInfo *info;
+  struct stat info_st; /* of cache.info when @info was read */
+  mode_t umask;
+};
+
+enum {
+  PROP_0,
+  PROP_APP_ID,
+  PROP_DIRECTORY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void fs_cache_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (FsCache, fs_cache, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
+                                                      fs_cache_initable_iface_init))
+
+static const char cachedir_tag[] =
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This is a cache directory tag created by libfscache (see https://bford.info/cachedir/)\n";
+
+static void
+fs_cache_finalize (GObject *object)
+{
+  FsCache *self = FS_CACHE (object);
+
+  fs_cache_close (self);
+  _fs_clear_fd (&self->dirs.dir_fd);
+  _fs_clear_fd (&self->dirs.objects_fd);
+  _fs_clear_fd (&self->dirs.stage_fd);
+  _fs_clear_fd (&self->dirs.journal_fd);
+  g_clear_pointer (&self->info, fs_cache_info_unref);
+  g_clear_pointer (&self->app_id, g_free);
+  g_clear_pointer (&self->path, g_free);
+  g_clear_object (&self->directory);
+  g_mutex_clear (&self->mutex);
+
+  G_OBJECT_CLASS (fs_cache_parent_class)->finalize (object);
+}
+
+static void
+fs_cache_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  FsCache *self = FS_CACHE (object);
+
+  switch (prop_id)
+    {
+    case PROP_APP_ID:
+      g_value_set_string (value, self->app_id);
+      break;
+    case PROP_DIRECTORY:
+      g_value_set_object (value, self->directory);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fs_cache_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  FsCache *self = FS_CACHE (object);
+
+  switch (prop_id)
+    {
+    case PROP_APP_ID:
+      self->app_id = g_value_dup_string (value);
+      break;
+    case PROP_DIRECTORY:
+      self->directory = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fs_cache_class_init (FsCacheClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  _fs_i18n_init ();
+
+  object_class->finalize = fs_cache_finalize;
+  object_class->get_property = fs_cache_get_property;
+  object_class->set_property = fs_cache_set_property;
+
+  /**
+   * FsCache:app-id:
+   *
+   * The application id of the user of the cache. Entries are tagged with a
+   * boot id derived from it (see fs_cache_compute_boot_id()).
+   *
+   * Since: 1.0
+   */
+  properties[PROP_APP_ID] =
+      g_param_spec_string ("app-id", NULL, NULL, NULL,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FsCache:directory:
+   *
+   * The directory of the cache, on the local file system.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_DIRECTORY] =
+      g_param_spec_object ("directory", NULL, NULL, G_TYPE_FILE,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+fs_cache_init (FsCache *self)
+{
+  g_mutex_init (&self->mutex);
+  self->dirs.dir_fd = -1;
+  self->dirs.objects_fd = -1;
+  self->dirs.stage_fd = -1;
+  self->dirs.journal_fd = -1;
+  self->lock_fd = -1;
+}
+
+/**
+ * fs_cache_compute_boot_id:
+ * @app_id: an application id
+ * @kernel_boot_id: the kernel's boot id, as in
+ *   `/proc/sys/kernel/random/boot_id` (white space around it is ignored)
+ *
+ * Computes the boot id libfscache and osbuild tag entries with: the
+ * HMAC-SHA256 of @app_id keyed with @kernel_boot_id, cut to 16 bytes and
+ * marked as a UUID version 4, as 32 lowercase hex digits.
+ *
+ * Returns: (transfer full): the boot id
+ *
+ * Since: 1.0
+ */
+char *
+fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id)
+{
+  g_autofree char *key = NULL;
+  g_autoptr (GHmac) hmac = NULL;
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+  char *out;
+
+  g_return_val_if_fail (app_id != NULL, NULL);
+  g_return_val_if_fail (kernel_boot_id != NULL, NULL);
+
+  key = g_strstrip (g_strdup (kernel_boot_id));
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) key, strlen (key));
+  g_hmac_update (hmac, (const guchar *) app_id, (gssize) strlen (app_id));
+  g_hmac_get_digest (hmac, digest, &digest_len);
+
+  /* As osbuild does it: byte 8 is derived from byte 6, not from itself. */
+  digest[6] = (digest[6] & 0x0f) | 0x40;
+  digest[8] = (digest[6] & 0x0f) | 0x80;
+
+  out = g_malloc (33);
+  for (int i = 0; i < 16; i++)
+    g_snprintf (out + 2 * i, 3, "%02x", digest[i]);
+  return out;
+}
+
+static gboolean
+read_boot_id (FsCache *self, GError **error)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_file_get_contents ("/proc/sys/kernel/random/boot_id", &contents, NULL, &local_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  _("Reading the boot id of the kernel: "));
+      return FALSE;
+    }
+  id = fs_cache_compute_boot_id (self->app_id, contents);
+  memcpy (self->boot_id, id, 33);
+  return TRUE;
+}
+
+/* Link a new file with @contents at @name in @dirfd unless one exists: the
+ * file appears whole or not at all, so any number of processes may race. */
+static gboolean
+create_file_once (FsCache *self, int dirfd, const char *name, const char *contents, GError **error)
+{
+  fs_autofd fd = -1;
+  struct stat st;
+  gsize len = strlen (contents);
+
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return TRUE;
+  if (errno != ENOENT)
+    return _fs_throw_errno (error, errno, _("Reading %s/%s"), self->path, name);
+
+  fd = _fs_openat (dirfd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, _fs_cache_get_file_mode (self));
+  if (fd >= 0)
+    {
+      if (!_fs_write_all (fd, contents, len, 0))
+        return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, name);
+      if (!_fs_link_fd_at (fd, dirfd, name) && errno != EEXIST)
+        return _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
+      return TRUE;
+    }
+  else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+    {
+      char tmp[38];
+      int errsv = 0;
+
+      _fs_random_uuid_name (tmp);
+      fd = _fs_openat (self->dirs.objects_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY,
+                       _fs_cache_get_file_mode (self));
+      if (fd < 0)
+        return _fs_throw_errno (error, errno, _("Creating %s/%s/%s"), self->path, FS_DIR_OBJECTS,
+                                tmp);
+      if (!_fs_write_all (fd, contents, len, 0) ||
+          (linkat (self->dirs.objects_fd, tmp, dirfd, name, 0) < 0 && errno != EEXIST))
+        errsv = errno;
+      unlinkat (self->dirs.objects_fd, tmp, 0);
+      if (errsv != 0)
+        return _fs_throw_errno (error, errsv, _("Creating %s/%s"), self->path, name);
+      return TRUE;
+    }
+  return _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
+}
+
+static int
+open_subdir (FsCache *self, const char *name, gboolean follow, GError **error)
+{
+  int fd;
+
+  if (mkdirat (self->dirs.dir_fd, name, _fs_cache_get_dir_mode (self)) < 0 && errno != EEXIST &&
+      errno != EACCES && errno != EROFS && errno != EPERM)
+    {
+      _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
+      return -1;
+    }
+  fd = openat (self->dirs.dir_fd, name,
+               O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+  if (fd < 0)
+    _fs_throw_errno (error, errno, _("Opening %s/%s"), self->path, name);
+  return fd;
+}
+
+/* Read cache.info into self->info (called with the mutex held or during
+ * init). A file that is not a JSON object gives the defaults, and
+ * *@out_corrupt tells the caller to rewrite it. */
+static gboolean
+load_info_locked (FsCache *self, gboolean *out_corrupt, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  fs_autofd fd = -1;
+  struct stat st;
+  gsize len = 0;
+  int errsv = 0;
+
+  memset (&st, 0, sizeof st);
+  *out_corrupt = FALSE;
+  fd = _fs_openat (self->dirs.dir_fd, FS_FILE_CACHE_INFO, O_RDONLY | O_NOCTTY, 0);
+  if (fd >= 0 && fstat (fd, &st) == 0 && _fs_read_small_fd (fd, &data, &len, &errsv))
+    object = _fs_meta_parse_object (data, len);
+  else if (fd < 0 && errno != ENOENT)
+    return _fs_throw_errno (error, errno, _("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+  else if (errsv != 0 && errsv != EFBIG)
+    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+
+  g_clear_pointer (&self->info, fs_cache_info_unref);
+  self->info_st = st;
+  if (object == NULL)
+    {
+      g_warning (_("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
+                 self->path, FS_FILE_CACHE_INFO);
+      self->info = fs_cache_info_new ();
+      fs_cache_info_set_version (self->info, FS_CACHE_FORMAT_VERSION);
+      *out_corrupt = TRUE;
+      return TRUE;
+    }
+
+  self->info = _fs_cache_info_new_from_json (object);
+  return TRUE;
+}
+
+static gboolean
+is_compatible_locked (FsCache *self)
+{
+  return fs_cache_info_has_version (self->info) &&
+         fs_cache_info_get_version (self->info) == FS_CACHE_FORMAT_VERSION;
+}
+
+static gboolean
+fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
+{
+  FsCache *self = FS_CACHE (initable);
+  fs_autofd lock_fd = -1;
+  gboolean idle = FALSE;
+  gboolean info_corrupt = FALSE;
+
+  g_return_val_if_fail (self->app_id != NULL, FALSE);
+  g_return_val_if_fail (G_IS_FILE (self->directory), FALSE);
+
+  self->path = g_file_get_path (self->directory);
+  if (self->path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (self->directory);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("The cache directory %s is not on the local file system"), uri);
+      return FALSE;
+    }
+  self->dirs.path = self->path;
+
+  /* The process umask, read once without changing it for other threads. */
+  {
+    g_autofree char *status = NULL;
+    const char *line;
+    self->umask = 022;
+    if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL) &&
+        (line = strstr (status, "\nUmask:")) != NULL)
+      self->umask = (mode_t) g_ascii_strtoull (line + 7, NULL, 8) & 0777;
+  }
+
+  if (!read_boot_id (self, error))
+    return FALSE;
+
+  if (g_mkdir_with_parents (self->path, 0777) < 0)
+    return _fs_throw_errno (error, errno, _("Creating the cache directory %s"), self->path);
+  self->dirs.dir_fd = open (self->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  if (self->dirs.dir_fd < 0)
+    return _fs_throw_errno (error, errno, _("Opening the cache directory %s"), self->path);
+
+  /* The scaffolding: every piece is created whole or not at all, and an
+   * existing piece is never touched, so concurrent openers can't collide. */
+  self->dirs.objects_fd = open_subdir (self, FS_DIR_OBJECTS, FALSE, error);
+  if (self->dirs.objects_fd < 0)
+    return FALSE;
+  /* stage/ may be a symlink to another file system (osbuild allows it). */
+  self->dirs.stage_fd = open_subdir (self, FS_DIR_STAGE, TRUE, error);
+  if (self->dirs.stage_fd < 0)
+    return FALSE;
+  if (!create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_TAG, cachedir_tag, error) ||
+      !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_INFO, "{\"version\": 1}", error) ||
+      !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_LOCK, "", error) ||
+      !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_SIZE, "0", error))
+    return FALSE;
+
+  /* Take the cache lock: first try for writing, which succeeds only when
+   * nobody else has the cache open — then recovery may run — and convert
+   * it to the shared read lock every open cache holds. */
+  lock_fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_LOCK, O_RDWR | O_NOCTTY, 0,
+                              F_WRLCK, FALSE, NULL, NULL);
+  if (lock_fd >= 0)
+    idle = TRUE;
+  else if (errno == EAGAIN || errno == EACCES || errno == EROFS)
+    {
+      lock_fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_LOCK, O_RDONLY | O_NOCTTY, 0,
+                                  F_RDLCK, TRUE, cancellable, NULL);
+      if (lock_fd < 0 && errno == ECANCELED)
+        return !_fs_cancellable_set_error (cancellable, error);
+    }
+  if (lock_fd < 0)
+    return _fs_throw_errno (error, errno, _("Locking %s/%s"), self->path, FS_FILE_CACHE_LOCK);
+
+  g_mutex_lock (&self->mutex);
+  if (!load_info_locked (self, &info_corrupt, error))
+    {
+      g_mutex_unlock (&self->mutex);
+      return FALSE;
+    }
+  g_mutex_unlock (&self->mutex);
+
+  if (_fs_cache_is_compatible (self))
+    {
+      self->dirs.journal_fd = open_subdir (self, FS_DIR_JOURNAL, FALSE, NULL);
+      if (self->dirs.journal_fd < 0)
+        g_debug ("no journal in %s: %s", self->path, g_strerror (errno));
+    }
+
+  if (info_corrupt && self->dirs.journal_fd >= 0)
+    {
+      /* Rewritten under its lock, only if it is still unreadable then. */
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (FsCacheInfo) defaults = fs_cache_info_new ();
+      fs_cache_info_set_version (defaults, FS_CACHE_FORMAT_VERSION);
+      if (!fs_cache_set_info (self, defaults, cancellable, &local_error))
+        g_debug ("could not rewrite cache.info: %s", local_error->message);
+    }
+
+  if (idle && self->dirs.journal_fd >= 0)
+    {
+      g_autoptr (GError) local_error = NULL;
+      if (!_fs_journal_recover (self, TRUE, cancellable, &local_error))
+        g_warning (_("Recovering the cache %s failed: %s"), self->path, local_error->message);
+    }
+
+  if (idle && _fs_lock_fd (lock_fd, F_RDLCK, FALSE, NULL) < 0)
+    return _fs_throw_errno (error, errno, _("Locking %s/%s"), self->path, FS_FILE_CACHE_LOCK);
+
+  g_mutex_lock (&self->mutex);
+  self->lock_fd = _fs_steal_fd (&lock_fd);
+  g_mutex_unlock (&self->mutex);
+
+  g_debug ("opened cache %s (%s)", self->path, idle ? "idle" : "shared");
+  return TRUE;
+}
+
+static void
+fs_cache_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = fs_cache_initable_init;
+}
+
+/**
+ * fs_cache_new:
+ * @app_id: the application id of the caller (any string, e.g. "org.example.Builder")
+ * @directory: the cache directory; it and its parents are created if needed
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Opens the cache in @directory, creating it if needed, and takes its
+ * shared lock. Any number of processes may open (and create) the same
+ * cache at once. When the cache is found idle, what crashed users left is
+ * recovered first.
+ *
+ * A new cache has no maximum size and so keeps nothing: set one with
+ * fs_cache_set_maximum_size().
+ *
+ * Returns: (transfer full): the open cache, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCache *
+fs_cache_new (const char *app_id, GFile *directory, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (app_id != NULL, NULL);
+  g_return_val_if_fail (G_IS_FILE (directory), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return g_initable_new (FS_TYPE_CACHE, cancellable, error, "app-id", app_id, "directory",
+                         directory, NULL);
+}
+
+/**
+ * fs_cache_new_for_path:
+ * @app_id: the application id of the caller
+ * @path: (type filename): the cache directory
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Like fs_cache_new(), with a path.
+ *
+ * Returns: (transfer full): the open cache, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCache *
+fs_cache_new_for_path (const char *app_id,
+                       const char *path,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  g_autoptr (GFile) file = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  file = g_file_new_for_path (path);
+  return fs_cache_new (app_id, file, cancellable, error);
+}
+
+/**
+ * fs_cache_close:
+ * @self: an #FsCache
+ *
+ * Gives the shared lock of the cache back. Later calls on @self fail with
+ * %FS_CACHE_ERROR_CLOSED; entries still held keep their own locks until
+ * released. Closing twice is harmless; finalizing closes.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_close (FsCache *self)
+{
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  g_mutex_lock (&self->mutex);
+  self->closed = TRUE;
+  _fs_clear_fd (&self->lock_fd);
+  g_mutex_unlock (&self->mutex);
+}
+
+/**
+ * fs_cache_is_closed:
+ * @self: an #FsCache
+ *
+ * Whether fs_cache_close() was called.
+ *
+ * Returns: %TRUE if the cache is closed
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_is_closed (FsCache *self)
+{
+  gboolean closed;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), TRUE);
+
+  g_mutex_lock (&self->mutex);
+  closed = self->closed;
+  g_mutex_unlock (&self->mutex);
+  return closed;
+}
+
+/**
+ * fs_cache_get_app_id:
+ * @self: an #FsCache
+ *
+ * The application id the cache was opened with.
+ *
+ * Returns: the application id
+ *
+ * Since: 1.0
+ */
+const char *
+fs_cache_get_app_id (FsCache *self)
+{
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  return self->app_id;
+}
+
+/**
+ * fs_cache_get_directory:
+ * @self: an #FsCache
+ *
+ * The directory of the cache.
+ *
+ * Returns: (transfer none): the directory
+ *
+ * Since: 1.0
+ */
+GFile *
+fs_cache_get_directory (FsCache *self)
+{
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  return self->directory;
+}
+
+/**
+ * fs_cache_get_boot_id:
+ * @self: an #FsCache
+ *
+ * The boot id entries committed by this cache are tagged with: see
+ * fs_cache_compute_boot_id().
+ *
+ * Returns: 32 lowercase hex digits
+ *
+ * Since: 1.0
+ */
+const char *
+fs_cache_get_boot_id (FsCache *self)
+{
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  return self->boot_id;
+}
+
+const FsCacheDirs *
+_fs_cache_get_dirs (FsCache *self)
+{
+  return &self->dirs;
+}
+
+gboolean
+_fs_cache_check_open (FsCache *self, GError **error)
+{
+  gboolean closed = fs_cache_is_closed (self);
+
+  if (closed)
+    g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CLOSED, _("The cache %s is closed"),
+                 self->path);
+  return !closed;
+}
+
+gboolean
+_fs_cache_is_compatible (FsCache *self)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->mutex);
+  ok = is_compatible_locked (self);
+  g_mutex_unlock (&self->mutex);
+  return ok;
+}
+
+mode_t
+_fs_cache_get_file_mode (FsCache *self)
+{
+  return 0666 & ~self->umask;
+}
+
+mode_t
+_fs_cache_get_dir_mode (FsCache *self)
+{
+  return 0777 & ~self->umask;
+}
+
+/* Re-read cache.info when another process replaced or rewrote it. */
+static void
+refresh_info (FsCache *self)
+{
+  struct stat st;
+
+  if (fstatat (self->dirs.dir_fd, FS_FILE_CACHE_INFO, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return;
+
+  g_mutex_lock (&self->mutex);
+  if (st.st_ino != self->info_st.st_ino || st.st_dev != self->info_st.st_dev ||
+      st.st_size != self->info_st.st_size || st.st_mtim.tv_sec != self->info_st.st_mtim.tv_sec ||
+      st.st_mtim.tv_nsec != self->info_st.st_mtim.tv_nsec ||
+      st.st_ctim.tv_nsec != self->info_st.st_ctim.tv_nsec)
+    {
+      g_autoptr (GError) local_error = NULL;
+      gboolean was_compatible = is_compatible_locked (self);
+      gboolean corrupt;
+
+      if (!load_info_locked (self, &corrupt, &local_error))
+        g_debug ("could not re-read cache.info: %s", local_error->message);
+      /* The version can't change under an open cache: a cache opened as
+       * compatible keeps its journal, one opened as incompatible stays so. */
+      if (was_compatible != is_compatible_locked (self))
+        fs_cache_info_set_version (self->info, was_compatible ? FS_CACHE_FORMAT_VERSION : 0);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
+guint64
+_fs_cache_get_maximum (FsCache *self)
+{
+  guint64 max;
+
+  refresh_info (self);
+  g_mutex_lock (&self->mutex);
+  max = fs_cache_info_get_maximum_size (self->info);
+  g_mutex_unlock (&self->mutex);
+  return max;
+}
+
+/**
+ * fs_cache_load:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Finds the committed entry @name and read-locks it, so it can't be
+ * removed or evicted until released, and marks it as used now.
+ *
+ * The load never waits: an entry that is being written or removed, has no
+ * valid `object.info`, or is absent, is a miss (%FS_CACHE_ERROR_MISS), and
+ * so is every entry of a cache with an incompatible format version.
+ *
+ * Returns: (transfer full): the loaded entry, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCacheEntry *
+fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *lock_path = NULL;
+  g_autofree char *info_path = NULL;
+  g_autofree char *data = NULL;
+  fs_autofd fd = -1;
+  struct stat st;
+  struct timespec times[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+  guint64 size;
+  gsize len;
+  int errsv;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_fs_cache_check_open (self, error) || !fs_cache_name_is_valid (name, error))
+    return NULL;
+  if (_fs_cancellable_set_error (cancellable, error))
+    return NULL;
+
+  if (!_fs_cache_is_compatible (self))
+    {
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS,
+                   _("No entry “%s” in %s: the cache has an incompatible version"), name,
+                   self->path);
+      return NULL;
+    }
+
+  lock_path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
+  fd = _fs_lock_open_at (self->dirs.objects_fd, lock_path, O_RDONLY | O_NOCTTY, 0, F_RDLCK, FALSE,
+                         NULL, &st);
+  if (fd < 0)
+    {
+      errsv = errno;
+      if (errsv == ENOENT || errsv == ENOTDIR || errsv == EAGAIN || errsv == ELOOP)
+        {
+          g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _("No entry “%s” in %s"), name,
+                       self->path);
+          return NULL;
+        }
+      _fs_throw_errno (error, errsv, _("Locking %s/%s/%s"), self->path, FS_DIR_OBJECTS, lock_path);
+      return NULL;
+    }
+
+  /* Under the read lock nobody writes or removes the entry: it is whole if
+   * its object.info is there and valid. */
+  info_path = g_strconcat (name, "/" FS_FILE_OBJECT_INFO, NULL);
+  if (!_fs_read_small_at (self->dirs.objects_fd, info_path, &data, &len, &errsv) ||
+      !_fs_meta_parse_object_info (data, len, &size, NULL))
+    {
+      g_debug ("entry %s has no valid object.info: a miss", name);
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _("No entry “%s” in %s"), name,
+                   self->path);
+      return NULL;
+    }
+
+  /* Last use is the atime of object.lock. Setting it to "now" without an
+   * explicit time needs no ownership of the file. */
+  if (futimens (fd, times) < 0)
+    g_debug ("could not mark %s as used: %s", name, g_strerror (errno));
+
+  return _fs_cache_entry_new (self, FS_CACHE_ENTRY_KIND_LOADED, self->dirs.objects_fd,
+                              FS_DIR_OBJECTS, name, name, _fs_steal_fd (&fd), FALSE, size, &st);
+}
+
+/**
+ * fs_cache_store:
+ * @self: an #FsCache
+ * @name: the name to commit the entry under
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Creates an anonymous, write-locked entry to fill: write the tree into
+ * the directory of [method@FsCache.CacheEntry.get_file], then publish it under
+ * @name with [method@FsCache.CacheEntry.commit]. Releasing it without a commit
+ * discards it.
+ *
+ * In a cache with an incompatible format version the entry is a staging
+ * entry and its commit returns %FS_CACHE_COMMIT_INCOMPATIBLE.
+ *
+ * Returns: (transfer full): the new entry, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCacheEntry *
+fs_cache_store (FsCache *self, const char *name, GCancellable *cancellable, GError **error)
+{
+  FsCacheEntry *entry;
+  char uuid[38];
+  gboolean has_record;
+  int fd;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_fs_cache_check_open (self, error) || !fs_cache_name_is_valid (name, error))
+    return NULL;
+  if (_fs_cancellable_set_error (cancellable, error))
+    return NULL;
+
+  if (!_fs_cache_is_compatible (self))
+    {
+      entry = fs_cache_stage (self, cancellable, error);
+      if (entry != NULL)
+        _fs_cache_entry_set_incompatible (entry, name);
+      return entry;
+    }
+
+  fd = _fs_journal_create_anonymous (self, self->dirs.objects_fd, FS_DIR_OBJECTS, TRUE, uuid,
+                                     &has_record, error);
+  if (fd < 0)
+    return NULL;
+
+  entry = _fs_cache_entry_new (self, FS_CACHE_ENTRY_KIND_STORING, self->dirs.objects_fd,
+                               FS_DIR_OBJECTS, uuid, name, fd, has_record, 0, NULL);
+  return entry;
+}
+
+/**
+ * fs_cache_stage:
+ * @self: an #FsCache
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Creates a volatile scratch entry in the staging area of the cache,
+ * discarded when released. If the process dies, the next user of the cache
+ * that finds it unlocked removes it.
+ *
+ * Returns: (transfer full): the new entry, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCacheEntry *
+fs_cache_stage (FsCache *self, GCancellable *cancellable, GError **error)
+{
+  char uuid[38];
+  gboolean has_record;
+  int fd;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_fs_cache_check_open (self, error))
+    return NULL;
+  if (_fs_cancellable_set_error (cancellable, error))
+    return NULL;
+
+  fd = _fs_journal_create_anonymous (self, self->dirs.stage_fd, FS_DIR_STAGE, FALSE, uuid,
+                                     &has_record, error);
+  if (fd < 0)
+    return NULL;
+
+  return _fs_cache_entry_new (self, FS_CACHE_ENTRY_KIND_STAGED, self->dirs.stage_fd, FS_DIR_STAGE,
+                              uuid, NULL, fd, FALSE, 0, NULL);
+}
+
+/**
+ * fs_cache_get_info:
+ * @self: an #FsCache
+ *
+ * The configuration of the cache, as read from `cache.info` (re-read when
+ * another process changed it).
+ *
+ * Returns: (transfer full): a copy of the configuration
+ *
+ * Since: 1.0
+ */
+FsCacheInfo *
+fs_cache_get_info (FsCache *self)
+{
+  FsCacheInfo *info;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+
+  refresh_info (self);
+  g_mutex_lock (&self->mutex);
+  info = fs_cache_info_copy (self->info);
+  g_mutex_unlock (&self->mutex);
+  return info;
+}
+
+/**
+ * fs_cache_set_info:
+ * @self: an #FsCache
+ * @info: the fields to change
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Changes the configuration of the cache: under the write lock of
+ * `cache.info`, the file is read, the fields set in @info replace the ones
+ * on disk, every other field and every unknown key is kept, and the file is
+ * replaced atomically.
+ *
+ * Fails with %FS_CACHE_ERROR_INCOMPATIBLE on a cache of another format
+ * version, which is never changed.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  fs_autofd fd = -1;
+  fs_autofd tmp_fd = -1;
+  char tmp[38];
+  gsize len, out_len;
+  int errsv;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_fs_cache_check_open (self, error))
+    return FALSE;
+  if (!_fs_cache_is_compatible (self) || self->dirs.journal_fd < 0)
+    {
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
+                   _("The cache %s has an incompatible version and can't be changed"), self->path);
+      return FALSE;
+    }
+  if (fs_cache_info_has_version (info) &&
+      fs_cache_info_get_version (info) != FS_CACHE_FORMAT_VERSION)
+    {
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
+                   _("Version %" G_GINT64_FORMAT " is not supported by this library"),
+                   fs_cache_info_get_version (info));
+      return FALSE;
+    }
+
+  fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_INFO, O_RDWR | O_NOCTTY, 0, F_WRLCK, TRUE,
+                         cancellable, NULL);
+  if (fd < 0)
+    {
+      if (errno == ECANCELED)
+        return !_fs_cancellable_set_error (cancellable, error);
+      return _fs_throw_errno (error, errno, _("Locking %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    }
+  if (!_fs_read_small_fd (fd, &data, &len, &errsv))
+    errsv = errsv == EFBIG ? 0 : errsv;
+  else
+    object = _fs_meta_parse_object (data, len);
+  if (errsv != 0 && object == NULL && data == NULL)
+    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+
+  if (object == NULL)
+    {
+      object = json_object_new ();
+      json_object_set_int_member (object, "version", FS_CACHE_FORMAT_VERSION);
+    }
+  else if (!json_object_has_member (object, "version"))
+    json_object_set_int_member (object, "version", FS_CACHE_FORMAT_VERSION);
+  else
+    {
+      g_autoptr (FsCacheInfo) on_disk = _fs_cache_info_new_from_json (object);
+      if (fs_cache_info_get_version (on_disk) != FS_CACHE_FORMAT_VERSION)
+        {
+          g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
+                       _("The cache %s has an incompatible version and can't be changed"),
+                       self->path);
+          return FALSE;
+        }
+    }
+  _fs_cache_info_merge_into_json (info, object);
+  out = _fs_meta_object_to_data (object, &out_len);
+
+  /* Write a new file and rename it over the old one while holding the lock
+   * of the old one; the temporary file is locked so no sweeper takes it. */
+  tmp_fd = _fs_openat (self->dirs.journal_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY,
+                       _fs_cache_get_file_mode (self));
+  if (tmp_fd < 0)
+    return _fs_throw_errno (error, errno, _("Creating a temporary file in %s/%s"), self->path,
+                            FS_DIR_JOURNAL);
+  if (_fs_lock_fd (tmp_fd, F_WRLCK, FALSE, NULL) < 0 || !_fs_write_all (tmp_fd, out, out_len, 0))
+    return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+  if (fdatasync (tmp_fd) < 0)
+    return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+  _fs_random_uuid_name (tmp);
+  if (!_fs_link_fd_at (tmp_fd, self->dirs.journal_fd, tmp))
+    return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+  if (renameat (self->dirs.journal_fd, tmp, self->dirs.dir_fd, FS_FILE_CACHE_INFO) < 0)
+    {
+      errsv = errno;
+      unlinkat (self->dirs.journal_fd, tmp, 0);
+      return _fs_throw_errno (error, errsv, _("Replacing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    }
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->info, fs_cache_info_unref);
+  self->info = _fs_cache_info_new_from_json (object);
+  if (fstat (tmp_fd, &self->info_st) < 0)
+    memset (&self->info_st, 0, sizeof self->info_st);
+  g_mutex_unlock (&self->mutex);
+  return TRUE;
+}
+
+/**
+ * fs_cache_set_maximum_size:
+ * @self: an #FsCache
+ * @maximum_size: bytes of space used, or %FS_CACHE_SIZE_UNLIMITED
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Sets the maximum size of the cache, keeping the rest of its
+ * configuration: see fs_cache_set_info().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_set_maximum_size (FsCache *self,
+                           guint64 maximum_size,
+                           GCancellable *cancellable,
+                           GError **error)
+{
+  g_autoptr (FsCacheInfo) info = fs_cache_info_new ();
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+
+  fs_cache_info_set_maximum_size (info, maximum_size);
+  return fs_cache_set_info (self, info, cancellable, error);
+}
+
+/**
+ * fs_cache_get_usage:
+ * @self: an #FsCache
+ * @out_used: (out) (optional): the space used by the committed entries, in bytes
+ * @out_maximum: (out) (optional): the maximum size, 0 when unset or
+ *   %FS_CACHE_SIZE_UNLIMITED
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads how much of the cache is used, from its size counter.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_get_usage (FsCache *self,
+                    guint64 *out_used,
+                    guint64 *out_maximum,
+                    GCancellable *cancellable,
+                    GError **error)
+{
+  guint64 used = 0;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_fs_cache_check_open (self, error))
+    return FALSE;
+  if (!_fs_journal_get_size (self, &used, cancellable, error))
+    return FALSE;
+  if (out_used != NULL)
+    *out_used = used;
+  if (out_maximum != NULL)
+    *out_maximum = _fs_cache_get_maximum (self);
+  return TRUE;
+}

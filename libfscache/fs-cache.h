@@ -1,0 +1,82 @@
+/* fs-cache.h
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(FS_CACHE_INSIDE) && !defined(FS_CACHE_COMPILATION)
+#error "Only <fscache.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "fs-cache-version.h"
+#include "fs-cache-entry.h"
+#include "fs-cache-info.h"
+
+G_BEGIN_DECLS
+
+#define FS_TYPE_CACHE (fs_cache_get_type ())
+
+FS_AVAILABLE_IN_1_0
+G_DECLARE_FINAL_TYPE (FsCache, fs_cache, FS, CACHE, GObject)
+
+FS_AVAILABLE_IN_1_0
+FsCache *fs_cache_new (const char *app_id,
+                       GFile *directory,
+                       GCancellable *cancellable,
+                       GError **error);
+FS_AVAILABLE_IN_1_0
+FsCache *fs_cache_new_for_path (const char *app_id,
+                                const char *path,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_close (FsCache *self);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_is_closed (FsCache *self);
+
+FS_AVAILABLE_IN_1_0
+const char *fs_cache_get_app_id (FsCache *self);
+FS_AVAILABLE_IN_1_0
+GFile *fs_cache_get_directory (FsCache *self);
+FS_AVAILABLE_IN_1_0
+const char *fs_cache_get_boot_id (FsCache *self);
+
+FS_AVAILABLE_IN_1_0
+FsCacheEntry *fs_cache_load (FsCache *self,
+                             const char *name,
+                             GCancellable *cancellable,
+                             GError **error);
+FS_AVAILABLE_IN_1_0
+FsCacheEntry *fs_cache_store (FsCache *self,
+                              const char *name,
+                              GCancellable *cancellable,
+                              GError **error);
+FS_AVAILABLE_IN_1_0
+FsCacheEntry *fs_cache_stage (FsCache *self, GCancellable *cancellable, GError **error);
+
+FS_AVAILABLE_IN_1_0
+FsCacheInfo *fs_cache_get_info (FsCache *self);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_set_info (FsCache *self,
+                            FsCacheInfo *info,
+                            GCancellable *cancellable,
+                            GError **error);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_set_maximum_size (FsCache *self,
+                                    guint64 maximum_size,
+                                    GCancellable *cancellable,
+                                    GError **error);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_get_usage (FsCache *self,
+                             guint64 *out_used,
+                             guint64 *out_maximum,
+                             GCancellable *cancellable,
+                             GError **error);
+
+FS_AVAILABLE_IN_1_0
+char *fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id);
+
+G_END_DECLS

@@ -1,0 +1,67 @@
+/* fs-journal-private.h: crash-consistent accounting
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "fs-cache-private.h"
+
+G_BEGIN_DECLS
+
+/* Adds @delta to cache.size under its write lock, unless @delta is positive
+ * and the result would exceed @limit (then *@out_applied is FALSE and
+ * nothing changes). When @record_fd is not -1, the accounted flag of that
+ * journal record (named @record_name) is set to @after in the same
+ * transaction, through the intent file, so a kill at any point leaves a
+ * state the next user of the counter resolves exactly. */
+gboolean _fs_journal_size_txn (FsCache *cache,
+                               gint64 delta,
+                               guint64 limit,
+                               int record_fd,
+                               const char *record_name,
+                               gboolean after,
+                               gboolean *out_applied,
+                               GCancellable *cancellable,
+                               GError **error);
+
+/* The value of cache.size (repairing it first if it is corrupt). */
+gboolean _fs_journal_get_size (FsCache *cache,
+                               guint64 *out_size,
+                               GCancellable *cancellable,
+                               GError **error);
+
+/* Creates and write-locks an anonymous entry AREA/uuid-X/ with its
+ * object.lock and an empty data/. With @with_record, a journal record
+ * journal/uuid-X (a hard link of the lock file) is made first. Returns the
+ * lock descriptor and fills @out_name. */
+int _fs_journal_create_anonymous (FsCache *cache,
+                                  int area_fd,
+                                  const char *area,
+                                  gboolean with_record,
+                                  char out_name[38],
+                                  gboolean *out_has_record,
+                                  GError **error);
+
+/* Removes an anonymous entry we hold the write lock of, then its record. */
+void _fs_journal_discard_anonymous (FsCache *cache,
+                                    int area_fd,
+                                    const char *name,
+                                    gboolean has_record);
+
+/* Finishes or undoes the operations of dead owners found in journal/, and
+ * when @idle (the caller holds cache.lock for writing) also sweeps stale
+ * staging entries and runs a full recount if one was asked for. */
+gboolean _fs_journal_recover (FsCache *cache,
+                              gboolean idle,
+                              GCancellable *cancellable,
+                              GError **error);
+
+/* Sum of the sizes in object.info of the committed entries. */
+gboolean _fs_journal_count_committed (FsCache *cache,
+                                      guint64 *out_size,
+                                      guint *out_entries,
+                                      GCancellable *cancellable,
+                                      GError **error);
+
+G_END_DECLS

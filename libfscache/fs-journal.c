@@ -1,0 +1,772 @@
+/* fs-journal.c: crash-consistent accounting
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * # The journal
+ *
+ * cache.size must equal the sum of the "size" members of the committed
+ * entries' object.info whenever no operation is in flight, even after a
+ * process was killed anywhere. Two things make that hold without ever
+ * waiting for the cache to be idle:
+ *
+ * 1. A record per in-flight store or removal: journal/uuid-X is a hard link
+ *    of the entry's object.lock, so the owner's write lock on the entry is
+ *    also the lock of the record — "a record whose owner is dead" is "a
+ *    record we can write-lock". The record's content (in the lock file,
+ *    which osbuild never reads) says what was accounted:
+ *
+ *        empty               an anonymous entry objects/uuid-X, nothing
+ *                            accounted (a store being filled)
+ *        "A store S\nNAME"   a commit of objects/uuid-X as NAME, size S
+ *        "A remove S\nNAME"  a removal of NAME, renamed to objects/uuid-X
+ *
+ *    where A is 1 when S is currently counted in cache.size.
+ *
+ * 2. An intent file, journal/size.intent, that makes "change cache.size"
+ *    and "flip A of the record" one transaction. Under the write lock of
+ *    cache.size: write the intent (record, old, new, A after), write the
+ *    new size, write A, write "idle". Whoever next takes the cache.size
+ *    lock and finds an intent still pending knows its writer died: if the
+ *    counter holds "new" the change happened and A is set to "after", if it
+ *    holds "old" it did not and A is set to the opposite; anything else
+ *    means a writer that ignores our intent file (osbuild) raced, and a
+ *    recount is asked for.
+ *
+ * A dead record is then finished or undone (see recover_record()), its
+ * accounting included, by any process that finds it: at an idle open, when
+ * a commit does not fit (before evicting), and by garbage collection.
+ * Nothing else scans: opening a clean cache reads no directory.
+ */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "fs-journal-private.h"
+#include "fs-lock-private.h"
+#include "fs-meta-private.h"
+#include "fs-tree-private.h"
+#include "fs-util-private.h"
+
+static gboolean
+write_intent (int fd, const FsIntent *intent)
+{
+  char buf[FS_INTENT_WIDTH + 1];
+
+  _fs_meta_format_intent (intent, buf);
+  return _fs_write_all (fd, buf, FS_INTENT_WIDTH, 0);
+}
+
+static gboolean
+write_size (int fd, guint64 size, gsize old_len)
+{
+  char buf[FS_SIZE_FILE_WIDTH + 1];
+
+  _fs_meta_format_size (size, buf);
+  if (!_fs_write_all (fd, buf, FS_SIZE_FILE_WIDTH, 0))
+    return FALSE;
+  /* Written by someone else at another width: cut the tail. A kill between
+   * the two calls leaves a file that does not parse, never a wrong value. */
+  if (old_len > FS_SIZE_FILE_WIDTH && ftruncate (fd, FS_SIZE_FILE_WIDTH) < 0)
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+set_record_flag (int record_fd, gboolean accounted)
+{
+  return _fs_write_all (record_fd, accounted ? "1" : "0", 1, 0);
+}
+
+/* Resolve the intent of a writer that died holding the cache.size lock. */
+static void
+resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  fs_autofd rfd = -1;
+  gboolean accounted;
+
+  g_debug ("resolving the pending size transaction of %s (%" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+           ", counter at %" G_GUINT64_FORMAT ")",
+           intent->record, intent->old_size, intent->new_size, cur);
+
+  if (size_ok && cur == intent->new_size)
+    accounted = intent->after;
+  else if (size_ok && cur == intent->old_size)
+    accounted = !intent->after;
+  else
+    {
+      /* Someone who does not know our intent file changed the counter. */
+      intent->recount = TRUE;
+      accounted = intent->after;
+    }
+
+  rfd = _fs_openat (dirs->journal_fd, intent->record, O_RDWR | O_NOCTTY, 0);
+  if (rfd >= 0)
+    {
+      g_autofree char *data = NULL;
+      gsize len;
+      int errsv;
+      FsRecord record;
+
+      if (_fs_read_small_fd (rfd, &data, &len, &errsv) && _fs_meta_parse_record (data, len, &record) &&
+          record.op != FS_RECORD_OP_NONE)
+        set_record_flag (rfd, accounted);
+    }
+  intent->pending = FALSE;
+}
+
+static gboolean
+recount_estimate (FsCache *cache, guint64 *out_size, GCancellable *cancellable, GError **error)
+{
+  return _fs_journal_count_committed (cache, out_size, NULL, cancellable, error);
+}
+
+gboolean
+_fs_journal_size_txn (FsCache *cache,
+                      gint64 delta,
+                      guint64 limit,
+                      int record_fd,
+                      const char *record_name,
+                      gboolean after,
+                      gboolean *out_applied,
+                      GCancellable *cancellable,
+                      GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  fs_autofd size_fd = -1;
+  fs_autofd intent_fd = -1;
+  g_autofree char *data = NULL;
+  FsIntent intent = { 0 };
+  gboolean intent_dirty = FALSE;
+  guint64 cur = 0, next;
+  gboolean size_ok;
+  gsize len = 0;
+  int errsv = 0;
+
+  if (out_applied != NULL)
+    *out_applied = FALSE;
+
+  size_fd = _fs_lock_open_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, O_RDWR | O_CREAT | O_NOCTTY,
+                              _fs_cache_get_file_mode (cache), F_WRLCK, TRUE, cancellable, NULL);
+  if (size_fd < 0)
+    {
+      errsv = errno;
+      if (errsv == ECANCELED)
+        return !_fs_cancellable_set_error (cancellable, error);
+      return _fs_throw_errno (error, errsv, _("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    }
+
+  intent_fd = _fs_openat (dirs->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
+                          _fs_cache_get_file_mode (cache));
+  if (intent_fd < 0)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                            FS_FILE_INTENT);
+
+  if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
+    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+  size_ok = _fs_meta_parse_size (data, len, &cur);
+
+  {
+    g_autofree char *idata = NULL;
+    gsize ilen;
+
+    if (!_fs_read_small_fd (intent_fd, &idata, &ilen, &errsv))
+      return _fs_throw_errno (error, errsv, _("Reading %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                              FS_FILE_INTENT);
+    if (!_fs_meta_parse_intent (idata, ilen, &intent))
+      {
+        g_warning (_("The intent file of the cache %s is corrupt; the cache will be recounted"),
+                   dirs->path);
+        memset (&intent, 0, sizeof intent);
+        intent.recount = TRUE;
+        intent_dirty = TRUE;
+      }
+  }
+
+  if (intent.pending)
+    {
+      resolve_intent (cache, &intent, size_ok, cur);
+      intent_dirty = TRUE;
+    }
+
+  _fs_fault_point ("txn-locked");
+
+  if (!size_ok)
+    {
+      g_warning (_("The size counter %s/%s is corrupt; recounting it"), dirs->path,
+                 FS_FILE_CACHE_SIZE);
+      if (!recount_estimate (cache, &cur, cancellable, error))
+        return FALSE;
+      /* Entries may have been in flight while we counted: exact at idle. */
+      intent.recount = TRUE;
+      intent_dirty = TRUE;
+      if (!write_size (size_fd, cur, len))
+        return _fs_throw_errno (error, errno, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+      len = FS_SIZE_FILE_WIDTH;
+    }
+
+  if (delta < 0 && cur < (guint64) -delta)
+    {
+      g_warning (_("The size counter %s/%s was lower than an entry it counts; it will be "
+                   "recounted"),
+                 dirs->path, FS_FILE_CACHE_SIZE);
+      next = 0;
+      intent.recount = TRUE;
+      intent_dirty = TRUE;
+    }
+  else if (delta > 0 && (G_MAXUINT64 - cur < (guint64) delta ||
+                         (limit != FS_CACHE_SIZE_UNLIMITED && cur + (guint64) delta > limit)))
+    {
+      if (intent_dirty && !write_intent (intent_fd, &intent))
+        return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                                FS_FILE_INTENT);
+      return TRUE; /* does not fit: *out_applied stays FALSE */
+    }
+  else
+    next = delta < 0 ? cur - (guint64) -delta : cur + (guint64) delta;
+
+  if (record_fd >= 0)
+    {
+      g_strlcpy (intent.record, record_name, sizeof intent.record);
+      intent.pending = TRUE;
+      intent.old_size = cur;
+      intent.new_size = next;
+      intent.after = after;
+      if (!write_intent (intent_fd, &intent))
+        return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                                FS_FILE_INTENT);
+      _fs_fault_point ("txn-intent");
+    }
+
+  if (record_fd < 0 && size_ok && next == cur)
+    ; /* a repair-only transaction with nothing to change */
+  else if (!write_size (size_fd, next, len))
+    {
+      errsv = errno;
+      /* Nothing changed: put the intent back to idle if we can. */
+      intent.pending = FALSE;
+      write_intent (intent_fd, &intent);
+      return _fs_throw_errno (error, errsv, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    }
+  _fs_fault_point ("txn-size");
+
+  if (record_fd >= 0)
+    {
+      if (!set_record_flag (record_fd, after))
+        {
+          /* The counter changed but the record says otherwise: leave the
+           * intent pending, so the next user of the counter fixes the
+           * record, and report the failure. */
+          return _fs_throw_errno (error, errno, _("Writing the journal record %s"), record_name);
+        }
+      _fs_fault_point ("txn-record");
+      intent.pending = FALSE;
+      intent_dirty = TRUE;
+    }
+
+  if (intent_dirty && !write_intent (intent_fd, &intent))
+    return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                            FS_FILE_INTENT);
+
+  if (out_applied != NULL)
+    *out_applied = TRUE;
+  return TRUE;
+}
+
+gboolean
+_fs_journal_get_size (FsCache *cache, guint64 *out_size, GCancellable *cancellable, GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autofree char *data = NULL;
+  gsize len;
+  int errsv;
+
+  if (_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv) &&
+      _fs_meta_parse_size (data, len, out_size))
+    return TRUE;
+
+  if (dirs->journal_fd < 0)
+    {
+      *out_size = 0;
+      return TRUE;
+    }
+
+  /* Corrupt or missing: an empty transaction repairs it under the lock. */
+  if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, -1, NULL, FALSE, NULL, cancellable,
+                             error))
+    return FALSE;
+  g_clear_pointer (&data, g_free);
+  if (!_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
+    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+  if (!_fs_meta_parse_size (data, len, out_size))
+    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s/%s is corrupt"),
+                        dirs->path, FS_FILE_CACHE_SIZE),
+           FALSE;
+  return TRUE;
+}
+
+static int
+create_lock_file (int area_fd, mode_t mode, gboolean *out_tmpfile)
+{
+  int fd = _fs_openat (area_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, mode);
+
+  *out_tmpfile = fd >= 0;
+  return fd;
+}
+
+int
+_fs_journal_create_anonymous (FsCache *cache,
+                              int area_fd,
+                              const char *area,
+                              gboolean with_record,
+                              char out_name[38],
+                              gboolean *out_has_record,
+                              GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  mode_t fmode = _fs_cache_get_file_mode (cache);
+  mode_t dmode = _fs_cache_get_dir_mode (cache);
+
+  *out_has_record = FALSE;
+
+  for (int attempt = 0; attempt < 16; attempt++)
+    {
+      fs_autofd fd = -1;
+      char lock_path[38 + sizeof "/" FS_FILE_OBJECT_LOCK];
+      char data_path[38 + sizeof "/" FS_DIR_DATA];
+      gboolean tmpfile, has_record = FALSE;
+      int errsv;
+
+      _fs_random_uuid_name (out_name);
+      g_snprintf (lock_path, sizeof lock_path, "%s/%s", out_name, FS_FILE_OBJECT_LOCK);
+      g_snprintf (data_path, sizeof data_path, "%s/%s", out_name, FS_DIR_DATA);
+
+      fd = create_lock_file (area_fd, fmode, &tmpfile);
+      if (fd >= 0)
+        {
+          /* Unnamed: nobody else can see it before it is locked. */
+          if (_fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0)
+            return _fs_throw_errno (error, errno, _("Locking a new entry in %s/%s"), dirs->path,
+                                    area);
+          if (with_record && dirs->journal_fd >= 0)
+            {
+              if (_fs_link_fd_at (fd, dirs->journal_fd, out_name))
+                has_record = TRUE;
+              else if (errno != EXDEV)
+                return _fs_throw_errno (error, errno, _("Creating a journal record in %s/%s"),
+                                        dirs->path, FS_DIR_JOURNAL);
+            }
+          _fs_fault_point ("anon-record");
+          if (mkdirat (area_fd, out_name, dmode) < 0)
+            {
+              errsv = errno;
+              if (has_record)
+                unlinkat (dirs->journal_fd, out_name, 0);
+              if (errsv == EEXIST)
+                continue;
+              return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
+                                      out_name);
+            }
+          if (!_fs_link_fd_at (fd, area_fd, lock_path))
+            {
+              errsv = errno;
+              unlinkat (area_fd, out_name, AT_REMOVEDIR);
+              if (has_record)
+                unlinkat (dirs->journal_fd, out_name, 0);
+              /* A racing sweeper removed the fresh directory or planted a
+               * lock file in it: take another name. */
+              if (errsv == ENOENT || errsv == EEXIST)
+                continue;
+              return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
+                                      lock_path);
+            }
+        }
+      else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+        {
+          /* No O_TMPFILE here: create the directory, then the lock file,
+           * and check nobody replaced it before we locked it. */
+          struct stat st;
+          if (mkdirat (area_fd, out_name, dmode) < 0)
+            {
+              if (errno == EEXIST)
+                continue;
+              return _fs_throw_errno (error, errno, _("Creating %s/%s/%s"), dirs->path, area,
+                                      out_name);
+            }
+          fd = _fs_lock_open_at (area_fd, lock_path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY, fmode,
+                                 F_WRLCK, FALSE, NULL, &st);
+          if (fd < 0)
+            {
+              errsv = errno;
+              _fs_rm_rf_at (area_fd, out_name);
+              if (errsv == ENOENT || errsv == EEXIST || errsv == EAGAIN)
+                continue;
+              return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
+                                      lock_path);
+            }
+          if (with_record && dirs->journal_fd >= 0)
+            {
+              if (linkat (area_fd, lock_path, dirs->journal_fd, out_name, 0) == 0)
+                has_record = TRUE;
+              else if (errno != EXDEV)
+                {
+                  errsv = errno;
+                  _fs_rm_rf_at (area_fd, out_name);
+                  return _fs_throw_errno (error, errsv, _("Creating a journal record in %s/%s"),
+                                          dirs->path, FS_DIR_JOURNAL);
+                }
+            }
+        }
+      else
+        return _fs_throw_errno (error, errno, _("Creating a lock file in %s/%s"), dirs->path, area);
+
+      if (mkdirat (area_fd, data_path, dmode) < 0)
+        {
+          errsv = errno;
+          _fs_rm_rf_at (area_fd, out_name);
+          if (has_record)
+            unlinkat (dirs->journal_fd, out_name, 0);
+          return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area, data_path);
+        }
+
+      *out_has_record = has_record;
+      return _fs_steal_fd (&fd);
+    }
+
+  return _fs_throw_errno (error, EEXIST, _("Creating an entry in %s/%s"), dirs->path, area);
+}
+
+void
+_fs_journal_discard_anonymous (FsCache *cache, int area_fd, const char *name, gboolean has_record)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+
+  /* The entry first, the record last: a kill in between leaves a record
+   * whose recovery finds nothing left to remove. */
+  if (_fs_rm_rf_at (area_fd, name) < 0)
+    g_debug ("could not remove %s: %s (left for garbage collection)", name, g_strerror (errno));
+  _fs_fault_point ("discard-entry");
+  if (has_record && unlinkat (dirs->journal_fd, name, 0) < 0 && errno != ENOENT)
+    g_debug ("could not remove journal record %s: %s", name, g_strerror (errno));
+}
+
+static gboolean
+is_uuid_name (const char *name)
+{
+  if (strlen (name) != 37 || !g_str_has_prefix (name, "uuid-"))
+    return FALSE;
+  for (int i = 5; i < 37; i++)
+    if (!g_ascii_isxdigit (name[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Whether objects/NAME/object.lock is the inode @st. */
+static gboolean
+entry_is_inode (int objects_fd, const char *name, const struct stat *st)
+{
+  g_autofree char *path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
+  fs_autofd fd = -1;
+  struct stat est;
+
+  if (!fs_cache_name_is_valid (name, NULL))
+    return FALSE;
+  fd = _fs_openat (objects_fd, path, O_PATH, 0);
+  if (fd < 0 || fstat (fd, &est) < 0)
+    return FALSE;
+  return est.st_dev == st->st_dev && est.st_ino == st->st_ino;
+}
+
+static gboolean
+dir_exists (int dirfd, const char *name)
+{
+  struct stat st;
+  return fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode);
+}
+
+/* Finish or undo the operation of a dead record. We hold its write lock
+ * through @rfd, so its owner is gone and nobody else recovers it. */
+static gboolean
+recover_record (FsCache *cache, int rfd, const char *rname, GCancellable *cancellable, GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autofree char *data = NULL;
+  FsRecord record;
+  struct stat st;
+  gsize len;
+  int errsv;
+
+  if (fstat (rfd, &st) < 0 || !_fs_read_small_fd (rfd, &data, &len, &errsv))
+    return _fs_throw_errno (error, errno, _("Reading the journal record %s"), rname);
+
+  if (!_fs_meta_parse_record (data, len, &record))
+    {
+      /* Not ours, or torn by a crash before it was complete: nothing of it
+       * was accounted (content is written before any accounting). */
+      g_debug ("journal record %s is unreadable: treating it as unaccounted", rname);
+      record.op = FS_RECORD_OP_NONE;
+      record.accounted = FALSE;
+    }
+
+  g_debug ("recovering dead journal record %s (op %d, accounted %d, size %" G_GUINT64_FORMAT ")",
+           rname, record.op, record.accounted, record.size);
+
+  if (record.op != FS_RECORD_OP_NONE && record.accounted)
+    {
+      gboolean renamed = dir_exists (dirs->objects_fd, rname);
+      gboolean at_name = !renamed && entry_is_inode (dirs->objects_fd, record.name, &st);
+
+      if (at_name)
+        {
+          /* A commit that completed, or a removal that never hid the
+           * entry: either way the entry is valid and counted. Keep it. */
+          if (ftruncate (rfd, 0) < 0)
+            g_debug ("could not clear record %s: %s", rname, g_strerror (errno));
+        }
+      else
+        {
+          gboolean applied;
+          if (!_fs_journal_size_txn (cache, -(gint64) record.size, FS_CACHE_SIZE_UNLIMITED, rfd,
+                                     rname, FALSE, &applied, cancellable, error))
+            return FALSE;
+        }
+    }
+
+  /* Whatever is left under the record's name is an uncommitted or hidden
+   * entry: remove it. Staging entries carry no record. */
+  if (_fs_rm_rf_at (dirs->objects_fd, rname) < 0)
+    return _fs_throw_errno (error, errno, _("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS, rname);
+  if (unlinkat (dirs->journal_fd, rname, 0) < 0 && errno != ENOENT)
+    return _fs_throw_errno (error, errno, _("Removing the journal record %s"), rname);
+  return TRUE;
+}
+
+static gboolean
+recover_records (FsCache *cache, GCancellable *cancellable, GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  fs_autofd dfd = -1;
+  gboolean resolved = FALSE;
+  DIR *dir;
+  struct dirent *de;
+
+  dfd = _fs_openat (dirs->journal_fd, ".", O_RDONLY | O_DIRECTORY, 0);
+  if (dfd < 0)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
+  dir = fdopendir (dfd);
+  if (dir == NULL)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
+  _fs_steal_fd (&dfd);
+  while ((de = readdir (dir)) != NULL)
+    if (is_uuid_name (de->d_name))
+      g_ptr_array_add (names, g_strdup (de->d_name));
+  closedir (dir);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      fs_autofd rfd = -1;
+
+      rfd = _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
+                              NULL);
+      if (rfd < 0)
+        {
+          if (errno == EAGAIN || errno == ENOENT)
+            continue; /* alive, or recovered by someone else */
+          return _fs_throw_errno (error, errno, _("Opening the journal record %s"), name);
+        }
+      /* A writer that died inside a size transaction may not have set the
+       * flag of its record yet: resolve its intent before reading flags. */
+      if (!resolved)
+        {
+          if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, -1, NULL, FALSE, NULL,
+                                     cancellable, error))
+            return FALSE;
+          resolved = TRUE;
+        }
+      if (!recover_record (cache, rfd, name, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Remove staging entries whose lock no live process holds. */
+static gboolean
+sweep_stage (FsCache *cache, GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  fs_autofd dfd = -1;
+  DIR *dir;
+  struct dirent *de;
+
+  dfd = openat (dirs->stage_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
+  dir = fdopendir (dfd);
+  if (dir == NULL)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
+  _fs_steal_fd (&dfd);
+  while ((de = readdir (dir)) != NULL)
+    if (g_str_has_prefix (de->d_name, "uuid-"))
+      g_ptr_array_add (names, g_strdup (de->d_name));
+  closedir (dir);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      g_autofree char *lock = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
+      struct stat st;
+      fs_autofd fd = -1;
+
+      if (fstatat (dirs->stage_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        fd = _fs_lock_open_at (dirs->stage_fd, lock, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
+                               NULL);
+      else if (S_ISREG (st.st_mode))
+        fd = _fs_lock_open_at (dirs->stage_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
+                               NULL);
+      else
+        continue;
+      if (fd < 0 && errno != ENOENT)
+        continue; /* in use */
+      /* Locked (or with no lock file at all: a creator died before
+       * linking it, or it is a bare temporary file): stale. */
+      g_debug ("removing stale staging entry %s", name);
+      _fs_rm_rf_at (dirs->stage_fd, name);
+    }
+  return TRUE;
+}
+
+gboolean
+_fs_journal_count_committed (FsCache *cache,
+                             guint64 *out_size,
+                             guint *out_entries,
+                             GCancellable *cancellable,
+                             GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  fs_autofd dfd = -1;
+  DIR *dir;
+  struct dirent *de;
+  guint64 total = 0;
+  guint entries = 0;
+
+  dfd = openat (dirs->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
+  dir = fdopendir (dfd);
+  if (dir == NULL)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
+  _fs_steal_fd (&dfd);
+
+  while ((de = readdir (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *data = NULL;
+      gsize len;
+      guint64 size;
+      int errsv;
+
+      if (de->d_name[0] == '.' || g_str_has_prefix (de->d_name, "uuid-"))
+        continue;
+      if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+        continue;
+      path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
+      if (!_fs_read_small_at (dirs->objects_fd, path, &data, &len, &errsv))
+        continue;
+      if (!_fs_meta_parse_object_info (data, len, &size, NULL))
+        continue;
+      total += size;
+      entries++;
+      if ((entries & 0x3ff) == 0 && g_cancellable_is_cancelled (cancellable))
+        {
+          closedir (dir);
+          return !_fs_cancellable_set_error (cancellable, error);
+        }
+    }
+  closedir (dir);
+
+  *out_size = total;
+  if (out_entries != NULL)
+    *out_entries = entries;
+  return TRUE;
+}
+
+/* With cache.lock held for writing nobody else is in the cache: the sum of
+ * the committed entries is exactly what the counter must say. */
+static gboolean
+recount_idle (FsCache *cache, GCancellable *cancellable, GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  fs_autofd size_fd = -1;
+  fs_autofd intent_fd = -1;
+  g_autofree char *data = NULL;
+  FsIntent intent = { 0 };
+  guint64 total, cur = 0;
+  gsize len;
+  int errsv;
+
+  size_fd = _fs_lock_open_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, O_RDWR | O_CREAT | O_NOCTTY,
+                              _fs_cache_get_file_mode (cache), F_WRLCK, TRUE, cancellable, NULL);
+  if (size_fd < 0)
+    return _fs_throw_errno (error, errno, _("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+  intent_fd = _fs_openat (dirs->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
+                          _fs_cache_get_file_mode (cache));
+  if (intent_fd < 0)
+    return _fs_throw_errno (error, errno, _("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                            FS_FILE_INTENT);
+
+  if (!_fs_journal_count_committed (cache, &total, NULL, cancellable, error))
+    return FALSE;
+  if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
+    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+  if (!_fs_meta_parse_size (data, len, &cur) || cur != total)
+    {
+      g_debug ("recount: cache.size %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, cur, total);
+      if (!write_size (size_fd, total, len))
+        return _fs_throw_errno (error, errno, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    }
+  if (!write_intent (intent_fd, &intent))
+    return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                            FS_FILE_INTENT);
+  return TRUE;
+}
+
+static gboolean
+recount_requested (FsCache *cache)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autofree char *data = NULL;
+  FsIntent intent;
+  gsize len;
+  int errsv;
+
+  if (!_fs_read_small_at (dirs->journal_fd, FS_FILE_INTENT, &data, &len, &errsv))
+    return FALSE;
+  if (!_fs_meta_parse_intent (data, len, &intent))
+    return TRUE;
+  return intent.recount || intent.pending;
+}
+
+gboolean
+_fs_journal_recover (FsCache *cache, gboolean idle, GCancellable *cancellable, GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+
+  if (dirs->journal_fd < 0)
+    return TRUE;
+  if (!recover_records (cache, cancellable, error))
+    return FALSE;
+  if (!sweep_stage (cache, error))
+    return FALSE;
+  if (idle && recount_requested (cache))
+    return recount_idle (cache, cancellable, error);
+  return TRUE;
+}

@@ -1,0 +1,108 @@
+/* fs-lock.c: open-file-description locks
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "fs-lock-private.h"
+#include "fs-util-private.h"
+
+static int
+lock_once (int fd, short type, int cmd)
+{
+  struct flock fl = {
+    .l_type = type,
+    .l_whence = SEEK_SET,
+    .l_start = 0,
+    .l_len = 0,
+  };
+  int r;
+
+  do
+    r = fcntl (fd, cmd, &fl);
+  while (r < 0 && errno == EINTR && cmd == F_OFD_SETLK);
+  if (r < 0 && errno == EACCES)
+    errno = EAGAIN;
+  return r;
+}
+
+int
+_fs_lock_fd (int fd, short type, gboolean wait, GCancellable *cancellable)
+{
+  gulong pause_us = 1000;
+
+  if (!wait)
+    return lock_once (fd, type, F_OFD_SETLK);
+
+  if (cancellable == NULL)
+    {
+      int r;
+      do
+        r = lock_once (fd, type, F_OFD_SETLKW);
+      while (r < 0 && errno == EINTR);
+      return r;
+    }
+
+  for (;;)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          errno = ECANCELED;
+          return -1;
+        }
+      if (lock_once (fd, type, F_OFD_SETLK) == 0)
+        return 0;
+      if (errno != EAGAIN)
+        return -1;
+      g_usleep (pause_us);
+      pause_us = MIN (pause_us * 2, 50000);
+    }
+}
+
+void
+_fs_unlock_fd (int fd)
+{
+  if (fd >= 0)
+    {
+      int errsv = errno;
+      lock_once (fd, F_UNLCK, F_OFD_SETLK);
+      errno = errsv;
+    }
+}
+
+int
+_fs_lock_open_at (int dirfd,
+                  const char *path,
+                  int oflags,
+                  mode_t mode,
+                  short type,
+                  gboolean wait,
+                  GCancellable *cancellable,
+                  struct stat *out_st)
+{
+  for (;;)
+    {
+      fs_autofd fd = -1;
+      struct stat st_fd, st_path;
+
+      fd = _fs_openat (dirfd, path, oflags, mode);
+      if (fd < 0)
+        return -1;
+      if (_fs_lock_fd (fd, type, wait, cancellable) < 0)
+        return -1;
+      if (fstat (fd, &st_fd) < 0)
+        return -1;
+      if (fstatat (dirfd, path, &st_path, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno == ENOENT || errno == ESTALE)
+            continue; /* unlinked under us: try again */
+          return -1;
+        }
+      if (st_fd.st_dev != st_path.st_dev || st_fd.st_ino != st_path.st_ino)
+        continue; /* replaced under us: try again */
+      if (out_st != NULL)
+        *out_st = st_fd;
+      return _fs_steal_fd (&fd);
+    }
+}

@@ -1,0 +1,308 @@
+/* fs-meta.c: the small metadata files, parsed defensively
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "fs-meta-private.h"
+#include "fs-util-private.h"
+
+#define MAX_JSON_DEPTH 32
+
+static gboolean
+is_json_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+gboolean
+_fs_meta_parse_size (const char *data, gsize len, guint64 *out_size)
+{
+  gsize i = 0, end;
+  guint64 v = 0;
+
+  while (i < len && is_json_space (data[i]))
+    i++;
+  end = len;
+  while (end > i && is_json_space (data[end - 1]))
+    end--;
+  if (i == end)
+    return FALSE;
+  /* JSON: no leading zeros except "0" itself, no sign for a size. */
+  if (data[i] == '0' && end - i > 1)
+    return FALSE;
+  for (; i < end; i++)
+    {
+      guint d;
+      if (data[i] < '0' || data[i] > '9')
+        return FALSE;
+      d = (guint) (data[i] - '0');
+      if (v > (G_MAXUINT64 - d) / 10)
+        return FALSE;
+      v = v * 10 + d;
+    }
+  *out_size = v;
+  return TRUE;
+}
+
+void
+_fs_meta_format_size (guint64 size, char out[FS_SIZE_FILE_WIDTH + 1])
+{
+  int n = g_snprintf (out, FS_SIZE_FILE_WIDTH + 1, "%" G_GUINT64_FORMAT, size);
+
+  memset (out + n, ' ', (gsize) (FS_SIZE_FILE_WIDTH - 1 - n));
+  out[FS_SIZE_FILE_WIDTH - 1] = '\n';
+  out[FS_SIZE_FILE_WIDTH] = '\0';
+}
+
+/* Reject what json-glib must not see: NUL bytes, invalid UTF-8, and nesting
+ * deeper than MAX_JSON_DEPTH (counted outside strings). */
+static gboolean
+json_is_safe (const char *data, gsize len)
+{
+  gboolean in_string = FALSE;
+  int depth = 0;
+
+  if (len > FS_META_MAX_SIZE || memchr (data, '\0', len) != NULL)
+    return FALSE;
+  if (!g_utf8_validate_len (data, len, NULL))
+    return FALSE;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '{' || c == '[')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return FALSE;
+        }
+      else if (c == '}' || c == ']')
+        depth--;
+    }
+  return TRUE;
+}
+
+JsonObject *
+_fs_meta_parse_object (const char *data, gsize len)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
+
+  if (!json_is_safe (data, len))
+    return NULL;
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+char *
+_fs_meta_object_to_data (JsonObject *object, gsize *out_len)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+
+  json_node_set_object (node, object);
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, out_len);
+}
+
+static gboolean
+get_uint (JsonObject *object, const char *member, guint64 *out)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  if (json_node_get_int (node) < 0)
+    return FALSE;
+  *out = (guint64) json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+_fs_meta_parse_object_info (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
+{
+  g_autoptr (JsonObject) object = _fs_meta_parse_object (data, len);
+  JsonNode *node;
+
+  if (object == NULL || !get_uint (object, "size", out_size))
+    return FALSE;
+  if (out_boot_id != NULL)
+    {
+      *out_boot_id = NULL;
+      node = json_object_get_member (object, "creation-boot-id");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+          json_node_get_value_type (node) == G_TYPE_STRING)
+        *out_boot_id = g_strdup (json_node_get_string (node));
+    }
+  return TRUE;
+}
+
+char *
+_fs_meta_format_object_info (const char *boot_id, guint64 size, gsize *out_len)
+{
+  char *s = g_strdup_printf ("{\"creation-boot-id\": \"%s\", \"size\": %" G_GUINT64_FORMAT "}",
+                             boot_id, size);
+  *out_len = strlen (s);
+  return s;
+}
+
+static gboolean
+parse_u64_token (const char **p, const char *end, guint64 *out)
+{
+  const char *s = *p;
+  guint64 v = 0;
+
+  if (s >= end || *s < '0' || *s > '9')
+    return FALSE;
+  while (s < end && *s >= '0' && *s <= '9')
+    {
+      guint d = (guint) (*s - '0');
+      if (v > (G_MAXUINT64 - d) / 10)
+        return FALSE;
+      v = v * 10 + d;
+      s++;
+    }
+  *p = s;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+expect (const char **p, const char *end, const char *word)
+{
+  gsize n = strlen (word);
+
+  if ((gsize) (end - *p) < n || memcmp (*p, word, n) != 0)
+    return FALSE;
+  *p += n;
+  return TRUE;
+}
+
+gboolean
+_fs_meta_parse_record (const char *data, gsize len, FsRecord *out)
+{
+  const char *p = data, *end = data + len;
+  gsize name_len;
+
+  memset (out, 0, sizeof *out);
+  if (len == 0)
+    return TRUE; /* FS_RECORD_OP_NONE */
+
+  if (expect (&p, end, "1 "))
+    out->accounted = TRUE;
+  else if (!expect (&p, end, "0 "))
+    return FALSE;
+
+  if (expect (&p, end, "store "))
+    out->op = FS_RECORD_OP_STORE;
+  else if (expect (&p, end, "remove "))
+    out->op = FS_RECORD_OP_REMOVE;
+  else
+    return FALSE;
+
+  if (!parse_u64_token (&p, end, &out->size) || !expect (&p, end, "\n"))
+    return FALSE;
+
+  name_len = (gsize) (end - p);
+  if (name_len == 0 || name_len > 255 || memchr (p, '\0', name_len) != NULL)
+    return FALSE;
+  memcpy (out->name, p, name_len);
+  out->name[name_len] = '\0';
+  return TRUE;
+}
+
+char *
+_fs_meta_format_record (const FsRecord *record, gsize *out_len)
+{
+  char *s;
+
+  g_return_val_if_fail (record->op != FS_RECORD_OP_NONE, NULL);
+  s = g_strdup_printf ("%c %s %" G_GUINT64_FORMAT "\n%s", record->accounted ? '1' : '0',
+                       record->op == FS_RECORD_OP_STORE ? "store" : "remove", record->size,
+                       record->name);
+  *out_len = strlen (s);
+  return s;
+}
+
+gboolean
+_fs_meta_parse_intent (const char *data, gsize len, FsIntent *out)
+{
+  const char *p = data, *end = data + len;
+  guint64 after;
+
+  memset (out, 0, sizeof *out);
+  /* An empty file is a fresh one: idle. */
+  while (end > p && is_json_space (end[-1]))
+    end--;
+  if (p == end)
+    return TRUE;
+
+  if (expect (&p, end, "idle"))
+    out->pending = FALSE;
+  else if (expect (&p, end, "txn "))
+    {
+      if ((gsize) (end - p) < 37 || memcmp (p, "uuid-", 5) != 0)
+        return FALSE;
+      for (int i = 5; i < 37; i++)
+        if (!g_ascii_isxdigit (p[i]))
+          return FALSE;
+      memcpy (out->record, p, 37);
+      out->record[37] = '\0';
+      p += 37;
+      if (!expect (&p, end, " ") || !parse_u64_token (&p, end, &out->old_size) ||
+          !expect (&p, end, " ") || !parse_u64_token (&p, end, &out->new_size) ||
+          !expect (&p, end, " ") || !parse_u64_token (&p, end, &after) || after > 1)
+        return FALSE;
+      out->after = after == 1;
+      out->pending = TRUE;
+    }
+  else
+    return FALSE;
+
+  while (p < end && *p == ' ')
+    p++;
+  if (p < end && *p == '\n')
+    {
+      p++;
+      if (!expect (&p, end, "recount"))
+        return FALSE;
+      out->recount = TRUE;
+    }
+  while (p < end && is_json_space (*p))
+    p++;
+  return p == end;
+}
+
+void
+_fs_meta_format_intent (const FsIntent *intent, char out[FS_INTENT_WIDTH + 1])
+{
+  int n;
+
+  if (intent->pending)
+    n = g_snprintf (out, FS_INTENT_WIDTH + 1,
+                    "txn %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d%s", intent->record,
+                    intent->old_size, intent->new_size, intent->after ? 1 : 0,
+                    intent->recount ? "\nrecount" : "");
+  else
+    n = g_snprintf (out, FS_INTENT_WIDTH + 1, "idle%s", intent->recount ? "\nrecount" : "");
+  memset (out + n, ' ', (gsize) (FS_INTENT_WIDTH - 1 - n));
+  out[FS_INTENT_WIDTH - 1] = '\n';
+  out[FS_INTENT_WIDTH] = '\0';
+}

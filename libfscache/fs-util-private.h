@@ -1,0 +1,86 @@
+/* fs-util-private.h: descriptors, errno and small file helpers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_BEGIN_DECLS
+
+/* GLib 2.74 has no g_autofd: the same shape, privately. */
+typedef int FsFd;
+
+static inline void
+_fs_fd_close (int fd)
+{
+  if (fd >= 0)
+    {
+      int errsv = errno;
+      close (fd);
+      errno = errsv;
+    }
+}
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (FsFd, _fs_fd_close, -1)
+#define fs_autofd g_auto (FsFd)
+
+static inline int
+_fs_steal_fd (int *fdp)
+{
+  int fd = *fdp;
+  *fdp = -1;
+  return fd;
+}
+
+static inline void
+_fs_clear_fd (int *fdp)
+{
+  _fs_fd_close (_fs_steal_fd (fdp));
+}
+
+/* The longest file a metadata parser is given; the real ones are < 200 B. */
+#define FS_META_MAX_SIZE (64 * 1024)
+
+gboolean _fs_throw_errno (GError **error, int errsv, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
+
+char *_fs_path_join (const char *base, const char *rel);
+void _fs_random_uuid_name (char out[38]);
+
+/* openat() that refuses symlinks in any component and any escape from
+ * @dirfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, falling back to
+ * O_NOFOLLOW on the last component when the kernel lacks openat2). */
+int _fs_openat (int dirfd, const char *path, int flags, mode_t mode);
+
+gboolean _fs_read_small_at (int dirfd,
+                            const char *path,
+                            char **out_data,
+                            gsize *out_len,
+                            int *out_errno);
+gboolean _fs_read_small_fd (int fd, char **out_data, gsize *out_len, int *out_errno);
+gboolean _fs_write_all (int fd, const void *data, gsize len, off_t offset);
+gboolean _fs_link_fd_at (int fd, int dirfd, const char *name);
+
+gboolean _fs_cancellable_set_error (GCancellable *cancellable, GError **error);
+
+/* Test-only fault points: when the environment variable FSCACHE_CRASH_AT
+ * names @point, the process is killed there with SIGKILL. Compiled out of
+ * builds configured with -Dfault_injection=false. */
+void _fs_fault_point (const char *point);
+
+/* Test-only counters of system calls the tests assert on. */
+void _fs_count_sync (void);
+guint _fs_get_sync_count (void);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* Binds the "fscache" text domain once; every public entry point that can
+ * produce a translated message calls it. */
+void _fs_i18n_init (void);
+G_END_DECLS

@@ -1,0 +1,236 @@
+/* fs-util.c: descriptors, errno and small file helpers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <glib/gi18n-lib.h>
+
+#include "fs-util-private.h"
+
+gboolean
+_fs_throw_errno (GError **error, int errsv, const char *format, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", msg,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+char *
+_fs_path_join (const char *base, const char *rel)
+{
+  if (rel == NULL || *rel == '\0' || g_str_equal (rel, "."))
+    return g_strdup (base);
+  return g_build_filename (base, rel, NULL);
+}
+
+void
+_fs_random_uuid_name (char out[38])
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 bytes[16];
+
+  /* getrandom() would block before the pool is ready on early boot; GRand
+   * seeded per thread from /dev/urandom is plenty for unique names. */
+  for (gsize i = 0; i < sizeof bytes; i += 4)
+    {
+      guint32 r = g_random_int ();
+      memcpy (bytes + i, &r, 4);
+    }
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+
+  memcpy (out, "uuid-", 5);
+  for (gsize i = 0; i < sizeof bytes; i++)
+    {
+      out[5 + 2 * i] = hex[bytes[i] >> 4];
+      out[5 + 2 * i + 1] = hex[bytes[i] & 0xf];
+    }
+  out[37] = '\0';
+}
+
+int
+_fs_openat (int dirfd, const char *path, int flags, mode_t mode)
+{
+  static gint have_openat2 = -1;
+  struct open_how how = {
+    .flags = (guint64) (flags | O_CLOEXEC),
+    .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  int fd;
+
+  if (g_atomic_int_get (&have_openat2) != 0)
+    {
+      do
+        fd = (int) syscall (SYS_openat2, dirfd, path, &how, sizeof how);
+      while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+      if (fd >= 0 || errno != ENOSYS)
+        {
+          /* openat2 reports a symlink or an escape as ELOOP/EXDEV: for the
+           * cache both mean "not an entry of ours". */
+          if (fd < 0 && errno == EXDEV)
+            errno = ELOOP;
+          g_atomic_int_set (&have_openat2, 1);
+          return fd;
+        }
+      g_atomic_int_set (&have_openat2, 0);
+    }
+
+  do
+    fd = openat (dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+gboolean
+_fs_read_small_fd (int fd, char **out_data, gsize *out_len, int *out_errno)
+{
+  g_autofree char *buf = g_malloc (FS_META_MAX_SIZE + 1);
+  gsize len = 0;
+
+  for (;;)
+    {
+      ssize_t n = pread (fd, buf + len, FS_META_MAX_SIZE + 1 - len, (off_t) len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          *out_errno = errno;
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      len += (gsize) n;
+      if (len > FS_META_MAX_SIZE)
+        {
+          *out_errno = EFBIG;
+          return FALSE;
+        }
+    }
+
+  buf[len] = '\0';
+  *out_data = g_steal_pointer (&buf);
+  *out_len = len;
+  return TRUE;
+}
+
+gboolean
+_fs_read_small_at (int dirfd, const char *path, char **out_data, gsize *out_len, int *out_errno)
+{
+  fs_autofd fd = _fs_openat (dirfd, path, O_RDONLY | O_NOCTTY, 0);
+
+  if (fd < 0)
+    {
+      *out_errno = errno;
+      return FALSE;
+    }
+  return _fs_read_small_fd (fd, out_data, out_len, out_errno);
+}
+
+gboolean
+_fs_write_all (int fd, const void *data, gsize len, off_t offset)
+{
+  const char *p = data;
+
+  while (len > 0)
+    {
+      ssize_t n = pwrite (fd, p, len, offset);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+      if (n == 0)
+        {
+          errno = ENOSPC;
+          return FALSE;
+        }
+      p += n;
+      len -= (gsize) n;
+      offset += n;
+    }
+  return TRUE;
+}
+
+/* Give an unnamed (O_TMPFILE) or existing file another name. linkat() with
+ * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc path needs nothing. */
+gboolean
+_fs_link_fd_at (int fd, int dirfd, const char *name)
+{
+  char proc[64];
+
+  g_snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat (AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0)
+    return TRUE;
+  if (errno == ENOENT && linkat (fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
+    return TRUE;
+  return FALSE;
+}
+
+gboolean
+_fs_cancellable_set_error (GCancellable *cancellable, GError **error)
+{
+  return g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+void
+_fs_fault_point (const char *point)
+{
+#if ENABLE_FAULT_INJECTION
+  static const char *at = NULL;
+  static gsize init = 0;
+
+  if (g_once_init_enter (&init))
+    {
+      at = g_getenv ("FSCACHE_CRASH_AT");
+      g_once_init_leave (&init, 1);
+    }
+  if (G_UNLIKELY (at != NULL) && g_str_equal (at, point))
+    {
+      g_debug ("fault point %s reached: killing the process", point);
+      kill (getpid (), SIGKILL);
+    }
+#endif
+}
+
+static guint sync_count;
+
+void
+_fs_count_sync (void)
+{
+  g_atomic_int_inc (&sync_count);
+}
+
+guint
+_fs_get_sync_count (void)
+{
+  return (guint) g_atomic_int_get (&sync_count);
+}
+
+void
+_fs_i18n_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      g_once_init_leave (&done, 1);
+    }
+}
