@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fs-cache-private.h"
+#include "fs-evict-private.h"
 #include "fs-journal-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
@@ -490,10 +491,11 @@ commit_locked (FsCacheEntry *self,
   g_autofree char *info = NULL;
   g_autofree char *record = NULL;
   FsRecord rec = { 0 };
+  FsTxnRecord record_ref;
   fs_autofd info_fd = -1;
   guint64 size, max;
   gsize info_len, record_len;
-  gboolean applied;
+  gboolean applied, ok;
   int errsv;
 
   if (self->incompatible)
@@ -548,8 +550,13 @@ commit_locked (FsCacheEntry *self,
     }
   _fs_fault_point ("commit-record");
 
-  if (!_fs_journal_size_txn (cache, (gint64) size, max, self->has_record ? self->lock_fd : -1,
-                             self->dir_name, TRUE, &applied, cancellable, error))
+  record_ref.fd = self->lock_fd;
+  record_ref.name = self->dir_name;
+  _fs_cache_op_begin (cache);
+  ok = _fs_evict_account_for_commit (cache, size, max, self->has_record ? self->lock_fd : -1,
+                                     self->dir_name, &applied, cancellable, error);
+  _fs_cache_op_end (cache);
+  if (!ok)
     {
       release_locked (self);
       return FALSE;
@@ -575,9 +582,8 @@ commit_locked (FsCacheEntry *self,
         {
           g_autoptr (GError) local_error = NULL;
           /* Undo the accounting, then discard. */
-          if (!_fs_journal_size_txn (cache, -(gint64) size, FS_CACHE_SIZE_UNLIMITED,
-                                     self->has_record ? self->lock_fd : -1, self->dir_name, FALSE,
-                                     NULL, NULL, &local_error))
+          if (!_fs_journal_size_txn (cache, -(gint64) size, FS_CACHE_SIZE_UNLIMITED, &record_ref,
+                                     self->has_record ? 1 : 0, FALSE, NULL, NULL, &local_error))
             g_warning ("%s", local_error->message);
           if (errsv == EEXIST || errsv == ENOTEMPTY || errsv == ENOTDIR || errsv == EISDIR)
             return finish_commit (self, FS_CACHE_COMMIT_EXISTS, out_status);

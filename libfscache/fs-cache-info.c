@@ -14,10 +14,15 @@ struct _FsCacheInfo {
 
   guint has_maximum_size : 1;
   guint has_version : 1;
+  guint has_low_watermark : 1;
+  guint has_min_free_space : 1;
+  guint min_free_is_percent : 1;
 
   guint64 maximum_size;
   gint64 version;
   char *creation_boot_id;
+  guint low_watermark;
+  guint64 min_free_space;
 };
 
 G_DEFINE_BOXED_TYPE (FsCacheInfo, fs_cache_info, fs_cache_info_ref, fs_cache_info_unref)
@@ -64,6 +69,11 @@ fs_cache_info_copy (const FsCacheInfo *self)
   copy->maximum_size = self->maximum_size;
   copy->version = self->version;
   copy->creation_boot_id = g_strdup (self->creation_boot_id);
+  copy->has_low_watermark = self->has_low_watermark;
+  copy->low_watermark = self->low_watermark;
+  copy->has_min_free_space = self->has_min_free_space;
+  copy->min_free_is_percent = self->min_free_is_percent;
+  copy->min_free_space = self->min_free_space;
   return copy;
 }
 
@@ -277,6 +287,122 @@ fs_cache_info_set_creation_boot_id (FsCacheInfo *self, const char *boot_id)
 }
 
 /**
+ * fs_cache_info_has_low_watermark:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the low watermark is set (key `fscache-low-watermark` of
+ * `cache.info`, which osbuild ignores and keeps).
+ *
+ * Returns: %TRUE if the low watermark is set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_has_low_watermark (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_low_watermark;
+}
+
+/**
+ * fs_cache_info_get_low_watermark:
+ * @self: an #FsCacheInfo
+ *
+ * The low watermark in percent of the maximum size: when a commit does not
+ * fit, least recently used entries are evicted until the cache, with the new
+ * entry, uses at most this much, so the next stores fit without evicting
+ * again. %FS_CACHE_DEFAULT_LOW_WATERMARK when unset.
+ *
+ * Returns: the low watermark, 1 to 100
+ *
+ * Since: 1.0
+ */
+guint
+fs_cache_info_get_low_watermark (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FS_CACHE_DEFAULT_LOW_WATERMARK);
+  return self->has_low_watermark ? self->low_watermark : FS_CACHE_DEFAULT_LOW_WATERMARK;
+}
+
+/**
+ * fs_cache_info_set_low_watermark:
+ * @self: an #FsCacheInfo
+ * @percent: 1 to 100
+ *
+ * Sets the low watermark.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_low_watermark (FsCacheInfo *self, guint percent)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (percent >= 1 && percent <= 100);
+  self->has_low_watermark = TRUE;
+  self->low_watermark = percent;
+}
+
+/**
+ * fs_cache_info_has_min_free_space:
+ * @self: an #FsCacheInfo
+ *
+ * Whether a minimum of free space is set (key `fscache-min-free-space`).
+ *
+ * Returns: %TRUE if it is set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_has_min_free_space (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_min_free_space;
+}
+
+/**
+ * fs_cache_info_get_min_free_space:
+ * @self: an #FsCacheInfo
+ * @out_is_percent: (out) (optional): whether the value is a percentage of
+ *   the file system's size rather than bytes
+ *
+ * The space a commit leaves free on the cache's file system: below it, least
+ * recently used entries are evicted, and an entry that can't be kept without
+ * going below it is refused with %FS_CACHE_COMMIT_NO_SPACE. 0 when unset.
+ *
+ * Returns: bytes, or percent when *@out_is_percent
+ *
+ * Since: 1.0
+ */
+guint64
+fs_cache_info_get_min_free_space (const FsCacheInfo *self, gboolean *out_is_percent)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  if (out_is_percent != NULL)
+    *out_is_percent = self->has_min_free_space && self->min_free_is_percent;
+  return self->has_min_free_space ? self->min_free_space : 0;
+}
+
+/**
+ * fs_cache_info_set_min_free_space:
+ * @self: an #FsCacheInfo
+ * @value: bytes, or a percentage (0 to 100) when @is_percent
+ * @is_percent: whether @value is a percentage of the file system's size
+ *
+ * Sets the minimum of free space.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_min_free_space (FsCacheInfo *self, guint64 value, gboolean is_percent)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!is_percent || value <= 100);
+  self->has_min_free_space = TRUE;
+  self->min_free_is_percent = is_percent;
+  self->min_free_space = value;
+}
+
+/**
  * fs_cache_info_to_string:
  * @self: an #FsCacheInfo
  *
@@ -330,6 +456,26 @@ _fs_cache_info_new_from_json (JsonObject *object)
       json_node_get_value_type (node) == G_TYPE_STRING && is_boot_id (json_node_get_string (node)))
     fs_cache_info_set_creation_boot_id (self, json_node_get_string (node));
 
+  node = json_object_get_member (object, "fscache-low-watermark");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
+      json_node_get_int (node) >= 1 && json_node_get_int (node) <= 100)
+    fs_cache_info_set_low_watermark (self, (guint) json_node_get_int (node));
+
+  node = json_object_get_member (object, "fscache-min-free-space");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    {
+      if (json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) >= 0)
+        fs_cache_info_set_min_free_space (self, (guint64) json_node_get_int (node), FALSE);
+      else if (json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          const char *s = json_node_get_string (node);
+          char *end = NULL;
+          guint64 v = g_ascii_strtoull (s, &end, 10);
+          if (end != s && g_str_equal (end, "%") && v <= 100)
+            fs_cache_info_set_min_free_space (self, v, TRUE);
+        }
+    }
+
   return self;
 }
 
@@ -348,5 +494,18 @@ _fs_cache_info_merge_into_json (const FsCacheInfo *self, JsonObject *object)
         json_object_set_int_member (object, "maximum-size", G_MAXINT64);
       else
         json_object_set_int_member (object, "maximum-size", (gint64) self->maximum_size);
+    }
+  if (self->has_low_watermark)
+    json_object_set_int_member (object, "fscache-low-watermark", self->low_watermark);
+  if (self->has_min_free_space)
+    {
+      if (self->min_free_is_percent)
+        {
+          g_autofree char *s = g_strdup_printf ("%" G_GUINT64_FORMAT "%%", self->min_free_space);
+          json_object_set_string_member (object, "fscache-min-free-space", s);
+        }
+      else
+        json_object_set_int_member (object, "fscache-min-free-space",
+                                    (gint64) MIN (self->min_free_space, (guint64) G_MAXINT64));
     }
 }

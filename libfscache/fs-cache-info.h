@@ -34,6 +34,16 @@ G_BEGIN_DECLS
  */
 #define FS_CACHE_FORMAT_VERSION (1)
 
+/**
+ * FS_CACHE_DEFAULT_LOW_WATERMARK:
+ *
+ * The default low watermark, in percent of the maximum size: an eviction
+ * frees space down to it, so the next stores fit without evicting again.
+ *
+ * Since: 1.0
+ */
+#define FS_CACHE_DEFAULT_LOW_WATERMARK (80)
+
 #define FS_TYPE_CACHE_INFO (fs_cache_info_get_type ())
 
 /**
@@ -81,6 +91,20 @@ FS_AVAILABLE_IN_1_0
 const char *fs_cache_info_get_creation_boot_id (const FsCacheInfo *self);
 FS_AVAILABLE_IN_1_0
 void fs_cache_info_set_creation_boot_id (FsCacheInfo *self, const char *boot_id);
+
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_has_low_watermark (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+guint fs_cache_info_get_low_watermark (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+void fs_cache_info_set_low_watermark (FsCacheInfo *self, guint percent);
+
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_has_min_free_space (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+guint64 fs_cache_info_get_min_free_space (const FsCacheInfo *self, gboolean *out_is_percent);
+FS_AVAILABLE_IN_1_0
+void fs_cache_info_set_min_free_space (FsCacheInfo *self, guint64 value, gboolean is_percent);
 
 FS_AVAILABLE_IN_1_0
 char *fs_cache_info_to_string (const FsCacheInfo *self);

@@ -43,6 +43,15 @@ guint64 _fs_cache_get_maximum (FsCache *self);
 mode_t _fs_cache_get_file_mode (FsCache *self);
 mode_t _fs_cache_get_dir_mode (FsCache *self);
 
+/* Operations that change the accounting hold the in-process side of the
+ * cache's exclusion (a reader lock), so that an exact recount, which needs
+ * nobody else in the cache, also excludes other threads of this process —
+ * they share our cache.lock descriptor. */
+void _fs_cache_op_begin (FsCache *self);
+void _fs_cache_op_end (FsCache *self);
+gboolean _fs_cache_try_exclusive (FsCache *self);
+void _fs_cache_end_exclusive (FsCache *self);
+
 /* fs-cache-entry.c */
 FsCacheEntry *_fs_cache_entry_new (FsCache *cache,
                                    FsCacheEntryKind kind,

@@ -13,6 +13,8 @@
 
 #include "fs-cache-info-private.h"
 #include "fs-cache-private.h"
+#include "fs-cache-item-private.h"
+#include "fs-evict-private.h"
 #include "fs-journal-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
@@ -50,6 +52,8 @@ struct _FsCache {
 
   FsCacheDirs dirs;
   char *path;
+
+  GRWLock op_lock; /* readers: operations changing accounting; writer: recount */
 
   GMutex mutex; /* protects everything below */
   int lock_fd;  /* cache.lock, read-locked while open */
@@ -93,6 +97,7 @@ fs_cache_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_object (&self->directory);
   g_mutex_clear (&self->mutex);
+  g_rw_lock_clear (&self->op_lock);
 
   G_OBJECT_CLASS (fs_cache_parent_class)->finalize (object);
 }
@@ -174,6 +179,7 @@ static void
 fs_cache_init (FsCache *self)
 {
   g_mutex_init (&self->mutex);
+  g_rw_lock_init (&self->op_lock);
   self->dirs.dir_fd = -1;
   self->dirs.objects_fd = -1;
   self->dirs.stage_fd = -1;
@@ -705,6 +711,13 @@ _fs_cache_get_maximum (FsCache *self)
   return max;
 }
 
+static int
+compare_items (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  return strcmp (fs_cache_item_get_name ((FsCacheItem *) a),
+                 fs_cache_item_get_name ((FsCacheItem *) b));
+}
+
 /**
  * fs_cache_load:
  * @self: an #FsCache
@@ -1033,7 +1046,9 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
  * @error: return location for a #GError
  *
  * Sets the maximum size of the cache, keeping the rest of its
- * configuration: see fs_cache_set_info().
+ * configuration: see fs_cache_set_info(). When the cache uses more than the
+ * new maximum, least recently used entries are evicted down to it (entries
+ * in use are skipped).
  *
  * Returns: %TRUE on success
  *
@@ -1046,11 +1061,24 @@ fs_cache_set_maximum_size (FsCache *self,
                            GError **error)
 {
   g_autoptr (FsCacheInfo) info = fs_cache_info_new ();
+  guint64 used;
+  gboolean ok;
 
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
 
   fs_cache_info_set_maximum_size (info, maximum_size);
-  return fs_cache_set_info (self, info, cancellable, error);
+  if (!fs_cache_set_info (self, info, cancellable, error))
+    return FALSE;
+
+  /* A lower maximum trims the cache to it at once. */
+  if (!_fs_journal_get_size (self, &used, cancellable, error))
+    return FALSE;
+  if (maximum_size == FS_CACHE_SIZE_UNLIMITED || used <= maximum_size)
+    return TRUE;
+  _fs_cache_op_begin (self);
+  ok = _fs_evict_lru (self, maximum_size, 0, FALSE, NULL, NULL, cancellable, error);
+  _fs_cache_op_end (self);
+  return ok;
 }
 
 /**
@@ -1089,4 +1117,252 @@ fs_cache_get_usage (FsCache *self,
   if (out_maximum != NULL)
     *out_maximum = _fs_cache_get_maximum (self);
   return TRUE;
+}
+
+void
+_fs_cache_op_begin (FsCache *self)
+{
+  g_rw_lock_reader_lock (&self->op_lock);
+}
+
+void
+_fs_cache_op_end (FsCache *self)
+{
+  g_rw_lock_reader_unlock (&self->op_lock);
+}
+
+/* Nobody else in the cache: no other thread of ours in an operation, and
+ * no other open file description holding cache.lock (our read lock is
+ * converted to a write lock in place, atomically, and back). */
+gboolean
+_fs_cache_try_exclusive (FsCache *self)
+{
+  gboolean ok = FALSE;
+
+  if (!g_rw_lock_writer_trylock (&self->op_lock))
+    return FALSE;
+  g_mutex_lock (&self->mutex);
+  if (self->lock_fd >= 0 && _fs_lock_fd (self->lock_fd, F_WRLCK, FALSE, NULL) == 0)
+    ok = TRUE;
+  g_mutex_unlock (&self->mutex);
+  if (!ok)
+    g_rw_lock_writer_unlock (&self->op_lock);
+  return ok;
+}
+
+void
+_fs_cache_end_exclusive (FsCache *self)
+{
+  g_mutex_lock (&self->mutex);
+  if (self->lock_fd >= 0 && _fs_lock_fd (self->lock_fd, F_RDLCK, FALSE, NULL) < 0)
+    g_warning ("could not give the cache lock of %s back: %s", self->path, g_strerror (errno));
+  g_mutex_unlock (&self->mutex);
+  g_rw_lock_writer_unlock (&self->op_lock);
+}
+
+/**
+ * fs_cache_has_other_users:
+ * @self: an #FsCache
+ *
+ * Whether another open cache (in this or another process) uses the same
+ * cache directory right now, or another thread is in an operation on @self.
+ *
+ * Returns: %TRUE if the cache is in use by others
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_has_other_users (FsCache *self)
+{
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+
+  if (!_fs_cache_try_exclusive (self))
+    return TRUE;
+  _fs_cache_end_exclusive (self);
+  return FALSE;
+}
+
+/**
+ * fs_cache_list:
+ * @self: an #FsCache
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Lists the committed entries of the cache, sorted by name. The list is a
+ * snapshot: entries may come and go while it is read.
+ *
+ * Returns: (transfer full): a list of [class@FsCache.CacheItem], or %NULL
+ *   with @error set
+ *
+ * Since: 1.0
+ */
+GListModel *
+fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GListStore) store = NULL;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!_fs_cache_check_open (self, error))
+    return NULL;
+  store = g_list_store_new (FS_TYPE_CACHE_ITEM);
+  if (!_fs_cache_is_compatible (self))
+    return G_LIST_MODEL (g_steal_pointer (&store));
+
+  entries = _fs_evict_scan (self, cancellable, error);
+  if (entries == NULL)
+    return NULL;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      FsEntryStat *e = entries->pdata[i];
+      g_autoptr (FsCacheItem) item =
+          _fs_cache_item_new (e->name, e->size, e->last_used_usec, e->boot_id);
+      g_list_store_append (store, item);
+    }
+  g_list_store_sort (store, compare_items, NULL);
+  return G_LIST_MODEL (g_steal_pointer (&store));
+}
+
+/**
+ * fs_cache_remove:
+ * @self: an #FsCache
+ * @name: the name of a committed entry
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Removes a committed entry, its accounting included. Fails with
+ * %FS_CACHE_ERROR_MISS when there is no such entry and with
+ * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed).
+ *
+ * Returns: %TRUE if the entry was removed
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GError **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_fs_cache_check_open (self, error) || !fs_cache_name_is_valid (name, error))
+    return FALSE;
+  if (!_fs_cache_is_compatible (self))
+    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
+                        _("The cache %s has an incompatible version and can't be changed"),
+                        self->path),
+           FALSE;
+  if (_fs_cancellable_set_error (cancellable, error))
+    return FALSE;
+
+  _fs_cache_op_begin (self);
+  ok = _fs_evict_remove (self, name, NULL, cancellable, error);
+  _fs_cache_op_end (self);
+  return ok;
+}
+
+/**
+ * fs_cache_prune:
+ * @self: an #FsCache
+ * @target_size: the space the committed entries may use afterwards, in bytes
+ * @flags: flags
+ * @out_entries: (out) (optional): how many entries were (or would be) evicted
+ * @out_bytes: (out) (optional): how many bytes they held
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Evicts least recently used entries until the cache uses at most
+ * @target_size. Entries in use are skipped, so the target may not be
+ * reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only reports.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_prune (FsCache *self,
+                guint64 target_size,
+                FsCacheMaintenanceFlags flags,
+                guint *out_entries,
+                guint64 *out_bytes,
+                GCancellable *cancellable,
+                GError **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_fs_cache_check_open (self, error))
+    return FALSE;
+  if (!_fs_cache_is_compatible (self))
+    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
+                        _("The cache %s has an incompatible version and can't be changed"),
+                        self->path),
+           FALSE;
+
+  _fs_cache_op_begin (self);
+  ok = _fs_evict_lru (self, target_size, 0, (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0,
+                      out_entries, out_bytes, cancellable, error);
+  _fs_cache_op_end (self);
+  return ok;
+}
+
+/**
+ * fs_cache_collect_garbage:
+ * @self: an #FsCache
+ * @flags: flags
+ * @out_removed: (out) (optional): how many leftovers were (or would be) removed
+ * @out_reclaimed: (out) (optional): the space they used, in bytes
+ * @out_correction: (out) (optional): by how much the size counter was corrected
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Removes what crashed users left: finishes or undoes their interrupted
+ * operations (accounting included), removes staging entries, anonymous
+ * entries and temporary files whose lock nobody holds, and named entries
+ * without valid metadata. When nobody else has the cache open, also
+ * recounts the size counter exactly. Entries a live process holds, of this
+ * library or of osbuild, are never touched.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_collect_garbage (FsCache *self,
+                          FsCacheMaintenanceFlags flags,
+                          guint *out_removed,
+                          guint64 *out_reclaimed,
+                          gint64 *out_correction,
+                          GCancellable *cancellable,
+                          GError **error)
+{
+  gboolean idle, ok;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!_fs_cache_check_open (self, error))
+    return FALSE;
+  if (!_fs_cache_is_compatible (self) || self->dirs.journal_fd < 0)
+    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
+                        _("The cache %s has an incompatible version and can't be changed"),
+                        self->path),
+           FALSE;
+
+  idle = _fs_cache_try_exclusive (self);
+  if (!idle)
+    _fs_cache_op_begin (self);
+  ok = _fs_evict_collect_garbage (self, (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0, idle,
+                                  out_removed, out_reclaimed, out_correction, cancellable, error);
+  if (idle)
+    _fs_cache_end_exclusive (self);
+  else
+    _fs_cache_op_end (self);
+  return ok;
 }

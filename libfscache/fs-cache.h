@@ -76,6 +76,46 @@ gboolean fs_cache_get_usage (FsCache *self,
                              GCancellable *cancellable,
                              GError **error);
 
+/**
+ * FsCacheMaintenanceFlags:
+ * @FS_CACHE_MAINTENANCE_NONE: no flag
+ * @FS_CACHE_MAINTENANCE_DRY_RUN: report what would be done, change nothing
+ *
+ * Flags of fs_cache_prune() and fs_cache_collect_garbage().
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/ {
+  FS_CACHE_MAINTENANCE_NONE = 0,
+  FS_CACHE_MAINTENANCE_DRY_RUN = 1 << 0,
+} FsCacheMaintenanceFlags;
+
+FS_AVAILABLE_IN_1_0
+GListModel *fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_remove (FsCache *self,
+                          const char *name,
+                          GCancellable *cancellable,
+                          GError **error);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_prune (FsCache *self,
+                         guint64 target_size,
+                         FsCacheMaintenanceFlags flags,
+                         guint *out_entries,
+                         guint64 *out_bytes,
+                         GCancellable *cancellable,
+                         GError **error);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_collect_garbage (FsCache *self,
+                                   FsCacheMaintenanceFlags flags,
+                                   guint *out_removed,
+                                   guint64 *out_reclaimed,
+                                   gint64 *out_correction,
+                                   GCancellable *cancellable,
+                                   GError **error);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_has_other_users (FsCache *self);
+
 FS_AVAILABLE_IN_1_0
 char *fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id);
 

@@ -11,15 +11,20 @@ G_BEGIN_DECLS
 
 /* Adds @delta to cache.size under its write lock, unless @delta is positive
  * and the result would exceed @limit (then *@out_applied is FALSE and
- * nothing changes). When @record_fd is not -1, the accounted flag of that
- * journal record (named @record_name) is set to @after in the same
- * transaction, through the intent file, so a kill at any point leaves a
- * state the next user of the counter resolves exactly. */
+ * nothing changes). The accounted flag of each of the @n_records journal
+ * records is set to @after in the same transaction, through the intent file
+ * (and, for several records, a batch file listing them), so a kill at any
+ * point leaves a state the next user of the counter resolves exactly. */
+typedef struct {
+  int fd;
+  const char *name;
+} FsTxnRecord;
+
 gboolean _fs_journal_size_txn (FsCache *cache,
                                gint64 delta,
                                guint64 limit,
-                               int record_fd,
-                               const char *record_name,
+                               const FsTxnRecord *records,
+                               guint n_records,
                                gboolean after,
                                gboolean *out_applied,
                                GCancellable *cancellable,

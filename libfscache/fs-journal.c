@@ -81,12 +81,36 @@ set_record_flag (int record_fd, gboolean accounted)
   return _fs_write_all (record_fd, accounted ? "1" : "0", 1, 0);
 }
 
+static gboolean
+is_uuid_name (const char *name)
+{
+  if (strlen (name) != 37 || !g_str_has_prefix (name, "uuid-"))
+    return FALSE;
+  for (int i = 5; i < 37; i++)
+    if (!g_ascii_isxdigit (name[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+set_flag_of (int journal_fd, const char *name, gboolean accounted)
+{
+  fs_autofd rfd = _fs_openat (journal_fd, name, O_RDWR | O_NOCTTY, 0);
+  g_autofree char *data = NULL;
+  FsRecord record;
+  gsize len;
+  int errsv;
+
+  if (rfd >= 0 && _fs_read_small_fd (rfd, &data, &len, &errsv) &&
+      _fs_meta_parse_record (data, len, &record) && record.op != FS_RECORD_OP_NONE)
+    set_record_flag (rfd, accounted);
+}
+
 /* Resolve the intent of a writer that died holding the cache.size lock. */
 static void
 resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  fs_autofd rfd = -1;
   gboolean accounted;
 
   g_debug ("resolving the pending size transaction of %s (%" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
@@ -104,18 +128,23 @@ resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
       accounted = intent->after;
     }
 
-  rfd = _fs_openat (dirs->journal_fd, intent->record, O_RDWR | O_NOCTTY, 0);
-  if (rfd >= 0)
+  if (g_str_has_prefix (intent->record, "bat-"))
     {
-      g_autofree char *data = NULL;
+      g_autofree char *list = NULL;
       gsize len;
       int errsv;
-      FsRecord record;
 
-      if (_fs_read_small_fd (rfd, &data, &len, &errsv) && _fs_meta_parse_record (data, len, &record) &&
-          record.op != FS_RECORD_OP_NONE)
-        set_record_flag (rfd, accounted);
+      if (_fs_read_small_at (dirs->journal_fd, intent->record, &list, &len, &errsv))
+        {
+          g_auto (GStrv) names = g_strsplit (list, "\n", -1);
+          for (guint i = 0; names[i] != NULL; i++)
+            if (is_uuid_name (names[i]))
+              set_flag_of (dirs->journal_fd, names[i], accounted);
+        }
+      unlinkat (dirs->journal_fd, intent->record, 0);
     }
+  else
+    set_flag_of (dirs->journal_fd, intent->record, accounted);
   intent->pending = FALSE;
 }
 
@@ -125,17 +154,48 @@ recount_estimate (FsCache *cache, guint64 *out_size, GCancellable *cancellable, 
   return _fs_journal_count_committed (cache, out_size, NULL, cancellable, error);
 }
 
+/* For a transaction over several records: journal/bat-X lists them. The
+ * file is locked while its owner lives; it is removed once the transaction
+ * is over, or by whoever resolves the intent that names it. */
+static gboolean
+write_batch (FsCache *cache, const FsTxnRecord *records, guint n, char out_name[37], int *out_fd,
+             GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autoptr (GString) list = g_string_new (NULL);
+  fs_autofd fd = -1;
+  char uuid[38];
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (list, "%s\n", records[i].name);
+  fd = _fs_openat (dirs->journal_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY,
+                   _fs_cache_get_file_mode (cache));
+  if (fd < 0 || _fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0 ||
+      !_fs_write_all (fd, list->str, list->len, 0))
+    return _fs_throw_errno (error, errno, _("Writing a batch file in %s/%s"), dirs->path,
+                            FS_DIR_JOURNAL);
+  _fs_random_uuid_name (uuid);
+  g_snprintf (out_name, 37, "bat-%s", uuid + 5);
+  if (!_fs_link_fd_at (fd, dirs->journal_fd, out_name))
+    return _fs_throw_errno (error, errno, _("Writing a batch file in %s/%s"), dirs->path,
+                            FS_DIR_JOURNAL);
+  *out_fd = _fs_steal_fd (&fd);
+  return TRUE;
+}
+
 gboolean
 _fs_journal_size_txn (FsCache *cache,
                       gint64 delta,
                       guint64 limit,
-                      int record_fd,
-                      const char *record_name,
+                      const FsTxnRecord *records,
+                      guint n_records,
                       gboolean after,
                       gboolean *out_applied,
                       GCancellable *cancellable,
                       GError **error)
 {
+  fs_autofd batch_fd = -1;
+  char batch_name[37] = "";
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   fs_autofd size_fd = -1;
   fs_autofd intent_fd = -1;
@@ -229,9 +289,13 @@ _fs_journal_size_txn (FsCache *cache,
   else
     next = delta < 0 ? cur - (guint64) -delta : cur + (guint64) delta;
 
-  if (record_fd >= 0)
+  if (n_records > 1 && !write_batch (cache, records, n_records, batch_name, &batch_fd, error))
+    return FALSE;
+
+  if (n_records > 0)
     {
-      g_strlcpy (intent.record, record_name, sizeof intent.record);
+      g_strlcpy (intent.record, n_records > 1 ? batch_name : records[0].name,
+                 sizeof intent.record);
       intent.pending = TRUE;
       intent.old_size = cur;
       intent.new_size = next;
@@ -242,7 +306,7 @@ _fs_journal_size_txn (FsCache *cache,
       _fs_fault_point ("txn-intent");
     }
 
-  if (record_fd < 0 && size_ok && next == cur)
+  if (n_records == 0 && size_ok && next == cur)
     ; /* a repair-only transaction with nothing to change */
   else if (!write_size (size_fd, next, len))
     {
@@ -250,19 +314,23 @@ _fs_journal_size_txn (FsCache *cache,
       /* Nothing changed: put the intent back to idle if we can. */
       intent.pending = FALSE;
       write_intent (intent_fd, &intent);
+      if (batch_name[0] != '\0')
+        unlinkat (dirs->journal_fd, batch_name, 0);
       return _fs_throw_errno (error, errsv, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
     }
   _fs_fault_point ("txn-size");
 
-  if (record_fd >= 0)
+  if (n_records > 0)
     {
-      if (!set_record_flag (record_fd, after))
-        {
-          /* The counter changed but the record says otherwise: leave the
-           * intent pending, so the next user of the counter fixes the
-           * record, and report the failure. */
-          return _fs_throw_errno (error, errno, _("Writing the journal record %s"), record_name);
-        }
+      for (guint i = 0; i < n_records; i++)
+        if (!set_record_flag (records[i].fd, after))
+          {
+            /* The counter changed but a record says otherwise: leave the
+             * intent pending, so the next user of the counter fixes the
+             * records, and report the failure. */
+            return _fs_throw_errno (error, errno, _("Writing the journal record %s"),
+                                    records[i].name);
+          }
       _fs_fault_point ("txn-record");
       intent.pending = FALSE;
       intent_dirty = TRUE;
@@ -271,6 +339,9 @@ _fs_journal_size_txn (FsCache *cache,
   if (intent_dirty && !write_intent (intent_fd, &intent))
     return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
+
+  if (batch_name[0] != '\0')
+    unlinkat (dirs->journal_fd, batch_name, 0);
 
   if (out_applied != NULL)
     *out_applied = TRUE;
@@ -296,7 +367,7 @@ _fs_journal_get_size (FsCache *cache, guint64 *out_size, GCancellable *cancellab
     }
 
   /* Corrupt or missing: an empty transaction repairs it under the lock. */
-  if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, -1, NULL, FALSE, NULL, cancellable,
+  if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, NULL, cancellable,
                              error))
     return FALSE;
   g_clear_pointer (&data, g_free);
@@ -454,16 +525,6 @@ _fs_journal_discard_anonymous (FsCache *cache, int area_fd, const char *name, gb
     g_debug ("could not remove journal record %s: %s", name, g_strerror (errno));
 }
 
-static gboolean
-is_uuid_name (const char *name)
-{
-  if (strlen (name) != 37 || !g_str_has_prefix (name, "uuid-"))
-    return FALSE;
-  for (int i = 5; i < 37; i++)
-    if (!g_ascii_isxdigit (name[i]))
-      return FALSE;
-  return TRUE;
-}
 
 /* Whether objects/NAME/object.lock is the inode @st. */
 static gboolean
@@ -529,9 +590,9 @@ recover_record (FsCache *cache, int rfd, const char *rname, GCancellable *cancel
         }
       else
         {
-          gboolean applied;
-          if (!_fs_journal_size_txn (cache, -(gint64) record.size, FS_CACHE_SIZE_UNLIMITED, rfd,
-                                     rname, FALSE, &applied, cancellable, error))
+          FsTxnRecord r = { rfd, rname };
+          if (!_fs_journal_size_txn (cache, -(gint64) record.size, FS_CACHE_SIZE_UNLIMITED, &r, 1,
+                                     FALSE, NULL, cancellable, error))
             return FALSE;
         }
     }
@@ -584,7 +645,7 @@ recover_records (FsCache *cache, GCancellable *cancellable, GError **error)
        * flag of its record yet: resolve its intent before reading flags. */
       if (!resolved)
         {
-          if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, -1, NULL, FALSE, NULL,
+          if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, NULL,
                                      cancellable, error))
             return FALSE;
           resolved = TRUE;

@@ -258,14 +258,19 @@ _fs_meta_parse_intent (const char *data, gsize len, FsIntent *out)
     out->pending = FALSE;
   else if (expect (&p, end, "txn "))
     {
-      if ((gsize) (end - p) < 37 || memcmp (p, "uuid-", 5) != 0)
+      gsize n;
+      if ((gsize) (end - p) >= 37 && memcmp (p, "uuid-", 5) == 0)
+        n = 37;
+      else if ((gsize) (end - p) >= 36 && memcmp (p, "bat-", 4) == 0)
+        n = 36;
+      else
         return FALSE;
-      for (int i = 5; i < 37; i++)
+      for (gsize i = n - 32; i < n; i++)
         if (!g_ascii_isxdigit (p[i]))
           return FALSE;
-      memcpy (out->record, p, 37);
-      out->record[37] = '\0';
-      p += 37;
+      memcpy (out->record, p, n);
+      out->record[n] = '\0';
+      p += n;
       if (!expect (&p, end, " ") || !parse_u64_token (&p, end, &out->old_size) ||
           !expect (&p, end, " ") || !parse_u64_token (&p, end, &out->new_size) ||
           !expect (&p, end, " ") || !parse_u64_token (&p, end, &after) || after > 1)

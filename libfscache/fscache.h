@@ -12,6 +12,7 @@
 #include "fs-cache-error.h"
 #include "fs-cache-info.h"
 #include "fs-cache-entry.h"
+#include "fs-cache-item.h"
 #include "fs-cache.h"
 #include "fs-cache-enums.h"
 #undef FS_CACHE_INSIDE
