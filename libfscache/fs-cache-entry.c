@@ -658,3 +658,136 @@ fs_cache_entry_commit (FsCacheEntry *self,
   g_mutex_unlock (&self->mutex);
   return ok;
 }
+
+static void
+commit_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  FsCacheCommitStatus *status = task_data;
+  GError *error = NULL;
+
+  if (!fs_cache_entry_commit (source, status, cancellable, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * fs_cache_entry_commit_async:
+ * @self: an #FsCacheEntry from fs_cache_store()
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Commits the entry without blocking: see fs_cache_entry_commit().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_entry_commit_async (FsCacheEntry *self,
+                             int io_priority,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fs_cache_entry_commit_async);
+  g_task_set_priority (task, io_priority);
+  g_task_set_task_data (task, g_new0 (FsCacheCommitStatus, 1), g_free);
+  g_task_run_in_thread (task, commit_thread);
+}
+
+/**
+ * fs_cache_entry_commit_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @out_status: (out) (optional): what the commit did
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_commit_async().
+ *
+ * Returns: %TRUE with @out_status set, or %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_entry_commit_finish (FsCacheEntry *self,
+                              GAsyncResult *result,
+                              FsCacheCommitStatus *out_status,
+                              GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_entry_commit_async,
+                        FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (out_status != NULL)
+    *out_status = *(FsCacheCommitStatus *) g_task_get_task_data (G_TASK (result));
+  return TRUE;
+}
+
+static void
+release_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  fs_cache_entry_release (source);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * fs_cache_entry_release_async:
+ * @self: an #FsCacheEntry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Releases the entry without blocking (deleting a large staged tree takes
+ * time): see fs_cache_entry_release(). The release happens even if
+ * @cancellable is cancelled.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_entry_release_async (FsCacheEntry *self,
+                              int io_priority,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fs_cache_entry_release_async);
+  g_task_set_priority (task, io_priority);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, release_thread);
+}
+
+/**
+ * fs_cache_entry_release_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_release_async().
+ *
+ * Returns: %TRUE
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_entry_release_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_entry_release_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

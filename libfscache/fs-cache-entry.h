@@ -88,6 +88,25 @@ gboolean fs_cache_entry_commit (FsCacheEntry *self,
                                 GCancellable *cancellable,
                                 GError **error);
 FS_AVAILABLE_IN_1_0
+void fs_cache_entry_commit_async (FsCacheEntry *self,
+                                  int io_priority,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_entry_commit_finish (FsCacheEntry *self,
+                                       GAsyncResult *result,
+                                       FsCacheCommitStatus *out_status,
+                                       GError **error);
+FS_AVAILABLE_IN_1_0
 void fs_cache_entry_release (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_0
+void fs_cache_entry_release_async (FsCacheEntry *self,
+                                   int io_priority,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_entry_release_finish (FsCacheEntry *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

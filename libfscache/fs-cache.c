@@ -74,9 +74,11 @@ static GParamSpec *properties[N_PROPS];
 
 static void fs_cache_initable_iface_init (GInitableIface *iface);
 
+/* GAsyncInitable's default implementation runs GInitable's init in a
+ * worker thread, which is exactly what an asynchronous open should do. */
 G_DEFINE_FINAL_TYPE_WITH_CODE (FsCache, fs_cache, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE,
-                                                      fs_cache_initable_iface_init))
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, fs_cache_initable_iface_init)
+                                   G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, NULL))
 
 static const char cachedir_tag[] =
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -1365,4 +1367,799 @@ fs_cache_collect_garbage (FsCache *self,
   else
     _fs_cache_op_end (self);
   return ok;
+}
+
+/* Asynchronous variants: each runs the synchronous call (the source of
+ * truth) in a worker thread of GTask. Results that own a lock (entries) are
+ * returned with their destroy function, so a result nobody finishes, or one
+ * whose task was cancelled meanwhile, releases its entry. */
+
+typedef struct {
+  char *name;
+  FsCacheInfo *info;
+  guint64 u64;
+  FsCacheMaintenanceFlags flags;
+  guint out_count;
+  guint64 out_a;
+  guint64 out_b;
+  gint64 out_c;
+} CacheTaskData;
+
+static void
+cache_task_data_free (gpointer p)
+{
+  CacheTaskData *data = p;
+
+  g_free (data->name);
+  g_clear_pointer (&data->info, fs_cache_info_unref);
+  g_free (data);
+}
+
+static GTask *
+cache_task_new (FsCache *self,
+                gpointer source_tag,
+                int io_priority,
+                GCancellable *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer user_data,
+                CacheTaskData **out_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  CacheTaskData *data = g_new0 (CacheTaskData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_priority (task, io_priority);
+  g_task_set_task_data (task, data, cache_task_data_free);
+  *out_data = data;
+  return task;
+}
+
+static void
+return_entry (GTask *task, FsCacheEntry *entry, GError *error)
+{
+  if (entry == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, entry, g_object_unref);
+}
+
+static void
+return_boolean (GTask *task, gboolean ok, GError *error)
+{
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * fs_cache_new_async:
+ * @app_id: the application id of the caller
+ * @directory: the cache directory
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the cache is open
+ * @user_data: data for @callback
+ *
+ * Opens the cache in @directory without blocking: see fs_cache_new().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_new_async (const char *app_id,
+                    GFile *directory,
+                    int io_priority,
+                    GCancellable *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer user_data)
+{
+  g_return_if_fail (app_id != NULL);
+  g_return_if_fail (G_IS_FILE (directory));
+
+  g_async_initable_new_async (FS_TYPE_CACHE, io_priority, cancellable, callback, user_data,
+                              "app-id", app_id, "directory", directory, NULL);
+}
+
+/**
+ * fs_cache_new_finish:
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_new_async().
+ *
+ * Returns: (transfer full): the open cache, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCache *
+fs_cache_new_finish (GAsyncResult *result, GError **error)
+{
+  g_autoptr (GObject) source = g_async_result_get_source_object (result);
+  GObject *object;
+
+  object = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error);
+  return object != NULL ? FS_CACHE (object) : NULL;
+}
+
+static void
+load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  FsCacheEntry *entry = fs_cache_load (source, data->name, cancellable, &error);
+
+  return_entry (task, entry, error);
+}
+
+/**
+ * fs_cache_load_async:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Loads an entry without blocking: see fs_cache_load().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_load_async (FsCache *self,
+                     const char *name,
+                     int io_priority,
+                     GCancellable *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+
+  task = cache_task_new (self, fs_cache_load_async, io_priority, cancellable, callback, user_data,
+                         &data);
+  data->name = g_strdup (name);
+  g_task_run_in_thread (task, load_thread);
+}
+
+/**
+ * fs_cache_load_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_load_async().
+ *
+ * Returns: (transfer full): the loaded entry, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCacheEntry *
+fs_cache_load_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_load_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+store_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  FsCacheEntry *entry = fs_cache_store (source, data->name, cancellable, &error);
+
+  return_entry (task, entry, error);
+}
+
+/**
+ * fs_cache_store_async:
+ * @self: an #FsCache
+ * @name: the name to commit the entry under
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Creates an entry to store without blocking: see fs_cache_store().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_store_async (FsCache *self,
+                      const char *name,
+                      int io_priority,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+
+  task = cache_task_new (self, fs_cache_store_async, io_priority, cancellable, callback, user_data,
+                         &data);
+  data->name = g_strdup (name);
+  g_task_run_in_thread (task, store_thread);
+}
+
+/**
+ * fs_cache_store_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_store_async().
+ *
+ * Returns: (transfer full): the new entry, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCacheEntry *
+fs_cache_store_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_store_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+stage_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  FsCacheEntry *entry = fs_cache_stage (source, cancellable, &error);
+
+  return_entry (task, entry, error);
+}
+
+/**
+ * fs_cache_stage_async:
+ * @self: an #FsCache
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Creates a staging entry without blocking: see fs_cache_stage().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_stage_async (FsCache *self,
+                      int io_priority,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  task = cache_task_new (self, fs_cache_stage_async, io_priority, cancellable, callback, user_data,
+                         &data);
+  g_task_run_in_thread (task, stage_thread);
+}
+
+/**
+ * fs_cache_stage_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_stage_async().
+ *
+ * Returns: (transfer full): the new entry, or %NULL with @error set
+ *
+ * Since: 1.0
+ */
+FsCacheEntry *
+fs_cache_stage_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_stage_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+set_info_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_set_info (source, data->info, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_set_info_async:
+ * @self: an #FsCache
+ * @info: the fields to change
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Changes the configuration without blocking: see fs_cache_set_info().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_set_info_async (FsCache *self,
+                         FsCacheInfo *info,
+                         int io_priority,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (info != NULL);
+
+  task = cache_task_new (self, fs_cache_set_info_async, io_priority, cancellable, callback,
+                         user_data, &data);
+  data->info = fs_cache_info_copy (info);
+  g_task_run_in_thread (task, set_info_thread);
+}
+
+/**
+ * fs_cache_set_info_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_set_info_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_set_info_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_set_info_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+set_maximum_size_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_set_maximum_size (source, data->u64, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_set_maximum_size_async:
+ * @self: an #FsCache
+ * @maximum_size: bytes, or %FS_CACHE_SIZE_UNLIMITED
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Sets the maximum size without blocking: see fs_cache_set_maximum_size().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_set_maximum_size_async (FsCache *self,
+                                 guint64 maximum_size,
+                                 int io_priority,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  task = cache_task_new (self, fs_cache_set_maximum_size_async, io_priority, cancellable, callback,
+                         user_data, &data);
+  data->u64 = maximum_size;
+  g_task_run_in_thread (task, set_maximum_size_thread);
+}
+
+/**
+ * fs_cache_set_maximum_size_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_set_maximum_size_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_set_maximum_size_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (
+      g_task_get_source_tag (G_TASK (result)) == fs_cache_set_maximum_size_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+get_usage_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_get_usage (source, &data->out_a, &data->out_b, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_get_usage_async:
+ * @self: an #FsCache
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Reads the usage without blocking: see fs_cache_get_usage().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_get_usage_async (FsCache *self,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  task = cache_task_new (self, fs_cache_get_usage_async, io_priority, cancellable, callback,
+                         user_data, &data);
+  g_task_run_in_thread (task, get_usage_thread);
+}
+
+/**
+ * fs_cache_get_usage_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @out_used: (out) (optional): the space used by the committed entries
+ * @out_maximum: (out) (optional): the maximum size
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_get_usage_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_get_usage_finish (FsCache *self,
+                           GAsyncResult *result,
+                           guint64 *out_used,
+                           guint64 *out_maximum,
+                           GError **error)
+{
+  CacheTaskData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_get_usage_async, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_used != NULL)
+    *out_used = data->out_a;
+  if (out_maximum != NULL)
+    *out_maximum = data->out_b;
+  return TRUE;
+}
+
+static void
+list_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GListModel *list = fs_cache_list (source, cancellable, &error);
+
+  if (list == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, list, g_object_unref);
+}
+
+/**
+ * fs_cache_list_async:
+ * @self: an #FsCache
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Lists the committed entries without blocking: see fs_cache_list().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_list_async (FsCache *self,
+                     int io_priority,
+                     GCancellable *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  task = cache_task_new (self, fs_cache_list_async, io_priority, cancellable, callback, user_data,
+                         &data);
+  g_task_run_in_thread (task, list_thread);
+}
+
+/**
+ * fs_cache_list_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_list_async().
+ *
+ * Returns: (transfer full): a list of [class@FsCache.CacheItem], or %NULL
+ *   with @error set
+ *
+ * Since: 1.0
+ */
+GListModel *
+fs_cache_list_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_list_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+remove_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_remove (source, data->name, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_remove_async:
+ * @self: an #FsCache
+ * @name: the name of a committed entry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Removes an entry without blocking: see fs_cache_remove().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_remove_async (FsCache *self,
+                       const char *name,
+                       int io_priority,
+                       GCancellable *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+
+  task = cache_task_new (self, fs_cache_remove_async, io_priority, cancellable, callback,
+                         user_data, &data);
+  data->name = g_strdup (name);
+  g_task_run_in_thread (task, remove_thread);
+}
+
+/**
+ * fs_cache_remove_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_remove_async().
+ *
+ * Returns: %TRUE if the entry was removed
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_remove_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_remove_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+prune_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_prune (source, data->u64, data->flags, &data->out_count, &data->out_a,
+                                cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_prune_async:
+ * @self: an #FsCache
+ * @target_size: the space the committed entries may use afterwards
+ * @flags: flags
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Prunes the cache without blocking: see fs_cache_prune().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_prune_async (FsCache *self,
+                      guint64 target_size,
+                      FsCacheMaintenanceFlags flags,
+                      int io_priority,
+                      GCancellable *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  task = cache_task_new (self, fs_cache_prune_async, io_priority, cancellable, callback, user_data,
+                         &data);
+  data->u64 = target_size;
+  data->flags = flags;
+  g_task_run_in_thread (task, prune_thread);
+}
+
+/**
+ * fs_cache_prune_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @out_entries: (out) (optional): how many entries were evicted
+ * @out_bytes: (out) (optional): how many bytes they held
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_prune_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_prune_finish (FsCache *self,
+                       GAsyncResult *result,
+                       guint *out_entries,
+                       guint64 *out_bytes,
+                       GError **error)
+{
+  CacheTaskData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_prune_async, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_entries != NULL)
+    *out_entries = data->out_count;
+  if (out_bytes != NULL)
+    *out_bytes = data->out_a;
+  return TRUE;
+}
+
+static void
+collect_garbage_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_collect_garbage (source, data->flags, &data->out_count, &data->out_a,
+                                          &data->out_c, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_collect_garbage_async:
+ * @self: an #FsCache
+ * @flags: flags
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Collects garbage without blocking: see fs_cache_collect_garbage().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_collect_garbage_async (FsCache *self,
+                                FsCacheMaintenanceFlags flags,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  task = cache_task_new (self, fs_cache_collect_garbage_async, io_priority, cancellable, callback,
+                         user_data, &data);
+  data->flags = flags;
+  g_task_run_in_thread (task, collect_garbage_thread);
+}
+
+/**
+ * fs_cache_collect_garbage_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @out_removed: (out) (optional): how many leftovers were removed
+ * @out_reclaimed: (out) (optional): the space they used
+ * @out_correction: (out) (optional): by how much the size counter was corrected
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_collect_garbage_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_collect_garbage_finish (FsCache *self,
+                                 GAsyncResult *result,
+                                 guint *out_removed,
+                                 guint64 *out_reclaimed,
+                                 gint64 *out_correction,
+                                 GError **error)
+{
+  CacheTaskData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (
+      g_task_get_source_tag (G_TASK (result)) == fs_cache_collect_garbage_async, FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_removed != NULL)
+    *out_removed = data->out_count;
+  if (out_reclaimed != NULL)
+    *out_reclaimed = data->out_a;
+  if (out_correction != NULL)
+    *out_correction = data->out_c;
+  return TRUE;
 }

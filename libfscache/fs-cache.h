@@ -33,6 +33,15 @@ FsCache *fs_cache_new_for_path (const char *app_id,
                                 GCancellable *cancellable,
                                 GError **error);
 FS_AVAILABLE_IN_1_0
+void fs_cache_new_async (const char *app_id,
+                         GFile *directory,
+                         int io_priority,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data);
+FS_AVAILABLE_IN_1_0
+FsCache *fs_cache_new_finish (GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
 void fs_cache_close (FsCache *self);
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_is_closed (FsCache *self);
@@ -115,6 +124,109 @@ gboolean fs_cache_collect_garbage (FsCache *self,
                                    GError **error);
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_has_other_users (FsCache *self);
+
+FS_AVAILABLE_IN_1_0
+void fs_cache_load_async (FsCache *self,
+                          const char *name,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+FS_AVAILABLE_IN_1_0
+FsCacheEntry *fs_cache_load_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_store_async (FsCache *self,
+                           const char *name,
+                           int io_priority,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data);
+FS_AVAILABLE_IN_1_0
+FsCacheEntry *fs_cache_store_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_stage_async (FsCache *self,
+                           int io_priority,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data);
+FS_AVAILABLE_IN_1_0
+FsCacheEntry *fs_cache_stage_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_set_info_async (FsCache *self,
+                              FsCacheInfo *info,
+                              int io_priority,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_set_info_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_set_maximum_size_async (FsCache *self,
+                                      guint64 maximum_size,
+                                      int io_priority,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_set_maximum_size_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_get_usage_async (FsCache *self,
+                               int io_priority,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_get_usage_finish (FsCache *self,
+                                    GAsyncResult *result,
+                                    guint64 *out_used,
+                                    guint64 *out_maximum,
+                                    GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_list_async (FsCache *self,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+FS_AVAILABLE_IN_1_0
+GListModel *fs_cache_list_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_remove_async (FsCache *self,
+                            const char *name,
+                            int io_priority,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_remove_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_prune_async (FsCache *self,
+                           guint64 target_size,
+                           FsCacheMaintenanceFlags flags,
+                           int io_priority,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_prune_finish (FsCache *self,
+                                GAsyncResult *result,
+                                guint *out_entries,
+                                guint64 *out_bytes,
+                                GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_collect_garbage_async (FsCache *self,
+                                     FsCacheMaintenanceFlags flags,
+                                     int io_priority,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_collect_garbage_finish (FsCache *self,
+                                          GAsyncResult *result,
+                                          guint *out_removed,
+                                          guint64 *out_reclaimed,
+                                          gint64 *out_correction,
+                                          GError **error);
+
 
 FS_AVAILABLE_IN_1_0
 char *fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id);
