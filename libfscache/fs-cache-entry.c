@@ -54,6 +54,8 @@ struct _FsCacheEntry {
   gboolean incompatible;
   guint64 size;
   GDateTime *last_used;
+  char *restore_child; /* below data/, or "" for data/ itself */
+  char *restore_path;  /* where a moved-in tree goes back if not stored */
 };
 
 enum {
@@ -93,6 +95,8 @@ fs_cache_entry_finalize (GObject *object)
   g_free (self->name);
   g_free (self->target_name);
   g_free (self->path);
+  g_free (self->restore_child);
+  g_free (self->restore_path);
   g_mutex_clear (&self->mutex);
 
   G_OBJECT_CLASS (fs_cache_entry_parent_class)->finalize (object);
@@ -264,6 +268,28 @@ _fs_cache_entry_set_incompatible (FsCacheEntry *self, const char *target_name)
   self->incompatible = TRUE;
   g_free (self->target_name);
   self->target_name = g_strdup (target_name);
+  g_mutex_unlock (&self->mutex);
+}
+
+int
+_fs_cache_entry_open_dir (FsCacheEntry *self)
+{
+  int fd;
+
+  g_mutex_lock (&self->mutex);
+  fd = openat (self->area_fd, self->dir_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  g_mutex_unlock (&self->mutex);
+  return fd;
+}
+
+void
+_fs_cache_entry_set_restore (FsCacheEntry *self, const char *data_child, const char *path)
+{
+  g_mutex_lock (&self->mutex);
+  g_free (self->restore_child);
+  g_free (self->restore_path);
+  self->restore_child = g_strdup (data_child != NULL ? data_child : "");
+  self->restore_path = g_strdup (path);
   g_mutex_unlock (&self->mutex);
 }
 
@@ -440,6 +466,14 @@ release_locked (FsCacheEntry *self)
     return;
   self->released = TRUE;
 
+  if (self->kind != FS_CACHE_ENTRY_KIND_LOADED && self->restore_path != NULL)
+    {
+      g_autofree char *from = g_build_filename (self->dir_name, FS_DIR_DATA, self->restore_child,
+                                                NULL);
+      if (renameat (self->area_fd, from, AT_FDCWD, self->restore_path) < 0)
+        g_warning (_("Could not move %s back to %s: %s"), from, self->restore_path,
+                   g_strerror (errno));
+    }
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
     _fs_journal_discard_anonymous (self->cache, self->area_fd, self->dir_name, self->has_record);
   self->has_record = FALSE;
@@ -519,6 +553,9 @@ commit_locked (FsCacheEntry *self,
       return FALSE;
     }
 
+  if (_fs_cache_is_shared (cache))
+    _fs_tree_make_group_writable_at (self->area_fd, data_path);
+
   max = _fs_cache_get_maximum (cache);
   if (max == 0 || (max != FS_CACHE_SIZE_UNLIMITED && size > max))
     return finish_commit (self, FS_CACHE_COMMIT_TOO_LARGE, out_status);
@@ -534,7 +571,23 @@ commit_locked (FsCacheEntry *self,
       release_locked (self);
       return FALSE;
     }
+  _fs_cache_fix_mode (cache, info_fd, FALSE);
   _fs_clear_fd (&info_fd);
+
+  /* Durability: the tree and its object.info reach the disk before the
+   * entry can become visible. One syncfs() of the cache's file system
+   * instead of an fsync() per file: see docs/format.md for the numbers. */
+  if (!_fs_cache_is_volatile (cache))
+    {
+      _fs_count_sync ();
+      if (syncfs (self->area_fd) < 0)
+        {
+          _fs_throw_errno (error, errno, _("Syncing %s/%s/%s"), dirs->path, self->area,
+                           self->dir_name);
+          release_locked (self);
+          return FALSE;
+        }
+    }
 
   /* The journal record says what this commit will account, before it does. */
   rec.op = FS_RECORD_OP_STORE;
@@ -595,6 +648,14 @@ commit_locked (FsCacheEntry *self,
     }
   _fs_fault_point ("commit-renamed");
 
+  /* ...and the rename itself, so a committed entry stays committed. */
+  if (!_fs_cache_is_volatile (cache))
+    {
+      _fs_count_sync ();
+      if (fsync (self->area_fd) < 0)
+        g_debug ("could not sync %s/%s: %s", dirs->path, self->area, g_strerror (errno));
+    }
+
   /* Committed. The record is done with; the lock becomes a read lock
    * (atomically), so the entry can't be evicted while the caller uses it. */
   if (self->has_record && unlinkat (dirs->journal_fd, self->dir_name, 0) < 0)
@@ -607,6 +668,7 @@ commit_locked (FsCacheEntry *self,
 
   self->kind = FS_CACHE_ENTRY_KIND_LOADED;
   self->size = size;
+  g_clear_pointer (&self->restore_path, g_free);
   self->name = g_steal_pointer (&self->target_name);
   set_dir_locked (self, self->name);
   g_clear_pointer (&self->last_used, g_date_time_unref);

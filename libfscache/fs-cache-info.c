@@ -17,6 +17,10 @@ struct _FsCacheInfo {
   guint has_low_watermark : 1;
   guint has_min_free_space : 1;
   guint min_free_is_percent : 1;
+  guint has_volatile : 1;
+  guint is_volatile : 1;
+  guint has_shared : 1;
+  guint is_shared : 1;
 
   guint64 maximum_size;
   gint64 version;
@@ -74,6 +78,10 @@ fs_cache_info_copy (const FsCacheInfo *self)
   copy->has_min_free_space = self->has_min_free_space;
   copy->min_free_is_percent = self->min_free_is_percent;
   copy->min_free_space = self->min_free_space;
+  copy->has_volatile = self->has_volatile;
+  copy->is_volatile = self->is_volatile;
+  copy->has_shared = self->has_shared;
+  copy->is_shared = self->is_shared;
   return copy;
 }
 
@@ -403,6 +411,113 @@ fs_cache_info_set_min_free_space (FsCacheInfo *self, guint64 value, gboolean is_
 }
 
 /**
+ * fs_cache_info_has_volatile:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the volatile setting is set (key `fscache-volatile`).
+ *
+ * Returns: %TRUE if it is set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_has_volatile (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_volatile;
+}
+
+/**
+ * fs_cache_info_get_volatile:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the cache is volatile: commits skip the syncs that make an entry
+ * survive a power cut. Right for a cache on tmpfs or in CI; by default a
+ * cache is durable.
+ *
+ * Returns: %TRUE for a volatile cache
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_get_volatile (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_volatile && self->is_volatile;
+}
+
+/**
+ * fs_cache_info_set_volatile:
+ * @self: an #FsCacheInfo
+ * @is_volatile: whether commits may skip their syncs
+ *
+ * Sets the volatile setting.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_volatile (FsCacheInfo *self, gboolean is_volatile)
+{
+  g_return_if_fail (self != NULL);
+  self->has_volatile = TRUE;
+  self->is_volatile = !!is_volatile;
+}
+
+/**
+ * fs_cache_info_has_shared:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the shared setting is set (key `fscache-shared`).
+ *
+ * Returns: %TRUE if it is set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_has_shared (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_shared;
+}
+
+/**
+ * fs_cache_info_get_shared:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the cache is shared by the users of a group: new files and
+ * directories get the cache directory's group and group-writable modes,
+ * whatever the umask. When unset, a cache is shared if its directory is
+ * group-writable.
+ *
+ * Returns: %TRUE if the setting says shared
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_get_shared (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_shared && self->is_shared;
+}
+
+/**
+ * fs_cache_info_set_shared:
+ * @self: an #FsCacheInfo
+ * @shared: whether the cache is shared by a group
+ *
+ * Sets the shared setting.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_shared (FsCacheInfo *self, gboolean shared)
+{
+  g_return_if_fail (self != NULL);
+  self->has_shared = TRUE;
+  self->is_shared = !!shared;
+}
+
+/**
  * fs_cache_info_to_string:
  * @self: an #FsCacheInfo
  *
@@ -476,6 +591,14 @@ _fs_cache_info_new_from_json (JsonObject *object)
         }
     }
 
+  node = json_object_get_member (object, "fscache-volatile");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    fs_cache_info_set_volatile (self, json_node_get_boolean (node));
+
+  node = json_object_get_member (object, "fscache-shared");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    fs_cache_info_set_shared (self, json_node_get_boolean (node));
+
   return self;
 }
 
@@ -508,4 +631,8 @@ _fs_cache_info_merge_into_json (const FsCacheInfo *self, JsonObject *object)
         json_object_set_int_member (object, "fscache-min-free-space",
                                     (gint64) MIN (self->min_free_space, (guint64) G_MAXINT64));
     }
+  if (self->has_volatile)
+    json_object_set_boolean_member (object, "fscache-volatile", self->is_volatile);
+  if (self->has_shared)
+    json_object_set_boolean_member (object, "fscache-shared", self->is_shared);
 }

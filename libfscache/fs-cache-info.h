@@ -107,6 +107,20 @@ FS_AVAILABLE_IN_1_0
 void fs_cache_info_set_min_free_space (FsCacheInfo *self, guint64 value, gboolean is_percent);
 
 FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_has_volatile (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_get_volatile (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+void fs_cache_info_set_volatile (FsCacheInfo *self, gboolean is_volatile);
+
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_has_shared (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_get_shared (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+void fs_cache_info_set_shared (FsCacheInfo *self, gboolean shared);
+
+FS_AVAILABLE_IN_1_0
 char *fs_cache_info_to_string (const FsCacheInfo *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsCacheInfo, fs_cache_info_unref)

@@ -40,6 +40,10 @@ gboolean _fs_cache_is_compatible (FsCache *self);
 /* The maximum size in force, re-reading cache.info when it changed on disk
  * (0 when unset, FS_CACHE_SIZE_UNLIMITED when unlimited). */
 guint64 _fs_cache_get_maximum (FsCache *self);
+gboolean _fs_cache_is_shared (FsCache *self);
+gboolean _fs_cache_is_volatile (FsCache *self);
+void _fs_cache_fix_mode (FsCache *self, int fd, gboolean is_dir);
+void _fs_cache_fix_mode_at (FsCache *self, int dirfd, const char *name, gboolean is_dir);
 mode_t _fs_cache_get_file_mode (FsCache *self);
 mode_t _fs_cache_get_dir_mode (FsCache *self);
 
@@ -64,5 +68,9 @@ FsCacheEntry *_fs_cache_entry_new (FsCache *cache,
                                    guint64 size,
                                    const struct stat *lock_st);
 void _fs_cache_entry_set_incompatible (FsCacheEntry *self, const char *target_name);
+/* Descriptor of the entry's directory (the parent of data/). */
+int _fs_cache_entry_open_dir (FsCacheEntry *self);
+/* A tree moved in from @path goes back there if the entry is not stored. */
+void _fs_cache_entry_set_restore (FsCacheEntry *self, const char *data_child, const char *path);
 
 G_END_DECLS

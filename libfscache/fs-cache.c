@@ -18,6 +18,7 @@
 #include "fs-journal-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
+#include "fs-tree-private.h"
 #include "fs-util-private.h"
 
 /**
@@ -61,6 +62,7 @@ struct _FsCache {
   FsCacheInfo *info;
   struct stat info_st; /* of cache.info when @info was read */
   mode_t umask;
+  gboolean dir_group_writable;
 };
 
 enum {
@@ -265,6 +267,7 @@ create_file_once (FsCache *self, int dirfd, const char *name, const char *conten
   fd = _fs_openat (dirfd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, _fs_cache_get_file_mode (self));
   if (fd >= 0)
     {
+      _fs_cache_fix_mode (self, fd, FALSE);
       if (!_fs_write_all (fd, contents, len, 0))
         return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, name);
       if (!_fs_link_fd_at (fd, dirfd, name) && errno != EEXIST)
@@ -298,8 +301,9 @@ open_subdir (FsCache *self, const char *name, gboolean follow, GError **error)
 {
   int fd;
 
-  if (mkdirat (self->dirs.dir_fd, name, _fs_cache_get_dir_mode (self)) < 0 && errno != EEXIST &&
-      errno != EACCES && errno != EROFS && errno != EPERM)
+  if (mkdirat (self->dirs.dir_fd, name, _fs_cache_get_dir_mode (self)) == 0)
+    _fs_cache_fix_mode_at (self, self->dirs.dir_fd, name, TRUE);
+  else if (errno != EEXIST && errno != EACCES && errno != EROFS && errno != EPERM)
     {
       _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
       return -1;
@@ -314,8 +318,16 @@ open_subdir (FsCache *self, const char *name, gboolean follow, GError **error)
 /* Read cache.info into self->info (called with the mutex held or during
  * init). A file that is not a JSON object gives the defaults, and
  * *@out_corrupt tells the caller to rewrite it. */
+static gboolean load_info_full (FsCache *self, gboolean quiet, gboolean *out_corrupt, GError **error);
+
 static gboolean
 load_info_locked (FsCache *self, gboolean *out_corrupt, GError **error)
+{
+  return load_info_full (self, FALSE, out_corrupt, error);
+}
+
+static gboolean
+load_info_full (FsCache *self, gboolean quiet, gboolean *out_corrupt, GError **error)
 {
   g_autofree char *data = NULL;
   g_autoptr (JsonObject) object = NULL;
@@ -338,8 +350,9 @@ load_info_locked (FsCache *self, gboolean *out_corrupt, GError **error)
   self->info_st = st;
   if (object == NULL)
     {
-      g_warning (_("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
-                 self->path, FS_FILE_CACHE_INFO);
+      if (!quiet)
+        g_warning (_("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
+                   self->path, FS_FILE_CACHE_INFO);
       self->info = fs_cache_info_new ();
       fs_cache_info_set_version (self->info, FS_CACHE_FORMAT_VERSION);
       *out_corrupt = TRUE;
@@ -396,6 +409,20 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
   self->dirs.dir_fd = open (self->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
   if (self->dirs.dir_fd < 0)
     return _fs_throw_errno (error, errno, _("Opening the cache directory %s"), self->path);
+  {
+    struct stat st;
+    if (fstat (self->dirs.dir_fd, &st) == 0)
+      self->dir_group_writable = (st.st_mode & S_IWGRP) != 0;
+  }
+  /* The configuration decides the modes of the scaffolding: read it early
+   * (again, under the cache lock, below). */
+  {
+    gboolean corrupt;
+    g_mutex_lock (&self->mutex);
+    if (!load_info_full (self, TRUE, &corrupt, NULL) && self->info == NULL)
+      self->info = fs_cache_info_new ();
+    g_mutex_unlock (&self->mutex);
+  }
 
   /* The scaffolding: every piece is created whole or not at all, and an
    * existing piece is never touched, so concurrent openers can't collide. */
@@ -660,16 +687,57 @@ _fs_cache_is_compatible (FsCache *self)
   return ok;
 }
 
+gboolean
+_fs_cache_is_shared (FsCache *self)
+{
+  gboolean shared;
+
+  g_mutex_lock (&self->mutex);
+  if (self->info != NULL && fs_cache_info_has_shared (self->info))
+    shared = fs_cache_info_get_shared (self->info);
+  else
+    shared = self->dir_group_writable;
+  g_mutex_unlock (&self->mutex);
+  return shared;
+}
+
+gboolean
+_fs_cache_is_volatile (FsCache *self)
+{
+  gboolean is_volatile;
+
+  g_mutex_lock (&self->mutex);
+  is_volatile = self->info != NULL && fs_cache_info_get_volatile (self->info);
+  g_mutex_unlock (&self->mutex);
+  return is_volatile;
+}
+
 mode_t
 _fs_cache_get_file_mode (FsCache *self)
 {
-  return 0666 & ~self->umask;
+  return _fs_cache_is_shared (self) ? 0664 : 0666 & ~self->umask;
 }
 
 mode_t
 _fs_cache_get_dir_mode (FsCache *self)
 {
-  return 0777 & ~self->umask;
+  return _fs_cache_is_shared (self) ? 02775 : 0777 & ~self->umask;
+}
+
+/* In a shared cache the umask must not take the group's write access away:
+ * what we create gets its mode explicitly. */
+void
+_fs_cache_fix_mode (FsCache *self, int fd, gboolean is_dir)
+{
+  if (fd >= 0 && _fs_cache_is_shared (self))
+    (void) fchmod (fd, is_dir ? 02775 : 0664);
+}
+
+void
+_fs_cache_fix_mode_at (FsCache *self, int dirfd, const char *name, gboolean is_dir)
+{
+  if (_fs_cache_is_shared (self))
+    (void) fchmodat (dirfd, name, is_dir ? 02775 : 0664, 0);
 }
 
 /* Re-read cache.info when another process replaced or rewrote it. */
@@ -746,7 +814,7 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
   g_autofree char *data = NULL;
   fs_autofd fd = -1;
   struct stat st;
-  struct timespec times[2] = { { 0, UTIME_NOW }, { 0, UTIME_OMIT } };
+  struct timespec times[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
   guint64 size;
   gsize len;
   int errsv;
@@ -796,8 +864,10 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
       return NULL;
     }
 
-  /* Last use is the atime of object.lock. Setting it to "now" without an
-   * explicit time needs no ownership of the file. */
+  /* Last use is the atime of object.lock. Setting both times to "now" needs
+   * only write access, not ownership (osbuild's explicit time fails with
+   * EPERM for a user who does not own the file); a user who may not write
+   * the cache can't record a use, which only affects eviction order. */
   if (futimens (fd, times) < 0)
     g_debug ("could not mark %s as used: %s", name, g_strerror (errno));
 
@@ -1019,8 +1089,13 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
                             FS_DIR_JOURNAL);
   if (_fs_lock_fd (tmp_fd, F_WRLCK, FALSE, NULL) < 0 || !_fs_write_all (tmp_fd, out, out_len, 0))
     return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
-  if (fdatasync (tmp_fd) < 0)
-    return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+  _fs_cache_fix_mode (self, tmp_fd, FALSE);
+  if (!_fs_cache_is_volatile (self))
+    {
+      _fs_count_sync ();
+      if (fdatasync (tmp_fd) < 0)
+        return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    }
   _fs_random_uuid_name (tmp);
   if (!_fs_link_fd_at (tmp_fd, self->dirs.journal_fd, tmp))
     return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
@@ -2161,5 +2236,327 @@ fs_cache_collect_garbage_finish (FsCache *self,
     *out_reclaimed = data->out_a;
   if (out_correction != NULL)
     *out_correction = data->out_c;
+  return TRUE;
+}
+
+/* The source of a store_tree(): a directory's contents become data/, a
+ * file or symlink becomes data/BASENAME. */
+static gboolean
+store_tree_fill (FsCache *self,
+                 FsCacheEntry *entry,
+                 const char *source,
+                 FsCacheStoreFlags flags,
+                 GFileProgressCallback progress,
+                 gpointer progress_data,
+                 char **out_moved_from,
+                 GCancellable *cancellable,
+                 GError **error)
+{
+  g_autofree char *base = g_path_get_basename (source);
+  fs_autofd entry_fd = _fs_cache_entry_open_dir (entry);
+  FsCopyOptions copy = { 0 };
+  struct stat st;
+  gboolean is_dir;
+
+  if (entry_fd < 0)
+    return _fs_throw_errno (error, errno, _("Opening the new entry of %s"), self->path);
+  if (lstat (source, &st) < 0)
+    return _fs_throw_errno (error, errno, _("Reading %s"), source);
+  is_dir = S_ISDIR (st.st_mode);
+
+  if (flags & FS_CACHE_STORE_MOVE)
+    {
+      g_autofree char *target = is_dir ? g_strdup (FS_DIR_DATA)
+                                       : g_build_filename (FS_DIR_DATA, base, NULL);
+      int errsv;
+
+      if (is_dir && unlinkat (entry_fd, FS_DIR_DATA, AT_REMOVEDIR) < 0)
+        return _fs_throw_errno (error, errno, _("Preparing the new entry of %s"), self->path);
+      if (renameat (AT_FDCWD, source, entry_fd, target) == 0)
+        {
+          _fs_cache_entry_set_restore (entry, is_dir ? NULL : base, source);
+          if (progress != NULL)
+            progress (st.st_size, st.st_size, progress_data);
+          return TRUE;
+        }
+      errsv = errno;
+      if (is_dir && mkdirat (entry_fd, FS_DIR_DATA, _fs_cache_get_dir_mode (self)) < 0)
+        return _fs_throw_errno (error, errno, _("Preparing the new entry of %s"), self->path);
+      if (errsv != EXDEV)
+        return _fs_throw_errno (error, errsv, _("Moving %s into the cache %s"), source, self->path);
+      if (flags & FS_CACHE_STORE_NO_COPY)
+        return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                            _("Can't move %s into the cache %s: not on the same file system"),
+                            source, self->path),
+               FALSE;
+      *out_moved_from = g_strdup (source);
+    }
+
+  copy.cancellable = cancellable;
+  copy.progress = progress;
+  copy.progress_data = progress_data;
+  copy.shared = _fs_cache_is_shared (self);
+  if (progress != NULL)
+    copy.total_bytes = _fs_tree_content_bytes (AT_FDCWD, source);
+
+  if (is_dir)
+    return _fs_tree_copy (AT_FDCWD, source, entry_fd, FS_DIR_DATA, &copy, error);
+  else
+    {
+      fs_autofd data_fd = openat (entry_fd, FS_DIR_DATA, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (data_fd < 0)
+        return _fs_throw_errno (error, errno, _("Opening the new entry of %s"), self->path);
+      return _fs_tree_copy (AT_FDCWD, source, data_fd, base, &copy, error);
+    }
+}
+
+/**
+ * fs_cache_store_tree:
+ * @self: an #FsCache
+ * @name: the name to store the tree under
+ * @source: a directory, file or symlink on the local file system
+ * @flags: flags
+ * @progress: (nullable) (scope call) (closure progress_data): called with the
+ *   bytes copied so far and the total
+ * @progress_data: data for @progress
+ * @out_status: (out) (optional): what the commit did
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Stores a copy of an existing tree under @name and commits it: a
+ * directory's contents become the entry's tree (the directory's own mode,
+ * owner, times and xattrs go to the entry's data directory); a file or
+ * symlink is stored in it under its base name.
+ *
+ * Each file is reflinked where the file system can, else copied with
+ * copy_file_range() over its data extents (holes stay holes), else read and
+ * written. Kept: file types (regular, directory, symlink verbatim — never
+ * followed —, fifo, socket, and device nodes when privileged), modes,
+ * owners where permitted, timestamps to the nanosecond, extended attributes
+ * where supported, and hard links within the tree (linked again, counted
+ * once in the entry's size).
+ *
+ * With %FS_CACHE_STORE_MOVE the source is renamed into the entry when it is
+ * on the cache's file system — the way to commit a staging entry without a
+ * copy — and renamed back if the entry is not stored. Across file systems
+ * it is copied, and the source removed only after the entry is stored;
+ * %FS_CACHE_STORE_NO_COPY refuses that instead.
+ *
+ * Cancelling stops the copy and leaves nothing behind. Like
+ * fs_cache_entry_commit(), a cache declining the entry is not an error:
+ * see @out_status.
+ *
+ * Returns: %TRUE with @out_status set, or %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_store_tree (FsCache *self,
+                     const char *name,
+                     GFile *source,
+                     FsCacheStoreFlags flags,
+                     GFileProgressCallback progress,
+                     gpointer progress_data,
+                     FsCacheCommitStatus *out_status,
+                     GCancellable *cancellable,
+                     GError **error)
+{
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *moved_from = NULL;
+  FsCacheCommitStatus status;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (G_IS_FILE (source), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  path = g_file_get_path (source);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (source);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("%s is not on the local file system"), uri);
+      return FALSE;
+    }
+
+  entry = fs_cache_store (self, name, cancellable, error);
+  if (entry == NULL)
+    return FALSE;
+  if (!store_tree_fill (self, entry, path, flags, progress, progress_data, &moved_from,
+                        cancellable, error))
+    {
+      fs_cache_entry_release (entry);
+      return FALSE;
+    }
+  if (!fs_cache_entry_commit (entry, &status, cancellable, error))
+    return FALSE;
+
+  if (status == FS_CACHE_COMMIT_STORED && moved_from != NULL)
+    {
+      g_autofree char *parent = g_path_get_dirname (moved_from);
+      g_autofree char *base = g_path_get_basename (moved_from);
+      fs_autofd pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (pfd < 0 || _fs_rm_rf_at (pfd, base) < 0)
+        g_warning (_("Stored %s, but could not remove the source %s: %s"), name, moved_from,
+                   g_strerror (errno));
+    }
+  if (out_status != NULL)
+    *out_status = status;
+  return TRUE;
+}
+
+typedef struct {
+  char *name;
+  GFile *source;
+  FsCacheStoreFlags flags;
+  GFileProgressCallback progress;
+  gpointer progress_data;
+  GDestroyNotify progress_data_free;
+  GMainContext *context;
+  FsCacheCommitStatus status;
+} StoreTreeData;
+
+static void
+store_tree_data_free (gpointer p)
+{
+  StoreTreeData *data = p;
+
+  g_free (data->name);
+  g_clear_object (&data->source);
+  if (data->progress_data_free != NULL)
+    data->progress_data_free (data->progress_data);
+  g_clear_pointer (&data->context, g_main_context_unref);
+  g_free (data);
+}
+
+typedef struct {
+  StoreTreeData *data;
+  goffset current;
+  goffset total;
+} ProgressEvent;
+
+static gboolean
+progress_in_context (gpointer p)
+{
+  ProgressEvent *event = p;
+
+  event->data->progress (event->current, event->total, event->data->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the worker thread: hand the report to the caller's main context. The
+ * task holds the data until it completes, and its completion is dispatched
+ * in that same context after these events. */
+static void
+progress_from_thread (goffset current, goffset total, gpointer user_data)
+{
+  GTask *task = user_data;
+  StoreTreeData *data = g_task_get_task_data (task);
+  ProgressEvent *event = g_new (ProgressEvent, 1);
+
+  event->data = data;
+  event->current = current;
+  event->total = total;
+  g_main_context_invoke_full (data->context, g_task_get_priority (task), progress_in_context,
+                              event, g_free);
+}
+
+static void
+store_tree_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  StoreTreeData *data = task_data;
+  GError *error = NULL;
+
+  if (!fs_cache_store_tree (source, data->name, data->source, data->flags,
+                            data->progress != NULL ? progress_from_thread : NULL, task,
+                            &data->status, cancellable, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * fs_cache_store_tree_async:
+ * @self: an #FsCache
+ * @name: the name to store the tree under
+ * @source: a directory, file or symlink on the local file system
+ * @flags: flags
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @progress: (nullable) (scope notified) (closure progress_data) (destroy progress_data_free):
+ *   called in the thread-default main context of the caller with the bytes
+ *   copied so far and the total
+ * @progress_data: data for @progress
+ * @progress_data_free: (nullable): frees @progress_data
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Stores a tree without blocking: see fs_cache_store_tree().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_store_tree_async (FsCache *self,
+                           const char *name,
+                           GFile *source,
+                           FsCacheStoreFlags flags,
+                           int io_priority,
+                           GCancellable *cancellable,
+                           GFileProgressCallback progress,
+                           gpointer progress_data,
+                           GDestroyNotify progress_data_free,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  StoreTreeData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (G_IS_FILE (source));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, fs_cache_store_tree_async);
+  g_task_set_priority (task, io_priority);
+  data = g_new0 (StoreTreeData, 1);
+  data->name = g_strdup (name);
+  data->source = g_object_ref (source);
+  data->flags = flags;
+  data->progress = progress;
+  data->progress_data = progress_data;
+  data->progress_data_free = progress_data_free;
+  data->context = g_main_context_ref_thread_default ();
+  g_task_set_task_data (task, data, store_tree_data_free);
+  g_task_run_in_thread (task, store_tree_thread);
+}
+
+/**
+ * fs_cache_store_tree_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @out_status: (out) (optional): what the commit did
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_store_tree_async().
+ *
+ * Returns: %TRUE with @out_status set, or %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_store_tree_finish (FsCache *self,
+                            GAsyncResult *result,
+                            FsCacheCommitStatus *out_status,
+                            GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_store_tree_async,
+                        FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (out_status != NULL)
+    *out_status = ((StoreTreeData *) g_task_get_task_data (G_TASK (result)))->status;
   return TRUE;
 }

@@ -99,6 +99,53 @@ typedef enum /*< flags >*/ {
   FS_CACHE_MAINTENANCE_DRY_RUN = 1 << 0,
 } FsCacheMaintenanceFlags;
 
+/**
+ * FsCacheStoreFlags:
+ * @FS_CACHE_STORE_NONE: copy the source
+ * @FS_CACHE_STORE_MOVE: move the source into the entry (a rename) when it is
+ *   on the cache's file system; across file systems, copy it and remove the
+ *   source once the entry is stored
+ * @FS_CACHE_STORE_NO_COPY: with %FS_CACHE_STORE_MOVE, fail with
+ *   %G_IO_ERROR_NOT_SUPPORTED instead of copying across file systems
+ *
+ * Flags of fs_cache_store_tree().
+ *
+ * Since: 1.0
+ */
+typedef enum /*< flags >*/ {
+  FS_CACHE_STORE_NONE = 0,
+  FS_CACHE_STORE_MOVE = 1 << 0,
+  FS_CACHE_STORE_NO_COPY = 1 << 1,
+} FsCacheStoreFlags;
+
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_store_tree (FsCache *self,
+                              const char *name,
+                              GFile *source,
+                              FsCacheStoreFlags flags,
+                              GFileProgressCallback progress,
+                              gpointer progress_data,
+                              FsCacheCommitStatus *out_status,
+                              GCancellable *cancellable,
+                              GError **error);
+FS_AVAILABLE_IN_1_0
+void fs_cache_store_tree_async (FsCache *self,
+                                const char *name,
+                                GFile *source,
+                                FsCacheStoreFlags flags,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                GDestroyNotify progress_data_free,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_store_tree_finish (FsCache *self,
+                                     GAsyncResult *result,
+                                     FsCacheCommitStatus *out_status,
+                                     GError **error);
+
 FS_AVAILABLE_IN_1_0
 GListModel *fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error);
 FS_AVAILABLE_IN_1_0

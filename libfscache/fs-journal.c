@@ -225,6 +225,7 @@ _fs_journal_size_txn (FsCache *cache,
   if (intent_fd < 0)
     return _fs_throw_errno (error, errno, _("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
+  _fs_cache_fix_mode (cache, intent_fd, FALSE);
 
   if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
     return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
@@ -420,6 +421,7 @@ _fs_journal_create_anonymous (FsCache *cache,
       if (fd >= 0)
         {
           /* Unnamed: nobody else can see it before it is locked. */
+          _fs_cache_fix_mode (cache, fd, FALSE);
           if (_fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0)
             return _fs_throw_errno (error, errno, _("Locking a new entry in %s/%s"), dirs->path,
                                     area);
@@ -442,6 +444,7 @@ _fs_journal_create_anonymous (FsCache *cache,
               return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
                                       out_name);
             }
+          _fs_cache_fix_mode_at (cache, area_fd, out_name, TRUE);
           if (!_fs_link_fd_at (fd, area_fd, lock_path))
             {
               errsv = errno;
@@ -503,6 +506,7 @@ _fs_journal_create_anonymous (FsCache *cache,
             unlinkat (dirs->journal_fd, out_name, 0);
           return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area, data_path);
         }
+      _fs_cache_fix_mode_at (cache, area_fd, data_path, TRUE);
 
       *out_has_record = has_record;
       return _fs_steal_fd (&fd);
