@@ -40,6 +40,8 @@ gboolean _fs_cache_is_compatible (FsCache *self);
 /* The maximum size in force, re-reading cache.info when it changed on disk
  * (0 when unset, FS_CACHE_SIZE_UNLIMITED when unlimited). */
 guint64 _fs_cache_get_maximum (FsCache *self);
+/* The boot id the journal tags its writes with (the same for every app). */
+const char *_fs_cache_get_journal_boot_id (FsCache *self);
 gboolean _fs_cache_is_shared (FsCache *self);
 gboolean _fs_cache_is_volatile (FsCache *self);
 void _fs_cache_fix_mode (FsCache *self, int fd, gboolean is_dir);

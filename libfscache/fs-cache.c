@@ -50,6 +50,7 @@ struct _FsCache {
   char *app_id;
   GFile *directory;
   char boot_id[33];
+  char journal_boot_id[33];
 
   FsCacheDirs dirs;
   char *path;
@@ -247,6 +248,9 @@ read_boot_id (FsCache *self, GError **error)
     }
   id = fs_cache_compute_boot_id (self->app_id, contents);
   memcpy (self->boot_id, id, 33);
+  g_free (id);
+  id = fs_cache_compute_boot_id ("org.libfscache.Journal", contents);
+  memcpy (self->journal_boot_id, id, 33);
   return TRUE;
 }
 
@@ -685,6 +689,12 @@ _fs_cache_is_compatible (FsCache *self)
   ok = is_compatible_locked (self);
   g_mutex_unlock (&self->mutex);
   return ok;
+}
+
+const char *
+_fs_cache_get_journal_boot_id (FsCache *self)
+{
+  return self->journal_boot_id;
 }
 
 gboolean

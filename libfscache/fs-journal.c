@@ -52,10 +52,11 @@
 #include "fs-util-private.h"
 
 static gboolean
-write_intent (int fd, const FsIntent *intent)
+write_intent_for (FsCache *cache, int fd, FsIntent *intent)
 {
   char buf[FS_INTENT_WIDTH + 1];
 
+  g_strlcpy (intent->boot, _fs_cache_get_journal_boot_id (cache), sizeof intent->boot);
   _fs_meta_format_intent (intent, buf);
   return _fs_write_all (fd, buf, FS_INTENT_WIDTH, 0);
 }
@@ -282,7 +283,7 @@ _fs_journal_size_txn (FsCache *cache,
   else if (delta > 0 && (G_MAXUINT64 - cur < (guint64) delta ||
                          (limit != FS_CACHE_SIZE_UNLIMITED && cur + (guint64) delta > limit)))
     {
-      if (intent_dirty && !write_intent (intent_fd, &intent))
+      if (intent_dirty && !write_intent_for (cache, intent_fd, &intent))
         return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                                 FS_FILE_INTENT);
       return TRUE; /* does not fit: *out_applied stays FALSE */
@@ -301,7 +302,7 @@ _fs_journal_size_txn (FsCache *cache,
       intent.old_size = cur;
       intent.new_size = next;
       intent.after = after;
-      if (!write_intent (intent_fd, &intent))
+      if (!write_intent_for (cache, intent_fd, &intent))
         return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                                 FS_FILE_INTENT);
       _fs_fault_point ("txn-intent");
@@ -314,7 +315,7 @@ _fs_journal_size_txn (FsCache *cache,
       errsv = errno;
       /* Nothing changed: put the intent back to idle if we can. */
       intent.pending = FALSE;
-      write_intent (intent_fd, &intent);
+      write_intent_for (cache, intent_fd, &intent);
       if (batch_name[0] != '\0')
         unlinkat (dirs->journal_fd, batch_name, 0);
       return _fs_throw_errno (error, errsv, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
@@ -337,7 +338,7 @@ _fs_journal_size_txn (FsCache *cache,
       intent_dirty = TRUE;
     }
 
-  if (intent_dirty && !write_intent (intent_fd, &intent))
+  if (intent_dirty && !write_intent_for (cache, intent_fd, &intent))
     return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
 
@@ -641,8 +642,9 @@ recover_records (FsCache *cache, GCancellable *cancellable, GError **error)
                               NULL);
       if (rfd < 0)
         {
-          if (errno == EAGAIN || errno == ENOENT)
-            continue; /* alive, or recovered by someone else */
+          if (errno == EAGAIN || errno == ENOENT || errno == EACCES || errno == EPERM ||
+              errno == EROFS)
+            continue; /* alive, recovered by someone else, or not ours to touch */
           return _fs_throw_errno (error, errno, _("Opening the journal record %s"), name);
         }
       /* A writer that died inside a size transaction may not have set the
@@ -656,6 +658,50 @@ recover_records (FsCache *cache, GCancellable *cancellable, GError **error)
         }
       if (!recover_record (cache, rfd, name, cancellable, error))
         return FALSE;
+    }
+  return TRUE;
+}
+
+/* Batch files whose owner died after its transaction (or before writing
+ * its intent): a pending intent naming one was resolved by the empty
+ * transaction of recover_records() or by the counter's next user. */
+static gboolean
+sweep_batches (FsCache *cache)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  fs_autofd dfd = openat (dirs->journal_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_autofree char *idata = NULL;
+  FsIntent intent = { 0 };
+  struct dirent *de;
+  gsize ilen;
+  int errsv;
+  DIR *dir;
+
+  if (dfd < 0 || (dir = fdopendir (dfd)) == NULL)
+    return TRUE;
+  _fs_steal_fd (&dfd);
+  while ((de = readdir (dir)) != NULL)
+    if (g_str_has_prefix (de->d_name, "bat-"))
+      g_ptr_array_add (names, g_strdup (de->d_name));
+  closedir (dir);
+  if (names->len == 0)
+    return TRUE;
+
+  if (_fs_read_small_at (dirs->journal_fd, FS_FILE_INTENT, &idata, &ilen, &errsv))
+    _fs_meta_parse_intent (idata, ilen, &intent);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      fs_autofd fd = -1;
+
+      if (intent.pending && g_str_equal (intent.record, name))
+        continue;
+      fd = _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
+                             NULL);
+      if (fd >= 0)
+        unlinkat (dirs->journal_fd, name, 0);
     }
   return TRUE;
 }
@@ -798,7 +844,7 @@ recount_idle (FsCache *cache, GCancellable *cancellable, GError **error)
       if (!write_size (size_fd, total, len))
         return _fs_throw_errno (error, errno, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
     }
-  if (!write_intent (intent_fd, &intent))
+  if (!write_intent_for (cache, intent_fd, &intent))
     return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
   return TRUE;
@@ -817,6 +863,11 @@ recount_requested (FsCache *cache)
     return FALSE;
   if (!_fs_meta_parse_intent (data, len, &intent))
     return TRUE;
+  if (intent.boot[0] != '\0' && !g_str_equal (intent.boot, _fs_cache_get_journal_boot_id (cache)))
+    {
+      g_debug ("the size counter was last written in another boot: recounting");
+      return TRUE;
+    }
   return intent.recount || intent.pending;
 }
 
@@ -828,6 +879,8 @@ _fs_journal_recover (FsCache *cache, gboolean idle, GCancellable *cancellable, G
   if (dirs->journal_fd < 0)
     return TRUE;
   if (!recover_records (cache, cancellable, error))
+    return FALSE;
+  if (!sweep_batches (cache))
     return FALSE;
   if (!sweep_stage (cache, error))
     return FALSE;

@@ -50,8 +50,11 @@ typedef struct {
 gboolean _fs_meta_parse_record (const char *data, gsize len, FsRecord *out);
 char *_fs_meta_format_record (const FsRecord *record, gsize *out_len);
 
-/* journal/size.intent: "idle" or "txn UUID OLD NEW AFTER", padded to a
- * fixed width; a second line "recount" asks for a recount at idle. */
+/* journal/size.intent: "idle BOOT" or "txn UUID OLD NEW AFTER BOOT", padded
+ * to a fixed width; a second line "recount" asks for a recount at idle.
+ * BOOT (32 hex digits, optional when read) is the journal boot id of the
+ * writer: a counter last written in another boot may have lost writes to a
+ * power cut, so the first idle open of a new boot recounts. */
 #define FS_INTENT_WIDTH 128
 typedef struct {
   gboolean pending;
@@ -60,6 +63,7 @@ typedef struct {
   guint64 old_size;
   guint64 new_size;
   gboolean after;
+  char boot[33]; /* journal boot id of the last writer, "" if unknown */
 } FsIntent;
 
 gboolean _fs_meta_parse_intent (const char *data, gsize len, FsIntent *out);

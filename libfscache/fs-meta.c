@@ -281,6 +281,16 @@ _fs_meta_parse_intent (const char *data, gsize len, FsIntent *out)
   else
     return FALSE;
 
+  if ((gsize) (end - p) >= 33 && p[0] == ' ' && g_ascii_isxdigit (p[1]))
+    {
+      for (int i = 1; i <= 32; i++)
+        if (!g_ascii_isxdigit (p[i]))
+          return FALSE;
+      memcpy (out->boot, p + 1, 32);
+      out->boot[32] = '\0';
+      p += 33;
+    }
+
   while (p < end && *p == ' ')
     p++;
   if (p < end && *p == '\n')
@@ -300,13 +310,16 @@ _fs_meta_format_intent (const FsIntent *intent, char out[FS_INTENT_WIDTH + 1])
 {
   int n;
 
+  const char *sep = intent->boot[0] != '\0' ? " " : "";
+
   if (intent->pending)
     n = g_snprintf (out, FS_INTENT_WIDTH + 1,
-                    "txn %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d%s", intent->record,
-                    intent->old_size, intent->new_size, intent->after ? 1 : 0,
+                    "txn %s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d%s%s%s", intent->record,
+                    intent->old_size, intent->new_size, intent->after ? 1 : 0, sep, intent->boot,
                     intent->recount ? "\nrecount" : "");
   else
-    n = g_snprintf (out, FS_INTENT_WIDTH + 1, "idle%s", intent->recount ? "\nrecount" : "");
+    n = g_snprintf (out, FS_INTENT_WIDTH + 1, "idle%s%s%s", sep, intent->boot,
+                    intent->recount ? "\nrecount" : "");
   memset (out + n, ' ', (gsize) (FS_INTENT_WIDTH - 1 - n));
   out[FS_INTENT_WIDTH - 1] = '\n';
   out[FS_INTENT_WIDTH] = '\0';
