@@ -10,7 +10,7 @@
 #
 # Variables you may set on the command line:
 #   BUILDDIR=dir          meson build folder                 (default: build)
-#   CACHE=dir             cache folder for `make run`        (default: the demo's own)
+#   CACHE=dir             cache folder for `make run`        (default: $XDG_CACHE_HOME/fscache)
 #   MESON_SETUP_ARGS=...  extra options for `meson setup`    (e.g. -Db_sanitize=address)
 #   MESON_TEST_ARGS=...   extra options for `meson test`     (e.g. --suite python)
 
@@ -42,7 +42,7 @@ all: build
 help:
 	@echo "make deps    install the Debian packages that are missing"
 	@echo "make build   configure (once) and build in $(BUILDDIR)/"
-	@echo "make run     deps + build + run the demo (CACHE=dir to choose the cache folder)"
+	@echo "make run     deps + build + a tour of the fscache tool (CACHE=dir to choose the cache folder)"
 	@echo "make check   deps + build + run the tests, then print 'N passed, N failed'"
 	@echo "make bench   run the benchmarks (bench/run)"
 	@echo "make clean   remove $(BUILDDIR)/"
@@ -82,7 +82,7 @@ build:
 
 # The main job: a short tour of the library on a real cache folder.
 run: deps build
-	$(BUILDDIR)/examples/fscache-demo $(if $(CACHE),'$(CACHE)')
+	sh tools/fscache-tour.sh "$(BUILDDIR)/tools/fscache" $(if $(CACHE),'$(CACHE)')
 
 # Run the whole suite; the last line of output is the count CI looks for.
 # A stale log must not be counted, hence the rm before the run.

@@ -163,7 +163,8 @@ fs_cache_info_get_maximum_size (const FsCacheInfo *self)
 /**
  * fs_cache_info_set_maximum_size:
  * @self: an #FsCacheInfo
- * @maximum_size: bytes, or %FS_CACHE_SIZE_UNLIMITED
+ * @maximum_size: bytes (at most %G_MAXINT64, what JSON readers take), or
+ *   %FS_CACHE_SIZE_UNLIMITED
  *
  * Sets the maximum size.
  *
@@ -173,6 +174,7 @@ void
 fs_cache_info_set_maximum_size (FsCacheInfo *self, guint64 maximum_size)
 {
   g_return_if_fail (self != NULL);
+  g_return_if_fail (maximum_size <= G_MAXINT64 || maximum_size == FS_CACHE_SIZE_UNLIMITED);
   self->has_maximum_size = TRUE;
   self->maximum_size = maximum_size;
 }

@@ -64,6 +64,7 @@ struct _FsCache {
   struct stat info_st; /* of cache.info when @info was read */
   mode_t umask;
   gboolean dir_group_writable;
+  gboolean read_only_format; /* cache.info names another version */
 };
 
 enum {
@@ -305,7 +306,9 @@ open_subdir (FsCache *self, const char *name, gboolean follow, GError **error)
 {
   int fd;
 
-  if (mkdirat (self->dirs.dir_fd, name, _fs_cache_get_dir_mode (self)) == 0)
+  if (self->read_only_format)
+    ; /* an incompatible cache is never changed */
+  else if (mkdirat (self->dirs.dir_fd, name, _fs_cache_get_dir_mode (self)) == 0)
     _fs_cache_fix_mode_at (self, self->dirs.dir_fd, name, TRUE);
   else if (errno != EEXIST && errno != EACCES && errno != EROFS && errno != EPERM)
     {
@@ -425,6 +428,7 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
     g_mutex_lock (&self->mutex);
     if (!load_info_full (self, TRUE, &corrupt, NULL) && self->info == NULL)
       self->info = fs_cache_info_new ();
+    self->read_only_format = !corrupt && !is_compatible_locked (self);
     g_mutex_unlock (&self->mutex);
   }
 
@@ -437,10 +441,11 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
   self->dirs.stage_fd = open_subdir (self, FS_DIR_STAGE, TRUE, error);
   if (self->dirs.stage_fd < 0)
     return FALSE;
-  if (!create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_TAG, cachedir_tag, error) ||
+  if (!self->read_only_format &&
+      (!create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_TAG, cachedir_tag, error) ||
       !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_INFO, "{\"version\": 1}", error) ||
       !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_LOCK, "", error) ||
-      !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_SIZE, "0", error))
+       !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_SIZE, "0", error)))
     return FALSE;
 
   /* Take the cache lock: first try for writing, which succeeds only when
@@ -1031,7 +1036,7 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
   fs_autofd tmp_fd = -1;
   char tmp[38];
   gsize len, out_len;
-  int errsv;
+  int errsv = 0;
 
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
   g_return_val_if_fail (info != NULL, FALSE);
@@ -1152,6 +1157,8 @@ fs_cache_set_maximum_size (FsCache *self,
   gboolean ok;
 
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (maximum_size <= G_MAXINT64 || maximum_size == FS_CACHE_SIZE_UNLIMITED,
+                        FALSE);
 
   fs_cache_info_set_maximum_size (info, maximum_size);
   if (!fs_cache_set_info (self, info, cancellable, error))
