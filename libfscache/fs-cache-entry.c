@@ -54,6 +54,7 @@ struct _FsCacheEntry {
   gboolean incompatible;
   guint64 size;
   GDateTime *last_used;
+  GPtrArray *retired;  /* values getters returned before a commit, kept until finalize */
   char *restore_child; /* below data/, or "" for data/ itself */
   char *restore_path;  /* where a moved-in tree goes back if not stored */
 };
@@ -73,6 +74,8 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (FsCacheEntry, fs_cache_entry, G_TYPE_OBJECT)
 
+static void free_retired (GPtrArray *retired);
+
 static void
 fs_cache_entry_dispose (GObject *object)
 {
@@ -90,6 +93,7 @@ fs_cache_entry_finalize (GObject *object)
 
   g_clear_object (&self->cache);
   g_clear_object (&self->file);
+  g_clear_pointer (&self->retired, free_retired);
   g_clear_pointer (&self->last_used, g_date_time_unref);
   g_free (self->dir_name);
   g_free (self->name);
@@ -215,15 +219,39 @@ fs_cache_entry_init (FsCacheEntry *self)
   self->lock_fd = -1;
 }
 
+/* What a getter returned stays valid until the entry is finalized, even
+ * when a commit (possibly in another thread) replaces it. */
+static void
+retire (FsCacheEntry *self, gpointer data, GDestroyNotify free_func)
+{
+  if (data == NULL)
+    return;
+  if (self->retired == NULL)
+    self->retired = g_ptr_array_new ();
+  g_ptr_array_add (self->retired, data);
+  g_ptr_array_set_free_func (self->retired, NULL);
+  /* Each retired value is freed with its own function at finalize. */
+  g_ptr_array_add (self->retired, free_func);
+}
+
+static void
+free_retired (GPtrArray *retired)
+{
+  for (guint i = 0; i + 1 < retired->len; i += 2)
+    ((GDestroyNotify) retired->pdata[i + 1]) (retired->pdata[i]);
+  g_ptr_array_free (retired, TRUE);
+}
+
 static void
 set_dir_locked (FsCacheEntry *self, const char *dir_name)
 {
   g_free (self->dir_name);
   self->dir_name = g_strdup (dir_name);
-  g_free (self->path);
+  retire (self, self->path, g_free);
   self->path = g_build_filename (_fs_cache_get_dirs (self->cache)->path, self->area, dir_name,
                                  FS_DIR_DATA, NULL);
-  g_clear_object (&self->file);
+  retire (self, self->file, g_object_unref);
+  self->file = NULL;
 }
 
 FsCacheEntry *
@@ -553,9 +581,6 @@ commit_locked (FsCacheEntry *self,
       return FALSE;
     }
 
-  if (_fs_cache_is_shared (cache))
-    _fs_tree_make_group_writable_at (self->area_fd, data_path);
-
   max = _fs_cache_get_maximum (cache);
   if (max == 0 || (max != FS_CACHE_SIZE_UNLIMITED && size > max))
     return finish_commit (self, FS_CACHE_COMMIT_TOO_LARGE, out_status);
@@ -648,6 +673,15 @@ commit_locked (FsCacheEntry *self,
     }
   _fs_fault_point ("commit-renamed");
 
+  /* In a shared cache any member of the group must be able to evict the
+   * entry: its directories become group-writable. Done only now, so a tree
+   * moved in and declined goes back unchanged. */
+  if (_fs_cache_is_shared (cache))
+    {
+      g_autofree char *stored_data = g_strconcat (self->target_name, "/" FS_DIR_DATA, NULL);
+      _fs_tree_make_group_writable_at (self->area_fd, stored_data);
+    }
+
   /* ...and the rename itself, so a committed entry stays committed. */
   if (!_fs_cache_is_volatile (cache))
     {
@@ -671,7 +705,7 @@ commit_locked (FsCacheEntry *self,
   g_clear_pointer (&self->restore_path, g_free);
   self->name = g_steal_pointer (&self->target_name);
   set_dir_locked (self, self->name);
-  g_clear_pointer (&self->last_used, g_date_time_unref);
+  retire (self, g_steal_pointer (&self->last_used), (GDestroyNotify) g_date_time_unref);
   self->last_used = g_date_time_new_now_utc ();
   return finish_commit (self, FS_CACHE_COMMIT_STORED, out_status);
 }
@@ -760,6 +794,9 @@ fs_cache_entry_commit_async (FsCacheEntry *self,
   g_task_set_source_tag (task, fs_cache_entry_commit_async);
   g_task_set_priority (task, io_priority);
   g_task_set_task_data (task, g_new0 (FsCacheCommitStatus, 1), g_free);
+  /* A commit that went through is reported as such even if the cancellable
+   * fired meanwhile: the entry's state must match what finish says. */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, commit_thread);
 }
 

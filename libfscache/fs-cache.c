@@ -1053,9 +1053,10 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
   if (fs_cache_info_has_version (info) &&
       fs_cache_info_get_version (info) != FS_CACHE_FORMAT_VERSION)
     {
+      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                  fs_cache_info_get_version (info));
       g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                   _("Version %" G_GINT64_FORMAT " is not supported by this library"),
-                   fs_cache_info_get_version (info));
+                   _("Version %s is not supported by this library"), version);
       return FALSE;
     }
 
@@ -1104,7 +1105,15 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
                             FS_DIR_JOURNAL);
   if (_fs_lock_fd (tmp_fd, F_WRLCK, FALSE, NULL) < 0 || !_fs_write_all (tmp_fd, out, out_len, 0))
     return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
-  _fs_cache_fix_mode (self, tmp_fd, FALSE);
+  {
+    /* The new configuration decides: turning sharing on makes cache.info
+     * itself group-writable, so every member can change it later. */
+    g_autoptr (FsCacheInfo) merged = _fs_cache_info_new_from_json (object);
+    gboolean shared = fs_cache_info_has_shared (merged) ? fs_cache_info_get_shared (merged)
+                                                        : self->dir_group_writable;
+    if (shared)
+      (void) fchmod (tmp_fd, 0664);
+  }
   if (!_fs_cache_is_volatile (self))
     {
       _fs_count_sync ();
@@ -2423,6 +2432,35 @@ fs_cache_store_tree (FsCache *self,
   return TRUE;
 }
 
+/* Always through a source attached to the caller's context: never called
+ * directly from the worker, even when that context is the global default. */
+static void
+invoke_in (GMainContext *context, int priority, GSourceFunc func, gpointer data,
+           GDestroyNotify notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "[fscache] store_tree progress");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+typedef struct {
+  GDestroyNotify free_func;
+  gpointer data;
+} FreeEvent;
+
+static gboolean
+free_in_context (gpointer p)
+{
+  FreeEvent *event = p;
+
+  event->free_func (event->data);
+  return G_SOURCE_REMOVE;
+}
+
 typedef struct {
   char *name;
   GFile *source;
@@ -2431,6 +2469,7 @@ typedef struct {
   gpointer progress_data;
   GDestroyNotify progress_data_free;
   GMainContext *context;
+  int priority;
   FsCacheCommitStatus status;
 } StoreTreeData;
 
@@ -2442,13 +2481,21 @@ store_tree_data_free (gpointer p)
   g_free (data->name);
   g_clear_object (&data->source);
   if (data->progress_data_free != NULL)
-    data->progress_data_free (data->progress_data);
+    {
+      /* Freed in the caller's context too, after the progress events
+       * queued before it (same priority, attached earlier). */
+      FreeEvent *event = g_new (FreeEvent, 1);
+      event->free_func = data->progress_data_free;
+      event->data = data->progress_data;
+      invoke_in (data->context, data->priority, free_in_context, event, g_free);
+    }
   g_clear_pointer (&data->context, g_main_context_unref);
   g_free (data);
 }
 
 typedef struct {
-  StoreTreeData *data;
+  GFileProgressCallback progress;
+  gpointer progress_data;
   goffset current;
   goffset total;
 } ProgressEvent;
@@ -2458,13 +2505,12 @@ progress_in_context (gpointer p)
 {
   ProgressEvent *event = p;
 
-  event->data->progress (event->current, event->total, event->data->progress_data);
+  event->progress (event->current, event->total, event->progress_data);
   return G_SOURCE_REMOVE;
 }
 
-/* In the worker thread: hand the report to the caller's main context. The
- * task holds the data until it completes, and its completion is dispatched
- * in that same context after these events. */
+/* In the worker thread: hand the report to the caller's main context. An
+ * event carries what it needs, so it may run after the task is gone. */
 static void
 progress_from_thread (goffset current, goffset total, gpointer user_data)
 {
@@ -2472,11 +2518,11 @@ progress_from_thread (goffset current, goffset total, gpointer user_data)
   StoreTreeData *data = g_task_get_task_data (task);
   ProgressEvent *event = g_new (ProgressEvent, 1);
 
-  event->data = data;
+  event->progress = data->progress;
+  event->progress_data = data->progress_data;
   event->current = current;
   event->total = total;
-  g_main_context_invoke_full (data->context, g_task_get_priority (task), progress_in_context,
-                              event, g_free);
+  invoke_in (data->context, g_task_get_priority (task), progress_in_context, event, g_free);
 }
 
 static void
@@ -2544,6 +2590,7 @@ fs_cache_store_tree_async (FsCache *self,
   data->progress_data = progress_data;
   data->progress_data_free = progress_data_free;
   data->context = g_main_context_ref_thread_default ();
+  data->priority = io_priority;
   g_task_set_task_data (task, data, store_tree_data_free);
   g_task_run_in_thread (task, store_tree_thread);
 }

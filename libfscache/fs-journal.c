@@ -376,7 +376,7 @@ _fs_journal_get_size (FsCache *cache, guint64 *out_size, GCancellable *cancellab
   if (!_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
     return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
   if (!_fs_meta_parse_size (data, len, out_size))
-    return g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s/%s is corrupt"),
+    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CORRUPT, _("%s/%s is corrupt"),
                         dirs->path, FS_FILE_CACHE_SIZE),
            FALSE;
   return TRUE;
@@ -390,6 +390,9 @@ create_lock_file (int area_fd, mode_t mode, gboolean *out_tmpfile)
   *out_tmpfile = fd >= 0;
   return fd;
 }
+
+/* In a function returning a descriptor: set @error, return -1. */
+#define THROW_FD(...) (_fs_throw_errno (__VA_ARGS__), -1)
 
 int
 _fs_journal_create_anonymous (FsCache *cache,
@@ -424,14 +427,14 @@ _fs_journal_create_anonymous (FsCache *cache,
           /* Unnamed: nobody else can see it before it is locked. */
           _fs_cache_fix_mode (cache, fd, FALSE);
           if (_fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0)
-            return _fs_throw_errno (error, errno, _("Locking a new entry in %s/%s"), dirs->path,
+            return THROW_FD (error, errno, _("Locking a new entry in %s/%s"), dirs->path,
                                     area);
           if (with_record && dirs->journal_fd >= 0)
             {
               if (_fs_link_fd_at (fd, dirs->journal_fd, out_name))
                 has_record = TRUE;
               else if (errno != EXDEV)
-                return _fs_throw_errno (error, errno, _("Creating a journal record in %s/%s"),
+                return THROW_FD (error, errno, _("Creating a journal record in %s/%s"),
                                         dirs->path, FS_DIR_JOURNAL);
             }
           _fs_fault_point ("anon-record");
@@ -442,7 +445,7 @@ _fs_journal_create_anonymous (FsCache *cache,
                 unlinkat (dirs->journal_fd, out_name, 0);
               if (errsv == EEXIST)
                 continue;
-              return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
+              return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
                                       out_name);
             }
           _fs_cache_fix_mode_at (cache, area_fd, out_name, TRUE);
@@ -456,7 +459,7 @@ _fs_journal_create_anonymous (FsCache *cache,
                * lock file in it: take another name. */
               if (errsv == ENOENT || errsv == EEXIST)
                 continue;
-              return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
+              return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
                                       lock_path);
             }
         }
@@ -469,7 +472,7 @@ _fs_journal_create_anonymous (FsCache *cache,
             {
               if (errno == EEXIST)
                 continue;
-              return _fs_throw_errno (error, errno, _("Creating %s/%s/%s"), dirs->path, area,
+              return THROW_FD (error, errno, _("Creating %s/%s/%s"), dirs->path, area,
                                       out_name);
             }
           fd = _fs_lock_open_at (area_fd, lock_path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY, fmode,
@@ -480,7 +483,7 @@ _fs_journal_create_anonymous (FsCache *cache,
               _fs_rm_rf_at (area_fd, out_name);
               if (errsv == ENOENT || errsv == EEXIST || errsv == EAGAIN)
                 continue;
-              return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
+              return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
                                       lock_path);
             }
           if (with_record && dirs->journal_fd >= 0)
@@ -491,13 +494,13 @@ _fs_journal_create_anonymous (FsCache *cache,
                 {
                   errsv = errno;
                   _fs_rm_rf_at (area_fd, out_name);
-                  return _fs_throw_errno (error, errsv, _("Creating a journal record in %s/%s"),
+                  return THROW_FD (error, errsv, _("Creating a journal record in %s/%s"),
                                           dirs->path, FS_DIR_JOURNAL);
                 }
             }
         }
       else
-        return _fs_throw_errno (error, errno, _("Creating a lock file in %s/%s"), dirs->path, area);
+        return THROW_FD (error, errno, _("Creating a lock file in %s/%s"), dirs->path, area);
 
       if (mkdirat (area_fd, data_path, dmode) < 0)
         {
@@ -505,7 +508,7 @@ _fs_journal_create_anonymous (FsCache *cache,
           _fs_rm_rf_at (area_fd, out_name);
           if (has_record)
             unlinkat (dirs->journal_fd, out_name, 0);
-          return _fs_throw_errno (error, errsv, _("Creating %s/%s/%s"), dirs->path, area, data_path);
+          return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area, data_path);
         }
       _fs_cache_fix_mode_at (cache, area_fd, data_path, TRUE);
 
@@ -513,7 +516,7 @@ _fs_journal_create_anonymous (FsCache *cache,
       return _fs_steal_fd (&fd);
     }
 
-  return _fs_throw_errno (error, EEXIST, _("Creating an entry in %s/%s"), dirs->path, area);
+  return THROW_FD (error, EEXIST, _("Creating an entry in %s/%s"), dirs->path, area);
 }
 
 void

@@ -376,11 +376,36 @@ copy_owner_mode_times (int dst_fd, const struct stat *st, gboolean shared_dir)
   (void) futimens (dst_fd, times);
 }
 
+static gboolean copy_data_extents (CopyWalk *walk,
+                                   int src_fd,
+                                   int dst_fd,
+                                   const struct stat *st,
+                                   const char *path,
+                                   GError **error);
+
 /* Data of a regular file: reflink, else copy_file_range over data extents,
  * else read/write. */
 static gboolean
 copy_data (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st, const char *path,
            GError **error)
+{
+
+  guint64 file_start = walk->opts->done_bytes;
+  gboolean ok;
+
+  ok = copy_data_extents (walk, src_fd, dst_fd, st, path, error);
+  /* Progress counts the file's length, holes included, whatever was read. */
+  if (ok)
+    {
+      walk->opts->done_bytes = file_start + (guint64) st->st_size;
+      report_progress (walk, FALSE);
+    }
+  return ok;
+}
+
+static gboolean
+copy_data_extents (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st, const char *path,
+                   GError **error)
 {
   off_t end = st->st_size;
   off_t pos = 0;
@@ -652,7 +677,7 @@ _fs_tree_copy (int src_dirfd,
 }
 
 static void
-content_walk (int dfd, guint64 *total, int depth)
+content_walk (int dfd, guint64 *total, GHashTable *seen, int depth)
 {
   DIR *dir = fdopendir (dfd);
   struct dirent *de;
@@ -671,13 +696,22 @@ content_walk (int dfd, guint64 *total, int depth)
         continue;
       if (fstatat (dirfd (dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         continue;
-      if (S_ISREG (st.st_mode))
+      if (S_ISREG (st.st_mode) && st.st_nlink > 1)
+        {
+          DevIno key = { st.st_dev, st.st_ino };
+          if (!g_hash_table_contains (seen, &key))
+            {
+              g_hash_table_add (seen, g_memdup2 (&key, sizeof key));
+              *total += (guint64) st.st_size; /* hard links are copied once */
+            }
+        }
+      else if (S_ISREG (st.st_mode))
         *total += (guint64) st.st_size;
       else if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH)
         {
           int cfd = openat (dirfd (dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (cfd >= 0)
-            content_walk (cfd, total, depth + 1);
+            content_walk (cfd, total, seen, depth + 1);
         }
     }
   closedir (dir);
@@ -696,7 +730,10 @@ _fs_tree_content_bytes (int dirfd, const char *path)
     return S_ISREG (st.st_mode) ? (guint64) st.st_size : 0;
   fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0)
-    content_walk (fd, &total, 0);
+    {
+      g_autoptr (GHashTable) seen = g_hash_table_new_full (dev_ino_hash, dev_ino_equal, g_free, NULL);
+      content_walk (fd, &total, seen, 0);
+    }
   return total;
 }
 
