@@ -196,6 +196,39 @@ fs_cache_info_unset_maximum_size (FsCacheInfo *self)
 }
 
 /**
+ * fs_cache_info_is_unlimited:
+ * @self: an #FsCacheInfo
+ *
+ * Whether the maximum size is `"unlimited"`. For languages that can't hold
+ * %FS_CACHE_SIZE_UNLIMITED in a number (JavaScript).
+ *
+ * Returns: %TRUE if the cache has no size limit
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_info_is_unlimited (const FsCacheInfo *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->has_maximum_size && self->maximum_size == FS_CACHE_SIZE_UNLIMITED;
+}
+
+/**
+ * fs_cache_info_set_unlimited:
+ * @self: an #FsCacheInfo
+ *
+ * Sets the maximum size to `"unlimited"`, like
+ * fs_cache_info_set_maximum_size() with %FS_CACHE_SIZE_UNLIMITED.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_info_set_unlimited (FsCacheInfo *self)
+{
+  fs_cache_info_set_maximum_size (self, FS_CACHE_SIZE_UNLIMITED);
+}
+
+/**
  * fs_cache_info_has_version:
  * @self: an #FsCacheInfo
  *

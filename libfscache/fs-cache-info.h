@@ -79,6 +79,10 @@ FS_AVAILABLE_IN_1_0
 void fs_cache_info_set_maximum_size (FsCacheInfo *self, guint64 maximum_size);
 FS_AVAILABLE_IN_1_0
 void fs_cache_info_unset_maximum_size (FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+gboolean fs_cache_info_is_unlimited (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_0
+void fs_cache_info_set_unlimited (FsCacheInfo *self);
 
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_info_has_version (const FsCacheInfo *self);

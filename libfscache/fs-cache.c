@@ -388,6 +388,9 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
   g_return_val_if_fail (self->app_id != NULL, FALSE);
   g_return_val_if_fail (G_IS_FILE (self->directory), FALSE);
 
+  if (_fs_cancellable_set_error (cancellable, error))
+    return FALSE;
+
   self->path = g_file_get_path (self->directory);
   if (self->path == NULL)
     {
@@ -752,7 +755,7 @@ void
 _fs_cache_fix_mode_at (FsCache *self, int dirfd, const char *name, gboolean is_dir)
 {
   if (_fs_cache_is_shared (self))
-    (void) fchmodat (dirfd, name, is_dir ? 02775 : 0664, 0);
+    (void) fchmodat (dirfd, name, is_dir ? 02775 : 0664, AT_SYMLINK_NOFOLLOW);
 }
 
 /* Re-read cache.info when another process replaced or rewrote it. */
@@ -1007,6 +1010,24 @@ fs_cache_get_info (FsCache *self)
   return info;
 }
 
+static void
+share_scaffolding (FsCache *self)
+{
+  static const char *const files[] = { FS_FILE_CACHE_LOCK, FS_FILE_CACHE_SIZE, FS_FILE_CACHE_TAG };
+  static const char *const dirs[] = { FS_DIR_OBJECTS, FS_DIR_STAGE, FS_DIR_JOURNAL };
+
+  _fs_cache_fix_mode (self, self->dirs.dir_fd, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    _fs_cache_fix_mode_at (self, self->dirs.dir_fd, files[i], FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    _fs_cache_fix_mode_at (self, self->dirs.dir_fd, dirs[i], TRUE);
+  if (self->dirs.journal_fd >= 0)
+    {
+      _fs_cache_fix_mode_at (self, self->dirs.journal_fd, FS_FILE_INTENT, FALSE);
+      _fs_cache_fix_mode_at (self, self->dirs.journal_fd, "evict.lock", FALSE);
+    }
+}
+
 /**
  * fs_cache_set_info:
  * @self: an #FsCache
@@ -1130,12 +1151,21 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
       return _fs_throw_errno (error, errsv, _("Replacing %s/%s"), self->path, FS_FILE_CACHE_INFO);
     }
 
-  g_mutex_lock (&self->mutex);
-  g_clear_pointer (&self->info, fs_cache_info_unref);
-  self->info = _fs_cache_info_new_from_json (object);
-  if (fstat (tmp_fd, &self->info_st) < 0)
-    memset (&self->info_st, 0, sizeof self->info_st);
-  g_mutex_unlock (&self->mutex);
+  {
+    gboolean was_shared = _fs_cache_is_shared (self);
+
+    g_mutex_lock (&self->mutex);
+    g_clear_pointer (&self->info, fs_cache_info_unref);
+    self->info = _fs_cache_info_new_from_json (object);
+    if (fstat (tmp_fd, &self->info_st) < 0)
+      memset (&self->info_st, 0, sizeof self->info_st);
+    g_mutex_unlock (&self->mutex);
+
+    /* A private cache made shared: its scaffolding too must let the group
+     * in, or other members could not lock the counter or add entries. */
+    if (!was_shared && _fs_cache_is_shared (self))
+      share_scaffolding (self);
+  }
   return TRUE;
 }
 
@@ -1308,7 +1338,7 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
   g_return_val_if_fail (FS_IS_CACHE (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!_fs_cache_check_open (self, error))
+  if (!_fs_cache_check_open (self, error) || _fs_cancellable_set_error (cancellable, error))
     return NULL;
   store = g_list_store_new (FS_TYPE_CACHE_ITEM);
   if (!_fs_cache_is_compatible (self))

@@ -733,3 +733,135 @@ fs_test_helper_free (FsTestHelper *helper)
   g_clear_object (&helper->proc);
   g_free (helper);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Other users and system tools                                              */
+
+#include <grp.h>
+
+char *
+fs_test_helper_copy_to (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) from = g_file_new_for_path (fs_test_helper_path ());
+  g_autofree char *path = g_build_filename (dir, "fs-test-helper", NULL);
+  g_autoptr (GFile) to = g_file_new_for_path (path);
+
+  g_file_copy (from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (chmod (path, 0755), ==, 0);
+  return g_steal_pointer (&path);
+}
+
+typedef struct
+{
+  FsTestCreds creds;
+  gid_t groups[64];
+} SpawnAs;
+
+/* Between fork and exec: only async-signal-safe calls. */
+static void
+spawn_as_child_setup (gpointer user_data)
+{
+  SpawnAs *as = user_data;
+  static const char msg[] = "fs-test-helper: could not take the test identity\n";
+
+  umask (as->creds.umask);
+  if (setgroups (as->creds.n_groups, as->groups) < 0 ||
+      setresgid (as->creds.gid, as->creds.gid, as->creds.gid) < 0 ||
+      setresuid (as->creds.uid, as->creds.uid, as->creds.uid) < 0)
+    {
+      (void) !write (2, msg, sizeof msg - 1);
+      _exit (126);
+    }
+}
+
+FsTestHelper *
+fs_test_helper_spawn_as (const FsTestCreds *creds, const char *helper_path, const char *first_arg, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cmdline = NULL;
+  FsTestHelper *helper;
+  SpawnAs *as;
+  const char *arg;
+  va_list ap;
+
+  g_assert_cmpuint (creds->n_groups, <=, 64);
+  as = g_new0 (SpawnAs, 1);
+  as->creds = *creds;
+  for (gsize i = 0; i < creds->n_groups; i++)
+    as->groups[i] = creds->groups[i];
+  as->creds.groups = NULL;
+
+  g_ptr_array_add (argv, (gpointer) helper_path);
+  va_start (ap, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  cmdline = g_strjoinv (" ", (char **) argv->pdata);
+  g_test_message ("spawning as uid %u gid %u: %s", (unsigned) creds->uid, (unsigned) creds->gid,
+                  cmdline);
+  signal (SIGPIPE, SIG_IGN);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, "/");
+  g_subprocess_launcher_set_child_setup (launcher, spawn_as_child_setup, as, g_free);
+
+  helper = g_new0 (FsTestHelper, 1);
+  helper->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  helper->in = g_subprocess_get_stdin_pipe (helper->proc);
+  helper->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper->proc));
+  g_data_input_stream_set_newline_type (helper->out, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  return helper;
+}
+
+char *
+fs_test_helper_ask (FsTestHelper *helper, const char *line)
+{
+  g_test_message ("asking the helper: %s", line);
+  fs_test_helper_write_line (helper, line);
+  return fs_test_helper_read_line (helper);
+}
+
+gboolean
+fs_test_path_reachable_by_all (const char *path)
+{
+  g_autofree char *p = g_canonicalize_filename (path, NULL);
+
+  for (;;)
+    {
+      struct stat st;
+      char *parent;
+
+      if (stat (p, &st) < 0 || !S_ISDIR (st.st_mode) || (st.st_mode & S_IXOTH) == 0)
+        return FALSE;
+      if (g_str_equal (p, "/"))
+        return TRUE;
+      parent = g_path_get_dirname (p);
+      g_free (p);
+      p = parent;
+    }
+}
+
+char *
+fs_test_find_program (const char *program)
+{
+  static const char *const dirs[] = { "/usr/sbin", "/sbin", "/usr/local/sbin" };
+  char *path = g_find_program_in_path (program);
+
+  for (gsize i = 0; path == NULL && i < G_N_ELEMENTS (dirs); i++)
+    {
+      char *candidate = g_build_filename (dirs[i], program, NULL);
+      if (g_file_test (candidate, G_FILE_TEST_IS_EXECUTABLE))
+        path = candidate;
+      else
+        g_free (candidate);
+    }
+  return path;
+}

@@ -138,3 +138,46 @@ void fs_test_helper_free (FsTestHelper *helper);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsTestHelper, fs_test_helper_free)
 
 G_END_DECLS
+
+/* ---- Other users (the shared-cache tests) and system tools ---- */
+
+G_BEGIN_DECLS
+
+/**
+ * FsTestCreds:
+ * @uid: the user id the child runs as
+ * @gid: its primary group id
+ * @groups: (array length=n_groups): its supplementary groups
+ * @n_groups: the number of supplementary groups (0: none)
+ * @umask: the umask of the child
+ *
+ * The identity a helper process is started with by fs_test_helper_spawn_as().
+ */
+typedef struct
+{
+  uid_t uid;
+  gid_t gid;
+  const gid_t *groups;
+  gsize n_groups;
+  mode_t umask;
+} FsTestCreds;
+
+/* Copies the helper program to @dir/fs-test-helper (mode 0755), so that a
+ * user who can't reach the build directory can run it; returns its path. */
+char *fs_test_helper_copy_to (const char *dir);
+/* Starts @helper_path (from fs_test_helper_copy_to()) as @creds, in "/",
+ * with the given arguments (NULL-terminated). Only root can do this; the
+ * child exits with status 126 if it could not take the identity. */
+FsTestHelper *fs_test_helper_spawn_as (const FsTestCreds *creds,
+                                       const char *helper_path,
+                                       const char *first_arg,
+                                       ...) G_GNUC_NULL_TERMINATED;
+/* Writes @line to the helper and returns its answer (one line). */
+char *fs_test_helper_ask (FsTestHelper *helper, const char *line);
+/* TRUE if every ancestor directory of @path (and @path) lets anyone search
+ * it (o+x), so processes of other users can reach @path. */
+gboolean fs_test_path_reachable_by_all (const char *path);
+/* Finds @program in PATH or the sbin directories; NULL if absent. */
+char *fs_test_find_program (const char *program);
+
+G_END_DECLS
