@@ -496,7 +496,7 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
   if (idle && self->dirs.journal_fd >= 0)
     {
       g_autoptr (GError) local_error = NULL;
-      if (!_fs_journal_recover (self, TRUE, cancellable, &local_error))
+      if (!_fs_journal_recover (self, TRUE, NULL, cancellable, &local_error))
         g_warning (_("Recovering the cache %s failed: %s"), self->path, local_error->message);
     }
 

@@ -50,6 +50,12 @@
 #define FS_FILE_EVICT_LOCK "evict.lock"
 #define BATCH_MAX 128
 
+static gboolean sweep_one (int area_fd, const char *name, gboolean dry_run, guint64 *out_bytes);
+static gboolean sweep_invalid_entry (FsCache *cache,
+                                     const char *name,
+                                     gboolean dry_run,
+                                     guint64 *out_bytes);
+
 static void
 entry_stat_free (gpointer p)
 {
@@ -59,8 +65,21 @@ entry_stat_free (gpointer p)
   g_free (e);
 }
 
+static GPtrArray *scan_objects (FsCache *cache,
+                                GPtrArray *debris,
+                                GCancellable *cancellable,
+                                GError **error);
+
 GPtrArray *
 _fs_evict_scan (FsCache *cache, GCancellable *cancellable, GError **error)
+{
+  return scan_objects (cache, NULL, cancellable, error);
+}
+
+/* The committed entries; with @debris, also the names of what is not one:
+ * anonymous objects and named entries without a valid object.info. */
+static GPtrArray *
+scan_objects (FsCache *cache, GPtrArray *debris, GCancellable *cancellable, GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func (entry_stat_free);
@@ -88,8 +107,14 @@ _fs_evict_scan (FsCache *cache, GCancellable *cancellable, GError **error)
       gsize len;
       int errsv;
 
-      if (de->d_name[0] == '.' || g_str_has_prefix (de->d_name, "uuid-"))
+      if (de->d_name[0] == '.')
         continue;
+      if (g_str_has_prefix (de->d_name, "uuid-"))
+        {
+          if (debris != NULL)
+            g_ptr_array_add (debris, g_strdup (de->d_name));
+          continue;
+        }
       if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
         continue;
       if (!fs_cache_name_is_valid (de->d_name, NULL))
@@ -97,7 +122,11 @@ _fs_evict_scan (FsCache *cache, GCancellable *cancellable, GError **error)
       info_path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
       if (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) ||
           !_fs_meta_parse_object_info (data, len, &size, &boot_id))
-        continue;
+        {
+          if (debris != NULL)
+            g_ptr_array_add (debris, g_strdup (de->d_name));
+          continue;
+        }
       lock_path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_LOCK, NULL);
       if (fstatat (dirs->objects_fd, lock_path, &st, AT_SYMLINK_NOFOLLOW) < 0)
         continue;
@@ -320,20 +349,35 @@ evict_locked (FsCache *cache,
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GPtrArray) debris = NULL;
   Victim batch[BATCH_MAX];
   guint n_batch = 0, n_evicted = 0;
   guint64 used, freed = 0;
 
-  if (!dry_run && !_fs_journal_recover (cache, FALSE, cancellable, error))
+  if (!dry_run && !_fs_journal_recover (cache, FALSE, NULL, cancellable, error))
     return FALSE;
   if (!_fs_journal_get_size (cache, &used, cancellable, error))
     return FALSE;
   if (enough (cache, used, target_used, need_free))
     goto done;
 
-  entries = _fs_evict_scan (cache, cancellable, error);
+  /* The scan that orders the entries also finds leftovers without a
+   * journal record (another implementation's, or a bare temporary file):
+   * an eviction pass removes those it can lock, at no extra walk. */
+  debris = g_ptr_array_new_with_free_func (g_free);
+  entries = scan_objects (cache, debris, cancellable, error);
   if (entries == NULL)
     return FALSE;
+  if (!dry_run)
+    for (guint i = 0; i < debris->len; i++)
+      {
+        const char *name = debris->pdata[i];
+        guint64 bytes = 0;
+        if (g_str_has_prefix (name, "uuid-"))
+          sweep_one (dirs->objects_fd, name, FALSE, &bytes);
+        else
+          sweep_invalid_entry (cache, name, FALSE, &bytes);
+      }
   g_ptr_array_sort (entries, compare_lru);
 
   for (guint i = 0; i < entries->len; i++)
@@ -560,6 +604,45 @@ sweep_one (int area_fd, const char *name, gboolean dry_run, guint64 *out_bytes)
   return TRUE;
 }
 
+/* A named entry without a valid object.info is never served: an
+ * interrupted removal (osbuild's starts by unlinking it) or a corrupt
+ * entry. Removed when nobody holds it. Returns TRUE when it was (or, dry,
+ * would be) removed. Its accounting is unknown: the idle recount fixes it. */
+static gboolean
+sweep_invalid_entry (FsCache *cache, const char *name, gboolean dry_run, guint64 *out_bytes)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  g_autofree char *info_path = g_strconcat (name, "/" FS_FILE_OBJECT_INFO, NULL);
+  g_autofree char *lock_path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
+  g_autofree char *data = NULL;
+  fs_autofd fd = -1;
+  struct stat st;
+  guint64 size;
+  gsize len;
+  int errsv;
+
+  if (fstatat (dirs->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
+    return FALSE;
+  if (_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
+      _fs_meta_parse_object_info (data, len, &size, NULL))
+    return FALSE;
+  fd = _fs_lock_open_at (dirs->objects_fd, lock_path, O_RDWR | O_CREAT | O_NOCTTY, 0644, F_WRLCK,
+                         FALSE, NULL, NULL);
+  if (fd < 0)
+    return FALSE;
+  g_clear_pointer (&data, g_free);
+  if (_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
+      _fs_meta_parse_object_info (data, len, &size, NULL))
+    return FALSE; /* became valid meanwhile */
+  g_debug ("removing entry %s without a valid object.info", name);
+  if (!_fs_tree_size_at (dirs->objects_fd, name, &size, NULL, NULL, NULL))
+    size = 0;
+  if (!dry_run && _fs_rm_rf_at (dirs->objects_fd, name) < 0)
+    return FALSE;
+  *out_bytes += size;
+  return TRUE;
+}
+
 gboolean
 _fs_evict_collect_garbage (FsCache *cache,
                            gboolean dry_run,
@@ -572,12 +655,17 @@ _fs_evict_collect_garbage (FsCache *cache,
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   int area_fds[2] = { dirs->stage_fd, dirs->objects_fd };
+  FsSweepStats stats = { 0, 0 };
   guint removed = 0;
   guint64 reclaimed = 0;
   gint64 correction = 0;
 
-  if (!dry_run && !_fs_journal_recover (cache, FALSE, cancellable, error))
+  /* What recovery removes (entries of dead records, stale staging entries)
+   * counts too; a dry run skips recovery and finds them in the sweep. */
+  if (!dry_run && !_fs_journal_recover (cache, FALSE, &stats, cancellable, error))
     return FALSE;
+  removed = stats.removed;
+  reclaimed = stats.bytes;
 
   for (guint a = 0; a < G_N_ELEMENTS (area_fds); a++)
     {
@@ -607,42 +695,8 @@ _fs_evict_collect_garbage (FsCache *cache,
               if (sweep_one (area_fds[a], name, dry_run, &reclaimed))
                 removed++;
             }
-          else if (a == 1)
-            {
-              /* A named entry without a valid object.info is never served:
-               * an interrupted removal (osbuild's starts by unlinking it)
-               * or a corrupt entry. Its accounting is unknown: recount. */
-              g_autofree char *info_path = g_strconcat (name, "/" FS_FILE_OBJECT_INFO, NULL);
-              g_autofree char *lock_path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
-              g_autofree char *data = NULL;
-              fs_autofd fd = -1;
-              struct stat st;
-              guint64 size;
-              gsize len;
-              int errsv;
-
-              if (fstatat (dirs->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                  !S_ISDIR (st.st_mode))
-                continue;
-              if (_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
-                  _fs_meta_parse_object_info (data, len, &size, NULL))
-                continue;
-              fd = _fs_lock_open_at (dirs->objects_fd, lock_path, O_RDWR | O_CREAT | O_NOCTTY,
-                                     0644, F_WRLCK, FALSE, NULL, NULL);
-              if (fd < 0)
-                continue;
-              g_clear_pointer (&data, g_free);
-              if (_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
-                  _fs_meta_parse_object_info (data, len, &size, NULL))
-                continue; /* became valid meanwhile */
-              g_debug ("removing entry %s without a valid object.info", name);
-              if (!_fs_tree_size_at (dirs->objects_fd, name, &size, NULL, NULL, NULL))
-                size = 0;
-              if (!dry_run && _fs_rm_rf_at (dirs->objects_fd, name) < 0)
-                continue;
-              reclaimed += size;
-              removed++;
-            }
+          else if (a == 1 && sweep_invalid_entry (cache, name, dry_run, &reclaimed))
+            removed++;
         }
     }
 

@@ -57,8 +57,15 @@ void _fs_journal_discard_anonymous (FsCache *cache,
 /* Finishes or undoes the operations of dead owners found in journal/, and
  * when @idle (the caller holds cache.lock for writing) also sweeps stale
  * staging entries and runs a full recount if one was asked for. */
+/* What a recovery or sweep removed. */
+typedef struct {
+  guint removed;
+  guint64 bytes;
+} FsSweepStats;
+
 gboolean _fs_journal_recover (FsCache *cache,
                               gboolean idle,
+                              FsSweepStats *stats,
                               GCancellable *cancellable,
                               GError **error);
 

@@ -559,8 +559,34 @@ dir_exists (int dirfd, const char *name)
 
 /* Finish or undo the operation of a dead record. We hold its write lock
  * through @rfd, so its owner is gone and nobody else recovers it. */
+/* Remove @name below @dirfd, counting it in @stats when it was there. */
+static int
+remove_counted (int dirfd, const char *name, FsSweepStats *stats)
+{
+  guint64 size = 0;
+  struct stat st;
+
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : -1;
+  if (stats != NULL && !_fs_tree_size_at (dirfd, name, &size, NULL, NULL, NULL))
+    size = 0;
+  if (_fs_rm_rf_at (dirfd, name) < 0)
+    return -1;
+  if (stats != NULL)
+    {
+      stats->removed++;
+      stats->bytes += size;
+    }
+  return 0;
+}
+
 static gboolean
-recover_record (FsCache *cache, int rfd, const char *rname, GCancellable *cancellable, GError **error)
+recover_record (FsCache *cache,
+                int rfd,
+                const char *rname,
+                FsSweepStats *stats,
+                GCancellable *cancellable,
+                GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autofree char *data = NULL;
@@ -607,7 +633,7 @@ recover_record (FsCache *cache, int rfd, const char *rname, GCancellable *cancel
 
   /* Whatever is left under the record's name is an uncommitted or hidden
    * entry: remove it. Staging entries carry no record. */
-  if (_fs_rm_rf_at (dirs->objects_fd, rname) < 0)
+  if (remove_counted (dirs->objects_fd, rname, stats) < 0)
     return _fs_throw_errno (error, errno, _("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS, rname);
   if (unlinkat (dirs->journal_fd, rname, 0) < 0 && errno != ENOENT)
     return _fs_throw_errno (error, errno, _("Removing the journal record %s"), rname);
@@ -615,7 +641,7 @@ recover_record (FsCache *cache, int rfd, const char *rname, GCancellable *cancel
 }
 
 static gboolean
-recover_records (FsCache *cache, GCancellable *cancellable, GError **error)
+recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable, GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -659,7 +685,7 @@ recover_records (FsCache *cache, GCancellable *cancellable, GError **error)
             return FALSE;
           resolved = TRUE;
         }
-      if (!recover_record (cache, rfd, name, cancellable, error))
+      if (!recover_record (cache, rfd, name, stats, cancellable, error))
         return FALSE;
     }
   return TRUE;
@@ -711,7 +737,7 @@ sweep_batches (FsCache *cache)
 
 /* Remove staging entries whose lock no live process holds. */
 static gboolean
-sweep_stage (FsCache *cache, GError **error)
+sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -753,7 +779,7 @@ sweep_stage (FsCache *cache, GError **error)
       /* Locked (or with no lock file at all: a creator died before
        * linking it, or it is a bare temporary file): stale. */
       g_debug ("removing stale staging entry %s", name);
-      _fs_rm_rf_at (dirs->stage_fd, name);
+      remove_counted (dirs->stage_fd, name, stats);
     }
   return TRUE;
 }
@@ -875,17 +901,21 @@ recount_requested (FsCache *cache)
 }
 
 gboolean
-_fs_journal_recover (FsCache *cache, gboolean idle, GCancellable *cancellable, GError **error)
+_fs_journal_recover (FsCache *cache,
+                     gboolean idle,
+                     FsSweepStats *stats,
+                     GCancellable *cancellable,
+                     GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
 
   if (dirs->journal_fd < 0)
     return TRUE;
-  if (!recover_records (cache, cancellable, error))
+  if (!recover_records (cache, stats, cancellable, error))
     return FALSE;
   if (!sweep_batches (cache))
     return FALSE;
-  if (!sweep_stage (cache, error))
+  if (!sweep_stage (cache, stats, error))
     return FALSE;
   if (idle && recount_requested (cache))
     return recount_idle (cache, cancellable, error);

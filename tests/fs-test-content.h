@@ -86,6 +86,17 @@ fs_test_content_fill (const char *dir, const char *name, guint64 n_bytes, GError
         }
       done += (guint64) w;
     }
+  /* Settle the allocation now: st_blocks of a file written back in pieces
+   * (other processes' syncfs() under load) can still change by an extent
+   * block, and the tests compare the size a commit measured with the space
+   * the tree takes later. */
+  if (fsync (fd) < 0)
+    {
+      int errsv = errno;
+      close (fd);
+      errno = errsv;
+      goto fail;
+    }
   if (close (fd) < 0)
     goto fail;
   return g_file_set_contents (name_file, label, -1, error);

@@ -792,6 +792,15 @@ test_one_update_per_pass (FsTestFixture *fx, gconstpointer user_data)
   size = populate_lru (fx, 10, lru_order);
   fs_test_set_maximum_size (fx->cache, 10 * size + size / 2);
 
+  /* strace may be installed but not allowed (no ptrace in a container) */
+  if (strace != NULL)
+    {
+      const char *argv[] = { strace, "-f", "-o", "/dev/null", "true", NULL };
+      g_autoptr (GError) error = NULL;
+
+      if (!fs_test_run (argv, NULL, &error))
+        g_clear_pointer (&strace, g_free);
+    }
   if (strace == NULL)
     {
       /* Without strace only the outcome can be checked. */
@@ -804,7 +813,7 @@ test_one_update_per_pass (FsTestFixture *fx, gconstpointer user_data)
       g_assert_no_error (error);
       g_assert_cmpuint (n, ==, 7);
       assert_clean (fx);
-      g_test_skip ("strace is not installed: the number of updates was not counted");
+      g_test_skip ("strace is not usable here: the number of updates was not counted");
       return;
     }
 
