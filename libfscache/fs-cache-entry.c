@@ -503,7 +503,8 @@ release_locked (FsCacheEntry *self)
                    g_strerror (errno));
     }
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
-    _fs_journal_discard_anonymous (self->cache, self->area_fd, self->dir_name, self->has_record);
+    _fs_journal_discard_anonymous (self->cache, self->area_fd, self->dir_name, self->lock_fd,
+                                   self->has_record);
   self->has_record = FALSE;
   _fs_clear_fd (&self->lock_fd);
 }

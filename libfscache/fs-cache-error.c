@@ -20,7 +20,9 @@
  *
  * Since: 1.0
  */
+/* clang-format off */
 G_DEFINE_QUARK (fs-cache-error-quark, fs_cache_error)
+/* clang-format on */
 
 /**
  * fs_cache_name_is_valid:

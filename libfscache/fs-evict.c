@@ -67,19 +67,26 @@ entry_stat_free (gpointer p)
 
 static GPtrArray *scan_objects (FsCache *cache,
                                 GPtrArray *debris,
+                                gboolean read_info,
                                 GCancellable *cancellable,
                                 GError **error);
 
 GPtrArray *
 _fs_evict_scan (FsCache *cache, GCancellable *cancellable, GError **error)
 {
-  return scan_objects (cache, NULL, cancellable, error);
+  return scan_objects (cache, NULL, TRUE, cancellable, error);
 }
 
 /* The committed entries; with @debris, also the names of what is not one:
- * anonymous objects and named entries without a valid object.info. */
+ * anonymous objects and named entries without object.info. Without
+ * @read_info, an entry's object.info is only checked to exist (its size,
+ * needed only for the victims, is read under their lock). */
 static GPtrArray *
-scan_objects (FsCache *cache, GPtrArray *debris, GCancellable *cancellable, GError **error)
+scan_objects (FsCache *cache,
+              GPtrArray *debris,
+              gboolean read_info,
+              GCancellable *cancellable,
+              GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autoptr (GPtrArray) entries = g_ptr_array_new_with_free_func (entry_stat_free);
@@ -120,8 +127,10 @@ scan_objects (FsCache *cache, GPtrArray *debris, GCancellable *cancellable, GErr
       if (!fs_cache_name_is_valid (de->d_name, NULL))
         continue;
       info_path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
-      if (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) ||
-          !_fs_meta_parse_object_info (data, len, &size, &boot_id))
+      size = 0;
+      if (!read_info ? fstatat (dirs->objects_fd, info_path, &st, AT_SYMLINK_NOFOLLOW) < 0
+                     : (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) ||
+                        !_fs_meta_parse_object_info (data, len, &size, &boot_id)))
         {
           if (debris != NULL)
             g_ptr_array_add (debris, g_strdup (de->d_name));
@@ -365,7 +374,7 @@ evict_locked (FsCache *cache,
    * journal record (another implementation's, or a bare temporary file):
    * an eviction pass removes those it can lock, at no extra walk. */
   debris = g_ptr_array_new_with_free_func (g_free);
-  entries = scan_objects (cache, debris, cancellable, error);
+  entries = scan_objects (cache, debris, FALSE, cancellable, error);
   if (entries == NULL)
     return FALSE;
   if (!dry_run)

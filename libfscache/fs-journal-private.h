@@ -52,6 +52,7 @@ int _fs_journal_create_anonymous (FsCache *cache,
 void _fs_journal_discard_anonymous (FsCache *cache,
                                     int area_fd,
                                     const char *name,
+                                    int lock_fd,
                                     gboolean has_record);
 
 /* Finishes or undoes the operations of dead owners found in journal/, and

@@ -433,6 +433,8 @@ _fs_journal_create_anonymous (FsCache *cache,
             {
               if (_fs_link_fd_at (fd, dirs->journal_fd, out_name))
                 has_record = TRUE;
+              else if (errno == EEXIST)
+                continue; /* the name is taken: draw another */
               else if (errno != EXDEV)
                 return THROW_FD (error, errno, _("Creating a journal record in %s/%s"),
                                         dirs->path, FS_DIR_JOURNAL);
@@ -520,13 +522,30 @@ _fs_journal_create_anonymous (FsCache *cache,
 }
 
 void
-_fs_journal_discard_anonymous (FsCache *cache, int area_fd, const char *name, gboolean has_record)
+_fs_journal_discard_anonymous (FsCache *cache,
+                               int area_fd,
+                               const char *name,
+                               int lock_fd,
+                               gboolean has_record)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  char path[38 + sizeof "/" FS_FILE_OBJECT_LOCK];
+  struct stat ours, there;
+
+  /* Only ours: the lock file at that name must be the one we hold. */
+  g_snprintf (path, sizeof path, "%s/%s", name, FS_FILE_OBJECT_LOCK);
+  if (lock_fd >= 0 && fstat (lock_fd, &ours) == 0 &&
+      fstatat (area_fd, path, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
+      (ours.st_dev != there.st_dev || ours.st_ino != there.st_ino))
+    {
+      g_warning ("%s is not the entry this process created: not removing it", name);
+      return;
+    }
 
   /* The entry first, the record last: a kill in between leaves a record
-   * whose recovery finds nothing left to remove. */
-  if (_fs_rm_rf_at (area_fd, name) < 0)
+   * whose recovery finds nothing left to remove. Fast path for the layout
+   * we made (an empty data/ and the lock file), the walk otherwise. */
+  if (_fs_rm_anonymous_at (area_fd, name) < 0)
     g_debug ("could not remove %s: %s (left for garbage collection)", name, g_strerror (errno));
   _fs_fault_point ("discard-entry");
   if (has_record && unlinkat (dirs->journal_fd, name, 0) < 0 && errno != ENOENT)

@@ -31,6 +31,11 @@ gboolean _fs_meta_parse_object_info (const char *data,
                                      gsize len,
                                      guint64 *out_size,
                                      char **out_boot_id);
+/* The same through json-glib only (the fast path's reference, for tests). */
+gboolean _fs_meta_parse_object_info_json (const char *data,
+                                          gsize len,
+                                          guint64 *out_size,
+                                          char **out_boot_id);
 char *_fs_meta_format_object_info (const char *boot_id, guint64 size, gsize *out_len);
 
 /* Journal records (see fs-journal.c): "A OP SIZE\nNAME" */

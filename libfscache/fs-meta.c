@@ -135,12 +135,177 @@ get_uint (JsonObject *object, const char *member, guint64 *out)
   return TRUE;
 }
 
+typedef enum {
+  FLAT_OK,
+  FLAT_INVALID,
+  FLAT_FALLBACK, /* beyond this scanner: let json-glib decide */
+} FlatResult;
+
+static const char *
+skip_ws (const char *p, const char *end)
+{
+  while (p < end && is_json_space (*p))
+    p++;
+  return p;
+}
+
+/* A JSON string without escapes (the only kind we write); anything with a
+ * backslash or a control character goes to json-glib. */
+static FlatResult
+scan_string (const char **pp, const char *end, const char **out_start, gsize *out_len)
+{
+  const char *p = *pp + 1, *start = p;
+
+  while (p < end && *p != '"')
+    {
+      if (*p == '\\' || (guchar) *p < 0x20)
+        return FLAT_FALLBACK;
+      p++;
+    }
+  if (p >= end)
+    return FLAT_INVALID;
+  *out_start = start;
+  *out_len = (gsize) (p - start);
+  *pp = p + 1;
+  return FLAT_OK;
+}
+
+/* The fast path of object.info: a flat object of strings, integers, true,
+ * false and null, as both implementations write it. Agrees with json-glib
+ * on everything it accepts (the fuzzer checks) and defers the rest. */
+static FlatResult
+scan_object_info (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
+{
+  const char *p = data, *end = data + len;
+  gboolean have_size = FALSE;
+  const char *boot = NULL;
+  gsize boot_len = 0;
+  guint64 size = 0;
+
+  p = skip_ws (p, end);
+  if (p >= end || *p != '{')
+    return FLAT_FALLBACK;
+  p = skip_ws (p + 1, end);
+  if (p < end && *p == '}')
+    p++;
+  else
+    for (;;)
+      {
+        const char *key;
+        gsize key_len;
+        FlatResult r;
+
+        if (p >= end || *p != '"')
+          return FLAT_FALLBACK;
+        if ((r = scan_string (&p, end, &key, &key_len)) != FLAT_OK)
+          return r;
+        p = skip_ws (p, end);
+        if (p >= end || *p != ':')
+          return FLAT_FALLBACK;
+        p = skip_ws (p + 1, end);
+        if (p >= end)
+          return FLAT_FALLBACK;
+
+        if (*p == '"')
+          {
+            const char *v;
+            gsize v_len;
+            if ((r = scan_string (&p, end, &v, &v_len)) != FLAT_OK)
+              return r;
+            if (key_len == 16 && memcmp (key, "creation-boot-id", 16) == 0)
+              boot = v, boot_len = v_len;
+            else if (key_len == 4 && memcmp (key, "size", 4) == 0)
+              have_size = FALSE; /* a string: not a size */
+          }
+        else if ((*p >= '0' && *p <= '9') || *p == '-')
+          {
+            const char *q = p;
+            gboolean negative = *q == '-';
+            guint64 v = 0;
+            int digits = 0;
+
+            if (negative)
+              q++;
+            if (q < end && *q == '0' && q + 1 < end && q[1] >= '0' && q[1] <= '9')
+              return FLAT_FALLBACK;
+            while (q < end && *q >= '0' && *q <= '9')
+              {
+                v = v * 10 + (guint64) (*q - '0');
+                q++;
+                if (++digits > 18)
+                  return FLAT_FALLBACK;
+              }
+            if (digits == 0 || (q < end && (*q == '.' || *q == 'e' || *q == 'E')))
+              return FLAT_FALLBACK;
+            if (key_len == 4 && memcmp (key, "size", 4) == 0)
+              {
+                have_size = !negative || v == 0; /* json-glib reads -0 as 0 */
+                size = v;
+              }
+            p = q;
+          }
+        else if (end - p >= 4 && (memcmp (p, "true", 4) == 0 || memcmp (p, "null", 4) == 0))
+          {
+            if (key_len == 4 && memcmp (key, "size", 4) == 0)
+              have_size = FALSE;
+            p += 4;
+          }
+        else if (end - p >= 5 && memcmp (p, "false", 5) == 0)
+          {
+            if (key_len == 4 && memcmp (key, "size", 4) == 0)
+              have_size = FALSE;
+            p += 5;
+          }
+        else
+          return FLAT_FALLBACK;
+
+        p = skip_ws (p, end);
+        if (p < end && *p == ',')
+          {
+            p = skip_ws (p + 1, end);
+            continue;
+          }
+        if (p < end && *p == '}')
+          {
+            p++;
+            break;
+          }
+        return FLAT_FALLBACK;
+      }
+
+  if (skip_ws (p, end) != end)
+    return FLAT_FALLBACK;
+  if (!have_size)
+    return FLAT_INVALID;
+  *out_size = size;
+  if (out_boot_id != NULL)
+    *out_boot_id = boot != NULL ? g_strndup (boot, boot_len) : NULL;
+  return FLAT_OK;
+}
+
 gboolean
 _fs_meta_parse_object_info (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
 {
-  g_autoptr (JsonObject) object = _fs_meta_parse_object (data, len);
+  FlatResult r;
+
+  if (memchr (data, '\0', len) != NULL || !g_utf8_validate_len (data, len, NULL))
+    return FALSE;
+  r = scan_object_info (data, len, out_size, out_boot_id);
+  if (r != FLAT_FALLBACK)
+    return r == FLAT_OK;
+  return _fs_meta_parse_object_info_json (data, len, out_size, out_boot_id);
+}
+
+gboolean
+_fs_meta_parse_object_info_json (const char *data,
+                                 gsize len,
+                                 guint64 *out_size,
+                                 char **out_boot_id)
+{
+  g_autoptr (JsonObject) object = NULL;
   JsonNode *node;
 
+  object = _fs_meta_parse_object (data, len);
   if (object == NULL || !get_uint (object, "size", out_size))
     return FALSE;
   if (out_boot_id != NULL)

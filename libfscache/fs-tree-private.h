@@ -24,6 +24,10 @@ gboolean _fs_tree_size_at (int dirfd,
  * member of a shared cache's group can later remove it. */
 void _fs_tree_make_group_writable_at (int dirfd, const char *name);
 
+/* Removes an anonymous entry directory: the layout we create (data/,
+ * object.lock, object.info) in a few calls, anything else by the walk. */
+int _fs_rm_anonymous_at (int dirfd, const char *name);
+
 /* rm -rf of @name below @dirfd without following symlinks. Directories the
  * caller made read-only are made writable first. ENOENT is success. Returns
  * 0, or -1 with errno. */

@@ -274,6 +274,24 @@ rm_rf_children (int dfd, int depth)
 }
 
 int
+_fs_rm_anonymous_at (int dirfd, const char *name)
+{
+  char path[300];
+
+  g_snprintf (path, sizeof path, "%s/data", name);
+  if (unlinkat (dirfd, path, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    {
+      g_snprintf (path, sizeof path, "%s/object.lock", name);
+      (void) unlinkat (dirfd, path, 0);
+      g_snprintf (path, sizeof path, "%s/object.info", name);
+      (void) unlinkat (dirfd, path, 0);
+      if (unlinkat (dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+        return 0;
+    }
+  return _fs_rm_rf_at (dirfd, name);
+}
+
+int
 _fs_rm_rf_at (int dirfd, const char *name)
 {
   return unlink_child (dirfd, name, 0);

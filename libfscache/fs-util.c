@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <glib/gi18n-lib.h>
 
@@ -42,13 +43,21 @@ _fs_random_uuid_name (char out[38])
 {
   static const char hex[] = "0123456789abcdef";
   guint8 bytes[16];
+  gssize n;
 
-  /* getrandom() would block before the pool is ready on early boot; GRand
-   * seeded per thread from /dev/urandom is plenty for unique names. */
-  for (gsize i = 0; i < sizeof bytes; i += 4)
+  /* From the kernel: a process state (GRand) would be copied by fork(),
+   * giving parent and children the same names. */
+  do
+    n = getrandom (bytes, sizeof bytes, GRND_NONBLOCK);
+  while (n < 0 && errno == EINTR);
+  if (n != (gssize) sizeof bytes)
     {
-      guint32 r = g_random_int ();
-      memcpy (bytes + i, &r, 4);
+      /* Entropy pool not ready (early boot): mix in what differs between
+       * processes and calls. Names are also checked with O_EXCL/EEXIST. */
+      static gint counter;
+      guint32 mix[4] = { g_random_int (), (guint32) getpid (), (guint32) g_get_monotonic_time (),
+                         (guint32) g_atomic_int_add (&counter, 1) };
+      memcpy (bytes, mix, sizeof bytes);
     }
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
@@ -99,12 +108,36 @@ _fs_openat (int dirfd, const char *path, int flags, mode_t mode)
 gboolean
 _fs_read_small_fd (int fd, char **out_data, gsize *out_len, int *out_errno)
 {
-  g_autofree char *buf = g_malloc (FS_META_MAX_SIZE + 1);
+  char first[4096];
+  g_autofree char *buf = NULL;
   gsize len = 0;
+  ssize_t n;
 
+  /* Metadata files are tiny: one read, and a short read of a regular file
+   * means its end. */
+  do
+    n = pread (fd, first, sizeof first, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      *out_errno = errno;
+      return FALSE;
+    }
+  if ((gsize) n < sizeof first)
+    {
+      *out_data = g_malloc ((gsize) n + 1);
+      memcpy (*out_data, first, (gsize) n);
+      (*out_data)[n] = '\0';
+      *out_len = (gsize) n;
+      return TRUE;
+    }
+
+  buf = g_malloc (FS_META_MAX_SIZE + 1);
+  memcpy (buf, first, sizeof first);
+  len = sizeof first;
   for (;;)
     {
-      ssize_t n = pread (fd, buf + len, FS_META_MAX_SIZE + 1 - len, (off_t) len);
+      n = pread (fd, buf + len, FS_META_MAX_SIZE + 1 - len, (off_t) len);
       if (n < 0)
         {
           if (errno == EINTR)
