@@ -114,7 +114,7 @@ scan_objects (FsCache *cache,
       gsize len;
       int errsv;
 
-      if (de->d_name[0] == '.')
+      if (_fs_is_dot_or_dotdot (de->d_name))
         continue;
       if (g_str_has_prefix (de->d_name, "uuid-"))
         {
@@ -218,7 +218,9 @@ finish_victims (FsCache *cache, Victim *victims, guint n, GCancellable *cancella
     {
       records[i].fd = victims[i].fd;
       records[i].name = victims[i].uuid;
-      total += victims[i].size;
+      /* Sizes come from files anyone in the cache may write: saturate. */
+      total = victims[i].size > (guint64) G_MAXINT64 - total ? (guint64) G_MAXINT64
+                                                            : total + victims[i].size;
     }
   /* Not cancellable: hidden entries must leave the accounting now. */
   ok = _fs_journal_size_txn (cache, -(gint64) total, FS_CACHE_SIZE_UNLIMITED, records, n, FALSE,
@@ -688,7 +690,7 @@ _fs_evict_collect_garbage (FsCache *cache,
                                 a == 0 ? FS_DIR_STAGE : FS_DIR_OBJECTS);
       _fs_steal_fd (&dfd);
       while ((de = readdir (dir)) != NULL)
-        if (de->d_name[0] != '.')
+        if (!_fs_is_dot_or_dotdot (de->d_name))
           g_ptr_array_add (names, g_strdup (de->d_name));
       closedir (dir);
 
@@ -714,21 +716,12 @@ _fs_evict_collect_garbage (FsCache *cache,
     {
       guint64 before = 0, after = 0;
 
-      if (!_fs_journal_get_size (cache, &before, cancellable, error))
+      if (!_fs_journal_recount (cache, &before, &after, cancellable, error))
         return FALSE;
-      if (!_fs_journal_count_committed (cache, &after, NULL, cancellable, error))
-        return FALSE;
-      if (after != before)
-        {
-          FsTxnRecord *none = NULL;
-          g_debug ("garbage collection: recount %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, before,
-                   after);
-          if (!_fs_journal_size_txn (cache, (gint64) after - (gint64) before,
-                                     FS_CACHE_SIZE_UNLIMITED, none, 0, FALSE, NULL, cancellable,
-                                     error))
-            return FALSE;
-          correction = (gint64) after - (gint64) before;
-        }
+      if (after >= before)
+        correction = after - before > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) (after - before);
+      else
+        correction = before - after > (guint64) G_MAXINT64 ? -G_MAXINT64 : -(gint64) (before - after);
     }
 
   if (out_removed != NULL)

@@ -70,6 +70,14 @@ gboolean _fs_journal_recover (FsCache *cache,
                               GCancellable *cancellable,
                               GError **error);
 
+/* Sets cache.size to the sum of the committed entries, under its lock; exact
+ * only when the caller has the cache to itself (cache.lock for writing). */
+gboolean _fs_journal_recount (FsCache *cache,
+                              guint64 *out_before,
+                              guint64 *out_after,
+                              GCancellable *cancellable,
+                              GError **error);
+
 /* Sum of the sizes in object.info of the committed entries. */
 gboolean _fs_journal_count_committed (FsCache *cache,
                                       guint64 *out_size,

@@ -688,10 +688,19 @@ recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable,
 
       rfd = _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
                               NULL);
+      if (rfd < 0 && errno == ELOOP)
+        {
+          /* We never make links in journal/: a planted one is removed
+           * (the link itself, never what it points to). */
+          struct stat st;
+          if (fstatat (dirs->journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+            unlinkat (dirs->journal_fd, name, 0);
+          continue;
+        }
       if (rfd < 0)
         {
           if (errno == EAGAIN || errno == ENOENT || errno == EACCES || errno == EPERM ||
-              errno == EROFS)
+              errno == EROFS || errno == EISDIR || errno == ENXIO || errno == ENOTDIR)
             continue; /* alive, recovered by someone else, or not ours to touch */
           return _fs_throw_errno (error, errno, _("Opening the journal record %s"), name);
         }
@@ -833,7 +842,7 @@ _fs_journal_count_committed (FsCache *cache,
       guint64 size;
       int errsv;
 
-      if (de->d_name[0] == '.' || g_str_has_prefix (de->d_name, "uuid-"))
+      if (_fs_is_dot_or_dotdot (de->d_name) || g_str_has_prefix (de->d_name, "uuid-"))
         continue;
       if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
         continue;
@@ -842,7 +851,7 @@ _fs_journal_count_committed (FsCache *cache,
         continue;
       if (!_fs_meta_parse_object_info (data, len, &size, NULL))
         continue;
-      total += size;
+      total = size > G_MAXUINT64 - total ? G_MAXUINT64 : total + size; /* hostile sizes */
       entries++;
       if ((entries & 0x3ff) == 0 && g_cancellable_is_cancelled (cancellable))
         {
@@ -860,8 +869,12 @@ _fs_journal_count_committed (FsCache *cache,
 
 /* With cache.lock held for writing nobody else is in the cache: the sum of
  * the committed entries is exactly what the counter must say. */
-static gboolean
-recount_idle (FsCache *cache, GCancellable *cancellable, GError **error)
+gboolean
+_fs_journal_recount (FsCache *cache,
+                     guint64 *out_before,
+                     guint64 *out_after,
+                     GCancellable *cancellable,
+                     GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   fs_autofd size_fd = -1;
@@ -886,7 +899,13 @@ recount_idle (FsCache *cache, GCancellable *cancellable, GError **error)
     return FALSE;
   if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
     return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
-  if (!_fs_meta_parse_size (data, len, &cur) || cur != total)
+  if (!_fs_meta_parse_size (data, len, &cur))
+    cur = 0;
+  if (out_before != NULL)
+    *out_before = cur;
+  if (out_after != NULL)
+    *out_after = total;
+  if (cur != total || len != FS_SIZE_FILE_WIDTH)
     {
       g_debug ("recount: cache.size %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, cur, total);
       if (!write_size (size_fd, total, len))
@@ -937,6 +956,6 @@ _fs_journal_recover (FsCache *cache,
   if (!sweep_stage (cache, stats, error))
     return FALSE;
   if (idle && recount_requested (cache))
-    return recount_idle (cache, cancellable, error);
+    return _fs_journal_recount (cache, NULL, NULL, cancellable, error);
   return TRUE;
 }

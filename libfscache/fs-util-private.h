@@ -43,6 +43,13 @@ _fs_clear_fd (int *fdp)
   _fs_fd_close (_fs_steal_fd (fdp));
 }
 
+/* "." or ".." (any other name starting with a dot is an ordinary name). */
+static inline gboolean
+_fs_is_dot_or_dotdot (const char *name)
+{
+  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
 /* The longest file a metadata parser is given; the real ones are < 200 B. */
 #define FS_META_MAX_SIZE (64 * 1024)
 
