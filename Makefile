@@ -86,13 +86,22 @@ run: deps build
 
 # Run the whole suite; the last line of output is the count CI looks for.
 # A stale log must not be counted, hence the rm before the run.
+# Besides the suite: the C tests under gcc ASan+UBSan and under valgrind,
+# the Python tests with the ASan runtime (.ci/sanitize-and-valgrind.sh), a
+# clang -Dwerror=true build, and the clang-format check of the tree. Each
+# may skip (77) when its tool is missing; any other failure fails the run.
 check: deps build
 	@rm -f "$(BUILDDIR)/meson-logs/testlog.json"
 	status=0
 	meson test -C "$(BUILDDIR)" --print-errorlogs $(MESON_TEST_ARGS) || status=$$?
+	.ci/sanitize-and-valgrind.sh "$(BUILDDIR)" || status=$$?
+	.ci/clang-werror-build.sh "$(BUILDDIR)" || { rc=$$?; [ $$rc -eq 77 ] || status=$$rc; }
+	.ci/check-format.sh || { rc=$$?; [ $$rc -eq 77 ] || status=$$rc; }
+	cat "$(BUILDDIR)"/tests/stress/figures-*.txt "$(BUILDDIR)"/tests/fuzz/figures-fuzz.txt \
+	    "$(BUILDDIR)"/meson-logs/sanitize-figures.txt 2>/dev/null || true
 	.ci/summarize --status "$$status" "$(BUILDDIR)/meson-logs/testlog.json"
 
-# Benchmarks are not written yet: run them when they are.
+# The benchmarks: the library against the system-call floor (bench/README.md).
 bench: build
 	@if [ -x bench/run ]; then
 	  bench/run "$(BUILDDIR)"

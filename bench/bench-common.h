@@ -63,8 +63,7 @@ bench_now_ns (void)
   return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
-static void
-bench_die (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
+static void bench_die (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));
 
 static void
 bench_die (const char *fmt, ...)
@@ -149,9 +148,11 @@ bench_emit0 (const char *prog, const char *scenario, BenchSamples *s)
   fflush (stdout);
 }
 
-static void
-bench_emit (const char *prog, const char *scenario, BenchSamples *s, const char *extra_fmt, ...)
-    __attribute__ ((format (printf, 4, 5)));
+static void bench_emit (const char *prog,
+                        const char *scenario,
+                        BenchSamples *s,
+                        const char *extra_fmt,
+                        ...) __attribute__ ((format (printf, 4, 5)));
 
 static void
 bench_emit (const char *prog, const char *scenario, BenchSamples *s, const char *extra_fmt, ...)

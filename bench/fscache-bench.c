@@ -347,7 +347,8 @@ scenario_prune (const char *dir, unsigned entries, unsigned percent)
       return;
     }
   bench_emit ("lib", "prune", &s,
-              "\"entries\": %u, \"evicted\": %u, \"entry_size\": %" PRIu64 ", \"low_watermark\": %u",
+              "\"entries\": %u, \"evicted\": %u, \"entry_size\": %" PRIu64
+              ", \"low_watermark\": %u",
               before, before + 1 - after, esize,
 #if defined(HAVE_LOW_WATERMARK)
               100 - percent
@@ -634,14 +635,16 @@ main (int argc, char **argv)
   else if (strcmp (scenario, "load_miss") == 0)
     scenario_load_miss (dir, bench_arg_ulong (argc, argv, 3, 20000));
   else if (strcmp (scenario, "store_small") == 0)
-    scenario_store_small (dir, bench_arg_ulong (argc, argv, 3, 2000), argc > 4 ? argv[4] : "volatile");
+    scenario_store_small (dir, bench_arg_ulong (argc, argv, 3, 2000),
+                          argc > 4 ? argv[4] : "volatile");
   else if (strcmp (scenario, "stage") == 0)
     scenario_stage (dir, bench_arg_ulong (argc, argv, 3, 2000));
   else if (strcmp (scenario, "commit_tree") == 0)
     scenario_commit_tree (dir, bench_arg_ulong (argc, argv, 3, 10000),
                           bench_arg_ulong (argc, argv, 4, 100));
   else if (strcmp (scenario, "prune") == 0)
-    scenario_prune (dir, bench_arg_ulong (argc, argv, 3, 5000), bench_arg_ulong (argc, argv, 4, 10));
+    scenario_prune (dir, bench_arg_ulong (argc, argv, 3, 5000),
+                    bench_arg_ulong (argc, argv, 4, 10));
   else if (strcmp (scenario, "store_tree") == 0 && argc > 3)
     scenario_store_tree (dir, argv[3]);
   else if (strcmp (scenario, "open") == 0)

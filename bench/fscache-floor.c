@@ -48,7 +48,7 @@
 #include "bench-common.h"
 
 #define META_MAX (64 * 1024)
-#define FS_SIZE_WIDTH 24    /* cache.size is rewritten in place at this width */
+#define FS_SIZE_WIDTH 24 /* cache.size is rewritten in place at this width */
 #define INTENT_WIDTH 128 /* journal/size.intent likewise */
 #define BOOT_ID "00000000000000000000000000000000"
 
@@ -102,7 +102,12 @@ lock_fd (int fd, short type, int cmd)
 
 /* Open, lock, then check the path still names the locked inode. */
 static int
-lock_open_at_st (int dirfd, const char *path, int flags, mode_t mode, short type, int cmd,
+lock_open_at_st (int dirfd,
+                 const char *path,
+                 int flags,
+                 mode_t mode,
+                 short type,
+                 int cmd,
                  struct stat *out_st)
 {
   for (;;)
@@ -232,8 +237,8 @@ parse_object_info (const char *data, uint64_t *out)
   return parse_u64 (p, out);
 }
 
-static void
-format_padded (char *out, size_t width, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+static void format_padded (char *out, size_t width, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
 
 static void
 format_padded (char *out, size_t width, const char *fmt, ...)
@@ -359,7 +364,8 @@ walk_dir (Walk *w, int fd)
             {
               int cfd;
               w->size += (uint64_t) st.st_blocks * 512;
-              cfd = openat (fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+              cfd =
+                openat (fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
               if (cfd < 0)
                 bench_die ("openat: %s", strerror (errno));
               walk_dir (w, cfd);
@@ -378,7 +384,7 @@ walk_dir (Walk *w, int fd)
                       w->caplinks = w->caplinks ? 2 * w->caplinks : 16;
                       w->links = realloc (w->links, w->caplinks * sizeof *w->links);
                     }
-                  w->links[w->nlinks++] = (DevIno) { st.st_dev, st.st_ino };
+                  w->links[w->nlinks++] = (DevIno){ st.st_dev, st.st_ino };
                   w->size += (uint64_t) st.st_blocks * 512;
                 }
             }
@@ -468,7 +474,8 @@ cache_open (Cache *c, const char *path)
   c->objects_fd = open_dir_at (c->dir_fd, "objects");
   c->stage_fd = open_dir_at (c->dir_fd, "stage");
   c->journal_fd = open_dir_at (c->dir_fd, "journal");
-  c->lock_fd = lock_open_at (c->dir_fd, "cache.lock", O_RDONLY | O_NOCTTY, 0, F_RDLCK, F_OFD_SETLKW);
+  c->lock_fd =
+    lock_open_at (c->dir_fd, "cache.lock", O_RDONLY | O_NOCTTY, 0, F_RDLCK, F_OFD_SETLKW);
   if (c->lock_fd < 0)
     bench_die ("locking %s/cache.lock: %s", path, strerror (errno));
 }
@@ -601,7 +608,12 @@ typedef struct {
  * library does). Returns 1 when applied, 0 when it does not fit; *@out_cur
  * gets the counter found. */
 static int
-size_txn (Cache *c, int64_t delta, uint64_t limit, const TxnRec *recs, unsigned n, int after,
+size_txn (Cache *c,
+          int64_t delta,
+          uint64_t limit,
+          const TxnRec *recs,
+          unsigned n,
+          int after,
           uint64_t *out_cur)
 {
   char sbuf[FS_SIZE_WIDTH + 1], ibuf[INTENT_WIDTH + 1], rbuf[256], batch[40] = "";
@@ -1162,7 +1174,11 @@ bench_loop_commit_tree (Cache *c, Entry *e)
 }
 
 BENCH_LOOP static int
-bench_loop_prune (Cache *c, Entry *e, const char *name, uint64_t max, unsigned low,
+bench_loop_prune (Cache *c,
+                  Entry *e,
+                  const char *name,
+                  uint64_t max,
+                  unsigned low,
                   unsigned *evicted)
 {
   char file[4200];
@@ -1272,7 +1288,8 @@ scenario_prune (const char *dir, unsigned entries, unsigned percent)
   bench_samples_add (&s, s.wall_ns);
   after = count_entries (c.objects_fd);
   bench_emit ("floor", "prune", &s,
-              "\"entries\": %u, \"evicted\": %u, \"entry_size\": %" PRIu64 ", \"low_watermark\": %u",
+              "\"entries\": %u, \"evicted\": %u, \"entry_size\": %" PRIu64
+              ", \"low_watermark\": %u",
               before, before + 1 - after, esize, low);
   cache_close (&c);
 }
@@ -1307,8 +1324,7 @@ scenario_du_rename (const char *dir, unsigned files, unsigned dirs)
       execlp ("du", "du", "-s", tree, (char *) NULL);
       _exit (127);
     }
-  if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) ||
-      WEXITSTATUS (status) != 0)
+  if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
     bench_die ("du -s %s failed", tree);
   if (renameat2 (AT_FDCWD, tree, AT_FDCWD, moved, RENAME_NOREPLACE) < 0)
     bench_die ("rename: %s", strerror (errno));
@@ -1435,8 +1451,7 @@ scenario_cp_tree (const char *dir, const char *source)
       execlp ("cp", "cp", "-a", "--reflink=auto", source, dest, (char *) NULL);
       _exit (127);
     }
-  if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) ||
-      WEXITSTATUS (status) != 0)
+  if (pid < 0 || waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
     bench_die ("cp -a %s %s failed", source, dest);
   s.wall_ns = bench_now_ns () - t0;
   bench_samples_add (&s, s.wall_ns);
@@ -1507,7 +1522,8 @@ floor_open_close (const char *path)
   c.lock_fd = lock_open_at (c.dir_fd, "cache.lock", O_RDWR | O_NOCTTY, 0, F_WRLCK, F_OFD_SETLK);
   idle = c.lock_fd >= 0;
   if (!idle)
-    c.lock_fd = lock_open_at (c.dir_fd, "cache.lock", O_RDONLY | O_NOCTTY, 0, F_RDLCK, F_OFD_SETLKW);
+    c.lock_fd =
+      lock_open_at (c.dir_fd, "cache.lock", O_RDONLY | O_NOCTTY, 0, F_RDLCK, F_OFD_SETLKW);
   fd = open_beneath (c.dir_fd, "cache.info", O_RDONLY | O_NOCTTY, 0);
   if (fd < 0 || read (fd, meta_buf, META_MAX + 1) <= 0)
     bench_die ("reading cache.info");
@@ -1736,14 +1752,16 @@ main (int argc, char **argv)
   else if (strcmp (scenario, "load_miss") == 0)
     scenario_load_miss (dir, bench_arg_ulong (argc, argv, 3, 20000));
   else if (strcmp (scenario, "store_small") == 0)
-    scenario_store_small (dir, bench_arg_ulong (argc, argv, 3, 2000), argc > 4 ? argv[4] : "volatile");
+    scenario_store_small (dir, bench_arg_ulong (argc, argv, 3, 2000),
+                          argc > 4 ? argv[4] : "volatile");
   else if (strcmp (scenario, "stage") == 0)
     scenario_stage (dir, bench_arg_ulong (argc, argv, 3, 2000));
   else if (strcmp (scenario, "commit_tree") == 0)
     scenario_commit_tree (dir, bench_arg_ulong (argc, argv, 3, 10000),
                           bench_arg_ulong (argc, argv, 4, 100));
   else if (strcmp (scenario, "prune") == 0)
-    scenario_prune (dir, bench_arg_ulong (argc, argv, 3, 5000), bench_arg_ulong (argc, argv, 4, 10));
+    scenario_prune (dir, bench_arg_ulong (argc, argv, 3, 5000),
+                    bench_arg_ulong (argc, argv, 4, 10));
   else if (strcmp (scenario, "make_tree") == 0)
     scenario_make_tree (dir, (uint64_t) bench_arg_double (argc, argv, 3, 1073741824.0));
   else if (strcmp (scenario, "cp_tree") == 0 && argc > 3)

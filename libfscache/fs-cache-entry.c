@@ -59,16 +59,7 @@ struct _FsCacheEntry {
   char *restore_path;  /* where a moved-in tree goes back if not stored */
 };
 
-enum {
-  PROP_0,
-  PROP_NAME,
-  PROP_KIND,
-  PROP_FILE,
-  PROP_PATH,
-  PROP_SIZE,
-  PROP_LAST_USED,
-  N_PROPS
-};
+enum { PROP_0, PROP_NAME, PROP_KIND, PROP_FILE, PROP_PATH, PROP_SIZE, PROP_LAST_USED, N_PROPS };
 
 static GParamSpec *properties[N_PROPS];
 
@@ -154,7 +145,7 @@ fs_cache_entry_class_init (FsCacheEntryClass *klass)
    * Since: 1.0
    */
   properties[PROP_NAME] =
-      g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * FsCacheEntry:kind:
@@ -164,8 +155,8 @@ fs_cache_entry_class_init (FsCacheEntryClass *klass)
    * Since: 1.0
    */
   properties[PROP_KIND] =
-      g_param_spec_enum ("kind", NULL, NULL, FS_TYPE_CACHE_ENTRY_KIND, FS_CACHE_ENTRY_KIND_LOADED,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_enum ("kind", NULL, NULL, FS_TYPE_CACHE_ENTRY_KIND, FS_CACHE_ENTRY_KIND_LOADED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * FsCacheEntry:file:
@@ -174,8 +165,8 @@ fs_cache_entry_class_init (FsCacheEntryClass *klass)
    *
    * Since: 1.0
    */
-  properties[PROP_FILE] =
-      g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FILE] = g_param_spec_object ("file", NULL, NULL, G_TYPE_FILE,
+                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * FsCacheEntry:path:
@@ -185,7 +176,7 @@ fs_cache_entry_class_init (FsCacheEntryClass *klass)
    * Since: 1.0
    */
   properties[PROP_PATH] =
-      g_param_spec_string ("path", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("path", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * FsCacheEntry:size:
@@ -496,10 +487,10 @@ release_locked (FsCacheEntry *self)
 
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED && self->restore_path != NULL)
     {
-      g_autofree char *from = g_build_filename (self->dir_name, FS_DIR_DATA, self->restore_child,
-                                                NULL);
+      g_autofree char *from =
+        g_build_filename (self->dir_name, FS_DIR_DATA, self->restore_child, NULL);
       if (renameat (self->area_fd, from, AT_FDCWD, self->restore_path) < 0)
-        g_warning (_("Could not move %s back to %s: %s"), from, self->restore_path,
+        g_warning (_ ("Could not move %s back to %s: %s"), from, self->restore_path,
                    g_strerror (errno));
     }
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
@@ -576,13 +567,34 @@ commit_locked (FsCacheEntry *self,
     }
 
   data_path = g_strconcat (self->dir_name, "/" FS_DIR_DATA, NULL);
+  /* Re-reads cache.info if another process changed it (volatile, maximum). */
+  max = _fs_cache_get_maximum (cache);
+
+  /* Durability: the tree reaches the disk before the entry can become
+   * visible. One syncfs() of the cache's file system instead of an fsync()
+   * per file: see docs/format.md for the numbers. Synced before the size is
+   * measured, so delayed allocation has settled into the blocks the tree
+   * will keep. (object.info is not synced on its own: after a power cut an
+   * entry whose object.info did not reach the disk is never served, and the
+   * first idle open of the new boot recounts.) */
+  if (!_fs_cache_is_volatile (cache))
+    {
+      _fs_count_sync ();
+      if (syncfs (self->area_fd) < 0)
+        {
+          _fs_throw_errno (error, errno, _ ("Syncing %s/%s/%s"), dirs->path, self->area,
+                           self->dir_name);
+          release_locked (self);
+          return FALSE;
+        }
+    }
+
   if (!_fs_tree_size_at (self->area_fd, data_path, &size, NULL, cancellable, error))
     {
       release_locked (self);
       return FALSE;
     }
 
-  max = _fs_cache_get_maximum (cache);
   if (max == 0 || (max != FS_CACHE_SIZE_UNLIMITED && size > max))
     return finish_commit (self, FS_CACHE_COMMIT_TOO_LARGE, out_status);
 
@@ -593,27 +605,12 @@ commit_locked (FsCacheEntry *self,
                         _fs_cache_get_file_mode (cache));
   if (info_fd < 0 || !_fs_write_all (info_fd, info, info_len, 0))
     {
-      _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, self->area, info_path);
+      _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, self->area, info_path);
       release_locked (self);
       return FALSE;
     }
   _fs_cache_fix_mode (cache, info_fd, FALSE);
   _fs_clear_fd (&info_fd);
-
-  /* Durability: the tree and its object.info reach the disk before the
-   * entry can become visible. One syncfs() of the cache's file system
-   * instead of an fsync() per file: see docs/format.md for the numbers. */
-  if (!_fs_cache_is_volatile (cache))
-    {
-      _fs_count_sync ();
-      if (syncfs (self->area_fd) < 0)
-        {
-          _fs_throw_errno (error, errno, _("Syncing %s/%s/%s"), dirs->path, self->area,
-                           self->dir_name);
-          release_locked (self);
-          return FALSE;
-        }
-    }
 
   /* The journal record says what this commit will account, before it does. */
   rec.op = FS_RECORD_OP_STORE;
@@ -623,7 +620,7 @@ commit_locked (FsCacheEntry *self,
   record = _fs_meta_format_record (&rec, &record_len);
   if (self->has_record && !_fs_write_all (self->lock_fd, record, record_len, 0))
     {
-      _fs_throw_errno (error, errno, _("Writing the journal record of %s"), self->dir_name);
+      _fs_throw_errno (error, errno, _ ("Writing the journal record of %s"), self->dir_name);
       release_locked (self);
       return FALSE;
     }
@@ -666,7 +663,7 @@ commit_locked (FsCacheEntry *self,
             g_warning ("%s", local_error->message);
           if (errsv == EEXIST || errsv == ENOTEMPTY || errsv == ENOTDIR || errsv == EISDIR)
             return finish_commit (self, FS_CACHE_COMMIT_EXISTS, out_status);
-          _fs_throw_errno (error, errsv, _("Committing %s/%s/%s as %s"), dirs->path, self->area,
+          _fs_throw_errno (error, errsv, _ ("Committing %s/%s/%s as %s"), dirs->path, self->area,
                            self->dir_name, self->target_name);
           release_locked (self);
           return FALSE;

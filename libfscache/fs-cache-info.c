@@ -584,7 +584,8 @@ _fs_cache_info_new_from_json (JsonObject *object)
   JsonNode *node;
 
   node = json_object_get_member (object, "version");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64)
     fs_cache_info_set_version (self, json_node_get_int (node));
 
   node = json_object_get_member (object, "maximum-size");
@@ -607,8 +608,9 @@ _fs_cache_info_new_from_json (JsonObject *object)
     fs_cache_info_set_creation_boot_id (self, json_node_get_string (node));
 
   node = json_object_get_member (object, "fscache-low-watermark");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64 &&
-      json_node_get_int (node) >= 1 && json_node_get_int (node) <= 100)
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_INT64 && json_node_get_int (node) >= 1 &&
+      json_node_get_int (node) <= 100)
     fs_cache_info_set_low_watermark (self, (guint) json_node_get_int (node));
 
   node = json_object_get_member (object, "fscache-min-free-space");
@@ -627,11 +629,13 @@ _fs_cache_info_new_from_json (JsonObject *object)
     }
 
   node = json_object_get_member (object, "fscache-volatile");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     fs_cache_info_set_volatile (self, json_node_get_boolean (node));
 
   node = json_object_get_member (object, "fscache-shared");
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     fs_cache_info_set_shared (self, json_node_get_boolean (node));
 
   return self;

@@ -26,14 +26,7 @@ struct _FsCacheItem {
   char *creation_boot_id;
 };
 
-enum {
-  PROP_0,
-  PROP_NAME,
-  PROP_SIZE,
-  PROP_LAST_USED,
-  PROP_CREATION_BOOT_ID,
-  N_PROPS
-};
+enum { PROP_0, PROP_NAME, PROP_SIZE, PROP_LAST_USED, PROP_CREATION_BOOT_ID, N_PROPS };
 
 static GParamSpec *properties[N_PROPS];
 
@@ -91,7 +84,7 @@ fs_cache_item_class_init (FsCacheItemClass *klass)
    * Since: 1.0
    */
   properties[PROP_NAME] =
-      g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
    * FsCacheItem:size:
@@ -120,8 +113,9 @@ fs_cache_item_class_init (FsCacheItemClass *klass)
    *
    * Since: 1.0
    */
-  properties[PROP_CREATION_BOOT_ID] = g_param_spec_string (
-      "creation-boot-id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CREATION_BOOT_ID] =
+    g_param_spec_string ("creation-boot-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }

@@ -67,12 +67,7 @@ struct _FsCache {
   gboolean read_only_format; /* cache.info names another version */
 };
 
-enum {
-  PROP_0,
-  PROP_APP_ID,
-  PROP_DIRECTORY,
-  N_PROPS
-};
+enum { PROP_0, PROP_APP_ID, PROP_DIRECTORY, N_PROPS };
 
 static GParamSpec *properties[N_PROPS];
 
@@ -80,13 +75,15 @@ static void fs_cache_initable_iface_init (GInitableIface *iface);
 
 /* GAsyncInitable's default implementation runs GInitable's init in a
  * worker thread, which is exactly what an asynchronous open should do. */
-G_DEFINE_FINAL_TYPE_WITH_CODE (FsCache, fs_cache, G_TYPE_OBJECT,
+G_DEFINE_FINAL_TYPE_WITH_CODE (FsCache,
+                               fs_cache,
+                               G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, fs_cache_initable_iface_init)
-                                   G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, NULL))
+                                 G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, NULL))
 
 static const char cachedir_tag[] =
-    "Signature: 8a477f597d28d172789f06886806bc55\n"
-    "# This is a cache directory tag created by libfscache (see https://bford.info/cachedir/)\n";
+  "Signature: 8a477f597d28d172789f06886806bc55\n"
+  "# This is a cache directory tag created by libfscache (see https://bford.info/cachedir/)\n";
 
 static void
 fs_cache_finalize (GObject *object)
@@ -164,8 +161,8 @@ fs_cache_class_init (FsCacheClass *klass)
    * Since: 1.0
    */
   properties[PROP_APP_ID] =
-      g_param_spec_string ("app-id", NULL, NULL, NULL,
-                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_string ("app-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   /**
    * FsCache:directory:
@@ -175,8 +172,8 @@ fs_cache_class_init (FsCacheClass *klass)
    * Since: 1.0
    */
   properties[PROP_DIRECTORY] =
-      g_param_spec_object ("directory", NULL, NULL, G_TYPE_FILE,
-                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+    g_param_spec_object ("directory", NULL, NULL, G_TYPE_FILE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -244,7 +241,7 @@ read_boot_id (FsCache *self, GError **error)
   if (!g_file_get_contents ("/proc/sys/kernel/random/boot_id", &contents, NULL, &local_error))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  _("Reading the boot id of the kernel: "));
+                                  _ ("Reading the boot id of the kernel: "));
       return FALSE;
     }
   id = fs_cache_compute_boot_id (self->app_id, contents);
@@ -267,16 +264,16 @@ create_file_once (FsCache *self, int dirfd, const char *name, const char *conten
   if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
     return TRUE;
   if (errno != ENOENT)
-    return _fs_throw_errno (error, errno, _("Reading %s/%s"), self->path, name);
+    return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), self->path, name);
 
   fd = _fs_openat (dirfd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, _fs_cache_get_file_mode (self));
   if (fd >= 0)
     {
       _fs_cache_fix_mode (self, fd, FALSE);
       if (!_fs_write_all (fd, contents, len, 0))
-        return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, name);
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), self->path, name);
       if (!_fs_link_fd_at (fd, dirfd, name) && errno != EEXIST)
-        return _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
+        return _fs_throw_errno (error, errno, _ ("Creating %s/%s"), self->path, name);
       return TRUE;
     }
   else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
@@ -288,17 +285,17 @@ create_file_once (FsCache *self, int dirfd, const char *name, const char *conten
       fd = _fs_openat (self->dirs.objects_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY,
                        _fs_cache_get_file_mode (self));
       if (fd < 0)
-        return _fs_throw_errno (error, errno, _("Creating %s/%s/%s"), self->path, FS_DIR_OBJECTS,
+        return _fs_throw_errno (error, errno, _ ("Creating %s/%s/%s"), self->path, FS_DIR_OBJECTS,
                                 tmp);
       if (!_fs_write_all (fd, contents, len, 0) ||
           (linkat (self->dirs.objects_fd, tmp, dirfd, name, 0) < 0 && errno != EEXIST))
         errsv = errno;
       unlinkat (self->dirs.objects_fd, tmp, 0);
       if (errsv != 0)
-        return _fs_throw_errno (error, errsv, _("Creating %s/%s"), self->path, name);
+        return _fs_throw_errno (error, errsv, _ ("Creating %s/%s"), self->path, name);
       return TRUE;
     }
-  return _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
+  return _fs_throw_errno (error, errno, _ ("Creating %s/%s"), self->path, name);
 }
 
 static int
@@ -312,20 +309,23 @@ open_subdir (FsCache *self, const char *name, gboolean follow, GError **error)
     _fs_cache_fix_mode_at (self, self->dirs.dir_fd, name, TRUE);
   else if (errno != EEXIST && errno != EACCES && errno != EROFS && errno != EPERM)
     {
-      _fs_throw_errno (error, errno, _("Creating %s/%s"), self->path, name);
+      _fs_throw_errno (error, errno, _ ("Creating %s/%s"), self->path, name);
       return -1;
     }
   fd = openat (self->dirs.dir_fd, name,
                O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
   if (fd < 0)
-    _fs_throw_errno (error, errno, _("Opening %s/%s"), self->path, name);
+    _fs_throw_errno (error, errno, _ ("Opening %s/%s"), self->path, name);
   return fd;
 }
 
 /* Read cache.info into self->info (called with the mutex held or during
  * init). A file that is not a JSON object gives the defaults, and
  * *@out_corrupt tells the caller to rewrite it. */
-static gboolean load_info_full (FsCache *self, gboolean quiet, gboolean *out_corrupt, GError **error);
+static gboolean load_info_full (FsCache *self,
+                                gboolean quiet,
+                                gboolean *out_corrupt,
+                                GError **error);
 
 static gboolean
 load_info_locked (FsCache *self, gboolean *out_corrupt, GError **error)
@@ -349,16 +349,16 @@ load_info_full (FsCache *self, gboolean quiet, gboolean *out_corrupt, GError **e
   if (fd >= 0 && fstat (fd, &st) == 0 && _fs_read_small_fd (fd, &data, &len, &errsv))
     object = _fs_meta_parse_object (data, len);
   else if (fd < 0 && errno != ENOENT)
-    return _fs_throw_errno (error, errno, _("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
   else if (errsv != 0 && errsv != EFBIG)
-    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
 
   g_clear_pointer (&self->info, fs_cache_info_unref);
   self->info_st = st;
   if (object == NULL)
     {
       if (!quiet)
-        g_warning (_("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
+        g_warning (_ ("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
                    self->path, FS_FILE_CACHE_INFO);
       self->info = fs_cache_info_new ();
       fs_cache_info_set_version (self->info, FS_CACHE_FORMAT_VERSION);
@@ -396,7 +396,7 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
     {
       g_autofree char *uri = g_file_get_uri (self->directory);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("The cache directory %s is not on the local file system"), uri);
+                   _ ("The cache directory %s is not on the local file system"), uri);
       return FALSE;
     }
   self->dirs.path = self->path;
@@ -415,10 +415,10 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
     return FALSE;
 
   if (g_mkdir_with_parents (self->path, 0777) < 0)
-    return _fs_throw_errno (error, errno, _("Creating the cache directory %s"), self->path);
+    return _fs_throw_errno (error, errno, _ ("Creating the cache directory %s"), self->path);
   self->dirs.dir_fd = open (self->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
   if (self->dirs.dir_fd < 0)
-    return _fs_throw_errno (error, errno, _("Opening the cache directory %s"), self->path);
+    return _fs_throw_errno (error, errno, _ ("Opening the cache directory %s"), self->path);
   {
     struct stat st;
     if (fstat (self->dirs.dir_fd, &st) == 0)
@@ -446,16 +446,16 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
     return FALSE;
   if (!self->read_only_format &&
       (!create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_TAG, cachedir_tag, error) ||
-      !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_INFO, "{\"version\": 1}", error) ||
-      !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_LOCK, "", error) ||
+       !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_INFO, "{\"version\": 1}", error) ||
+       !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_LOCK, "", error) ||
        !create_file_once (self, self->dirs.dir_fd, FS_FILE_CACHE_SIZE, "0", error)))
     return FALSE;
 
   /* Take the cache lock: first try for writing, which succeeds only when
    * nobody else has the cache open — then recovery may run — and convert
    * it to the shared read lock every open cache holds. */
-  lock_fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_LOCK, O_RDWR | O_NOCTTY, 0,
-                              F_WRLCK, FALSE, NULL, NULL);
+  lock_fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_LOCK, O_RDWR | O_NOCTTY, 0, F_WRLCK,
+                              FALSE, NULL, NULL);
   if (lock_fd >= 0)
     idle = TRUE;
   else if (errno == EAGAIN || errno == EACCES || errno == EROFS)
@@ -466,7 +466,7 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
         return !_fs_cancellable_set_error (cancellable, error);
     }
   if (lock_fd < 0)
-    return _fs_throw_errno (error, errno, _("Locking %s/%s"), self->path, FS_FILE_CACHE_LOCK);
+    return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), self->path, FS_FILE_CACHE_LOCK);
 
   g_mutex_lock (&self->mutex);
   if (!load_info_locked (self, &info_corrupt, error))
@@ -497,11 +497,11 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
     {
       g_autoptr (GError) local_error = NULL;
       if (!_fs_journal_recover (self, TRUE, NULL, cancellable, &local_error))
-        g_warning (_("Recovering the cache %s failed: %s"), self->path, local_error->message);
+        g_warning (_ ("Recovering the cache %s failed: %s"), self->path, local_error->message);
     }
 
   if (idle && _fs_lock_fd (lock_fd, F_RDLCK, FALSE, NULL) < 0)
-    return _fs_throw_errno (error, errno, _("Locking %s/%s"), self->path, FS_FILE_CACHE_LOCK);
+    return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), self->path, FS_FILE_CACHE_LOCK);
 
   g_mutex_lock (&self->mutex);
   self->lock_fd = _fs_steal_fd (&lock_fd);
@@ -683,7 +683,7 @@ _fs_cache_check_open (FsCache *self, GError **error)
   gboolean closed = fs_cache_is_closed (self);
 
   if (closed)
-    g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CLOSED, _("The cache %s is closed"),
+    g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CLOSED, _ ("The cache %s is closed"),
                  self->path);
   return !closed;
 }
@@ -849,7 +849,7 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
   if (!_fs_cache_is_compatible (self))
     {
       g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS,
-                   _("No entry “%s” in %s: the cache has an incompatible version"), name,
+                   _ ("No entry “%s” in %s: the cache has an incompatible version"), name,
                    self->path);
       return NULL;
     }
@@ -862,11 +862,11 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
       errsv = errno;
       if (errsv == ENOENT || errsv == ENOTDIR || errsv == EAGAIN || errsv == ELOOP)
         {
-          g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _("No entry “%s” in %s"), name,
+          g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _ ("No entry “%s” in %s"), name,
                        self->path);
           return NULL;
         }
-      _fs_throw_errno (error, errsv, _("Locking %s/%s/%s"), self->path, FS_DIR_OBJECTS, lock_path);
+      _fs_throw_errno (error, errsv, _ ("Locking %s/%s/%s"), self->path, FS_DIR_OBJECTS, lock_path);
       return NULL;
     }
 
@@ -877,7 +877,7 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
       !_fs_meta_parse_object_info (data, len, &size, NULL))
     {
       g_debug ("entry %s has no valid object.info: a miss", name);
-      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _("No entry “%s” in %s"), name,
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _ ("No entry “%s” in %s"), name,
                    self->path);
       return NULL;
     }
@@ -1068,16 +1068,16 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
   if (!_fs_cache_is_compatible (self) || self->dirs.journal_fd < 0)
     {
       g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                   _("The cache %s has an incompatible version and can't be changed"), self->path);
+                   _ ("The cache %s has an incompatible version and can't be changed"), self->path);
       return FALSE;
     }
   if (fs_cache_info_has_version (info) &&
       fs_cache_info_get_version (info) != FS_CACHE_FORMAT_VERSION)
     {
-      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                                  fs_cache_info_get_version (info));
+      g_autofree char *version =
+        g_strdup_printf ("%" G_GINT64_FORMAT, fs_cache_info_get_version (info));
       g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                   _("Version %s is not supported by this library"), version);
+                   _ ("Version %s is not supported by this library"), version);
       return FALSE;
     }
 
@@ -1087,14 +1087,14 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
     {
       if (errno == ECANCELED)
         return !_fs_cancellable_set_error (cancellable, error);
-      return _fs_throw_errno (error, errno, _("Locking %s/%s"), self->path, FS_FILE_CACHE_INFO);
+      return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), self->path, FS_FILE_CACHE_INFO);
     }
   if (!_fs_read_small_fd (fd, &data, &len, &errsv))
     errsv = errsv == EFBIG ? 0 : errsv;
   else
     object = _fs_meta_parse_object (data, len);
   if (errsv != 0 && object == NULL && data == NULL)
-    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
 
   if (object == NULL)
     {
@@ -1109,7 +1109,7 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
       if (fs_cache_info_get_version (on_disk) != FS_CACHE_FORMAT_VERSION)
         {
           g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                       _("The cache %s has an incompatible version and can't be changed"),
+                       _ ("The cache %s has an incompatible version and can't be changed"),
                        self->path);
           return FALSE;
         }
@@ -1122,10 +1122,10 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
   tmp_fd = _fs_openat (self->dirs.journal_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY,
                        _fs_cache_get_file_mode (self));
   if (tmp_fd < 0)
-    return _fs_throw_errno (error, errno, _("Creating a temporary file in %s/%s"), self->path,
+    return _fs_throw_errno (error, errno, _ ("Creating a temporary file in %s/%s"), self->path,
                             FS_DIR_JOURNAL);
   if (_fs_lock_fd (tmp_fd, F_WRLCK, FALSE, NULL) < 0 || !_fs_write_all (tmp_fd, out, out_len, 0))
-    return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
   {
     /* The new configuration decides: turning sharing on makes cache.info
      * itself group-writable, so every member can change it later. */
@@ -1139,16 +1139,16 @@ fs_cache_set_info (FsCache *self, FsCacheInfo *info, GCancellable *cancellable, 
     {
       _fs_count_sync ();
       if (fdatasync (tmp_fd) < 0)
-        return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
     }
   _fs_random_uuid_name (tmp);
   if (!_fs_link_fd_at (tmp_fd, self->dirs.journal_fd, tmp))
-    return _fs_throw_errno (error, errno, _("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), self->path, FS_FILE_CACHE_INFO);
   if (renameat (self->dirs.journal_fd, tmp, self->dirs.dir_fd, FS_FILE_CACHE_INFO) < 0)
     {
       errsv = errno;
       unlinkat (self->dirs.journal_fd, tmp, 0);
-      return _fs_throw_errno (error, errsv, _("Replacing %s/%s"), self->path, FS_FILE_CACHE_INFO);
+      return _fs_throw_errno (error, errsv, _ ("Replacing %s/%s"), self->path, FS_FILE_CACHE_INFO);
     }
 
   {
@@ -1351,7 +1351,7 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
     {
       FsEntryStat *e = entries->pdata[i];
       g_autoptr (FsCacheItem) item =
-          _fs_cache_item_new (e->name, e->size, e->last_used_usec, e->boot_id);
+        _fs_cache_item_new (e->name, e->size, e->last_used_usec, e->boot_id);
       g_list_store_append (store, item);
     }
   g_list_store_sort (store, compare_items, NULL);
@@ -1386,7 +1386,7 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
     return FALSE;
   if (!_fs_cache_is_compatible (self))
     return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                        _("The cache %s has an incompatible version and can't be changed"),
+                        _ ("The cache %s has an incompatible version and can't be changed"),
                         self->path),
            FALSE;
   if (_fs_cancellable_set_error (cancellable, error))
@@ -1434,7 +1434,7 @@ fs_cache_prune (FsCache *self,
     return FALSE;
   if (!_fs_cache_is_compatible (self))
     return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                        _("The cache %s has an incompatible version and can't be changed"),
+                        _ ("The cache %s has an incompatible version and can't be changed"),
                         self->path),
            FALSE;
 
@@ -1484,7 +1484,7 @@ fs_cache_collect_garbage (FsCache *self,
     return FALSE;
   if (!_fs_cache_is_compatible (self) || self->dirs.journal_fd < 0)
     return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE,
-                        _("The cache %s has an incompatible version and can't be changed"),
+                        _ ("The cache %s has an incompatible version and can't be changed"),
                         self->path),
            FALSE;
 
@@ -1864,7 +1864,10 @@ fs_cache_set_info_finish (FsCache *self, GAsyncResult *result, GError **error)
 }
 
 static void
-set_maximum_size_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+set_maximum_size_thread (GTask *task,
+                         gpointer source,
+                         gpointer task_data,
+                         GCancellable *cancellable)
 {
   CacheTaskData *data = task_data;
   GError *error = NULL;
@@ -1921,8 +1924,8 @@ gboolean
 fs_cache_set_maximum_size_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (
-      g_task_get_source_tag (G_TASK (result)) == fs_cache_set_maximum_size_async, FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_set_maximum_size_async,
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -2102,8 +2105,8 @@ fs_cache_remove_async (FsCache *self,
   g_return_if_fail (FS_IS_CACHE (self));
   g_return_if_fail (name != NULL);
 
-  task = cache_task_new (self, fs_cache_remove_async, io_priority, cancellable, callback,
-                         user_data, &data);
+  task = cache_task_new (self, fs_cache_remove_async, io_priority, cancellable, callback, user_data,
+                         &data);
   data->name = g_strdup (name);
   g_task_run_in_thread (task, remove_thread);
 }
@@ -2280,8 +2283,8 @@ fs_cache_collect_garbage_finish (FsCache *self,
   CacheTaskData *data;
 
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (
-      g_task_get_source_tag (G_TASK (result)) == fs_cache_collect_garbage_async, FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_collect_garbage_async,
+                        FALSE);
 
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return FALSE;
@@ -2315,19 +2318,19 @@ store_tree_fill (FsCache *self,
   gboolean is_dir;
 
   if (entry_fd < 0)
-    return _fs_throw_errno (error, errno, _("Opening the new entry of %s"), self->path);
+    return _fs_throw_errno (error, errno, _ ("Opening the new entry of %s"), self->path);
   if (lstat (source, &st) < 0)
-    return _fs_throw_errno (error, errno, _("Reading %s"), source);
+    return _fs_throw_errno (error, errno, _ ("Reading %s"), source);
   is_dir = S_ISDIR (st.st_mode);
 
   if (flags & FS_CACHE_STORE_MOVE)
     {
-      g_autofree char *target = is_dir ? g_strdup (FS_DIR_DATA)
-                                       : g_build_filename (FS_DIR_DATA, base, NULL);
+      g_autofree char *target =
+        is_dir ? g_strdup (FS_DIR_DATA) : g_build_filename (FS_DIR_DATA, base, NULL);
       int errsv;
 
       if (is_dir && unlinkat (entry_fd, FS_DIR_DATA, AT_REMOVEDIR) < 0)
-        return _fs_throw_errno (error, errno, _("Preparing the new entry of %s"), self->path);
+        return _fs_throw_errno (error, errno, _ ("Preparing the new entry of %s"), self->path);
       if (renameat (AT_FDCWD, source, entry_fd, target) == 0)
         {
           _fs_cache_entry_set_restore (entry, is_dir ? NULL : base, source);
@@ -2337,12 +2340,13 @@ store_tree_fill (FsCache *self,
         }
       errsv = errno;
       if (is_dir && mkdirat (entry_fd, FS_DIR_DATA, _fs_cache_get_dir_mode (self)) < 0)
-        return _fs_throw_errno (error, errno, _("Preparing the new entry of %s"), self->path);
+        return _fs_throw_errno (error, errno, _ ("Preparing the new entry of %s"), self->path);
       if (errsv != EXDEV)
-        return _fs_throw_errno (error, errsv, _("Moving %s into the cache %s"), source, self->path);
+        return _fs_throw_errno (error, errsv, _ ("Moving %s into the cache %s"), source,
+                                self->path);
       if (flags & FS_CACHE_STORE_NO_COPY)
         return g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                            _("Can't move %s into the cache %s: not on the same file system"),
+                            _ ("Can't move %s into the cache %s: not on the same file system"),
                             source, self->path),
                FALSE;
       *out_moved_from = g_strdup (source);
@@ -2361,7 +2365,7 @@ store_tree_fill (FsCache *self,
     {
       fs_autofd data_fd = openat (entry_fd, FS_DIR_DATA, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (data_fd < 0)
-        return _fs_throw_errno (error, errno, _("Opening the new entry of %s"), self->path);
+        return _fs_throw_errno (error, errno, _ ("Opening the new entry of %s"), self->path);
       return _fs_tree_copy (AT_FDCWD, source, data_fd, base, &copy, error);
     }
 }
@@ -2432,15 +2436,15 @@ fs_cache_store_tree (FsCache *self,
     {
       g_autofree char *uri = g_file_get_uri (source);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                   _("%s is not on the local file system"), uri);
+                   _ ("%s is not on the local file system"), uri);
       return FALSE;
     }
 
   entry = fs_cache_store (self, name, cancellable, error);
   if (entry == NULL)
     return FALSE;
-  if (!store_tree_fill (self, entry, path, flags, progress, progress_data, &moved_from,
-                        cancellable, error))
+  if (!store_tree_fill (self, entry, path, flags, progress, progress_data, &moved_from, cancellable,
+                        error))
     {
       fs_cache_entry_release (entry);
       return FALSE;
@@ -2454,7 +2458,7 @@ fs_cache_store_tree (FsCache *self,
       g_autofree char *base = g_path_get_basename (moved_from);
       fs_autofd pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (pfd < 0 || _fs_rm_rf_at (pfd, base) < 0)
-        g_warning (_("Stored %s, but could not remove the source %s: %s"), name, moved_from,
+        g_warning (_ ("Stored %s, but could not remove the source %s: %s"), name, moved_from,
                    g_strerror (errno));
     }
   if (out_status != NULL)
@@ -2465,7 +2469,10 @@ fs_cache_store_tree (FsCache *self,
 /* Always through a source attached to the caller's context: never called
  * directly from the worker, even when that context is the global default. */
 static void
-invoke_in (GMainContext *context, int priority, GSourceFunc func, gpointer data,
+invoke_in (GMainContext *context,
+           int priority,
+           GSourceFunc func,
+           gpointer data,
            GDestroyNotify notify)
 {
   GSource *source = g_idle_source_new ();

@@ -274,7 +274,6 @@ gboolean fs_cache_collect_garbage_finish (FsCache *self,
                                           gint64 *out_correction,
                                           GError **error);
 
-
 FS_AVAILABLE_IN_1_0
 char *fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id);
 

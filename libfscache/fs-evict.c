@@ -50,7 +50,11 @@
 #define FS_FILE_EVICT_LOCK "evict.lock"
 #define BATCH_MAX 128
 
-static gboolean sweep_one (int area_fd, const char *name, gboolean dry_run, guint64 *out_bytes);
+static gboolean sweep_one (int area_fd,
+                           int journal_fd,
+                           const char *name,
+                           gboolean dry_run,
+                           guint64 *out_bytes);
 static gboolean sweep_invalid_entry (FsCache *cache,
                                      const char *name,
                                      gboolean dry_run,
@@ -97,7 +101,7 @@ scan_objects (FsCache *cache,
   dfd = openat (dirs->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0 || (dir = fdopendir (dfd)) == NULL)
     {
-      _fs_throw_errno (error, errno, _("Reading %s/%s"), dirs->path, FS_DIR_OBJECTS);
+      _fs_throw_errno (error, errno, _ ("Reading %s/%s"), dirs->path, FS_DIR_OBJECTS);
       return NULL;
     }
   _fs_steal_fd (&dfd);
@@ -183,10 +187,10 @@ hide_entry (FsCache *cache, int fd, const char *name, guint64 size, Victim *out,
   out->size = size;
   out->fd = -1;
   if (ftruncate (fd, 0) < 0 || !_fs_write_all (fd, content, len, 0))
-    return _fs_throw_errno (error, errno, _("Writing the lock file of %s/%s/%s"), dirs->path,
+    return _fs_throw_errno (error, errno, _ ("Writing the lock file of %s/%s/%s"), dirs->path,
                             FS_DIR_OBJECTS, name);
   if (!_fs_link_fd_at (fd, dirs->journal_fd, out->uuid))
-    return _fs_throw_errno (error, errno, _("Creating a journal record in %s/%s"), dirs->path,
+    return _fs_throw_errno (error, errno, _ ("Creating a journal record in %s/%s"), dirs->path,
                             FS_DIR_JOURNAL);
   _fs_fault_point ("remove-record");
   if (renameat2 (dirs->objects_fd, name, dirs->objects_fd, out->uuid, RENAME_NOREPLACE) < 0)
@@ -194,7 +198,7 @@ hide_entry (FsCache *cache, int fd, const char *name, guint64 size, Victim *out,
       int errsv = errno;
       ftruncate (fd, 0);
       unlinkat (dirs->journal_fd, out->uuid, 0);
-      return _fs_throw_errno (error, errsv, _("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+      return _fs_throw_errno (error, errsv, _ ("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
                               name);
     }
   _fs_fault_point ("remove-hidden");
@@ -220,7 +224,7 @@ finish_victims (FsCache *cache, Victim *victims, guint n, GCancellable *cancella
       records[i].name = victims[i].uuid;
       /* Sizes come from files anyone in the cache may write: saturate. */
       total = victims[i].size > (guint64) G_MAXINT64 - total ? (guint64) G_MAXINT64
-                                                            : total + victims[i].size;
+                                                             : total + victims[i].size;
     }
   /* Not cancellable: hidden entries must leave the accounting now. */
   ok = _fs_journal_size_txn (cache, -(gint64) total, FS_CACHE_SIZE_UNLIMITED, records, n, FALSE,
@@ -266,19 +270,19 @@ _fs_evict_remove (FsCache *cache,
     {
       errsv = errno;
       if (errsv == ENOENT || errsv == ENOTDIR || errsv == ELOOP)
-        return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _("No entry “%s” in %s"),
+        return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _ ("No entry “%s” in %s"),
                             name, dirs->path),
                FALSE;
       if (errsv == EAGAIN)
         return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_BUSY,
-                            _("The entry “%s” in %s is in use"), name, dirs->path),
+                            _ ("The entry “%s” in %s is in use"), name, dirs->path),
                FALSE;
-      return _fs_throw_errno (error, errsv, _("Locking %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+      return _fs_throw_errno (error, errsv, _ ("Locking %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
                               lock_path);
     }
   if (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) ||
       !_fs_meta_parse_object_info (data, len, &size, NULL))
-    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _("No entry “%s” in %s"), name,
+    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _ ("No entry “%s” in %s"), name,
                         dirs->path),
            FALSE;
 
@@ -385,7 +389,7 @@ evict_locked (FsCache *cache,
         const char *name = debris->pdata[i];
         guint64 bytes = 0;
         if (g_str_has_prefix (name, "uuid-"))
-          sweep_one (dirs->objects_fd, name, FALSE, &bytes);
+          sweep_one (dirs->objects_fd, dirs->journal_fd, name, FALSE, &bytes);
         else
           sweep_invalid_entry (cache, name, FALSE, &bytes);
       }
@@ -475,7 +479,7 @@ _fs_evict_lru (FsCache *cache,
     {
       if (errno == ECANCELED)
         return !_fs_cancellable_set_error (cancellable, error);
-      return _fs_throw_errno (error, errno, _("Locking %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+      return _fs_throw_errno (error, errno, _ ("Locking %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                               FS_FILE_EVICT_LOCK);
     }
   return evict_locked (cache, target_used, need_free, dry_run, out_entries, out_bytes, cancellable,
@@ -554,7 +558,7 @@ _fs_evict_account_for_commit (FsCache *cache,
     {
       if (errno == ECANCELED)
         return !_fs_cancellable_set_error (cancellable, error);
-      return _fs_throw_errno (error, errno, _("Locking %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+      return _fs_throw_errno (error, errno, _ ("Locking %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                               FS_FILE_EVICT_LOCK);
     }
 
@@ -585,13 +589,28 @@ _fs_evict_account_for_commit (FsCache *cache,
  * write-lock its lock file (creating one, as osbuild does, when it has
  * none). Returns TRUE when it was (or, dry, would be) removed. */
 static gboolean
-sweep_one (int area_fd, const char *name, gboolean dry_run, guint64 *out_bytes)
+sweep_one (int area_fd, int journal_fd, const char *name, gboolean dry_run, guint64 *out_bytes)
 {
   g_autofree char *lock_path = NULL;
   fs_autofd fd = -1;
   struct stat st;
   guint64 size = 0;
 
+  /* One of ours with a journal record belongs to record recovery, which
+   * covers its creation too (the record is linked before the mkdir). A
+   * dry run, which recovers nothing, counts it when its owner is dead. */
+  if (journal_fd >= 0 && fstatat (journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      fs_autofd rfd = -1;
+      if (!dry_run)
+        return FALSE;
+      rfd = _fs_lock_open_at (journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
+      if (rfd < 0 || fstatat (area_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return FALSE;
+      if (_fs_tree_size_at (area_fd, name, &size, NULL, NULL, NULL))
+        *out_bytes += size;
+      return TRUE;
+    }
   if (fstatat (area_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return FALSE;
   if (S_ISDIR (st.st_mode))
@@ -609,7 +628,7 @@ sweep_one (int area_fd, const char *name, gboolean dry_run, guint64 *out_bytes)
 
   if (!_fs_tree_size_at (area_fd, name, &size, NULL, NULL, NULL))
     size = 0;
-  if (!dry_run && _fs_rm_rf_at (area_fd, name) < 0)
+  if (!dry_run && _fs_remove_stale_at (area_fd, name, NULL) < 0)
     return FALSE;
   *out_bytes += size;
   return TRUE;
@@ -648,7 +667,7 @@ sweep_invalid_entry (FsCache *cache, const char *name, gboolean dry_run, guint64
   g_debug ("removing entry %s without a valid object.info", name);
   if (!_fs_tree_size_at (dirs->objects_fd, name, &size, NULL, NULL, NULL))
     size = 0;
-  if (!dry_run && _fs_rm_rf_at (dirs->objects_fd, name) < 0)
+  if (!dry_run && _fs_remove_stale_at (dirs->objects_fd, name, NULL) < 0)
     return FALSE;
   *out_bytes += size;
   return TRUE;
@@ -686,7 +705,7 @@ _fs_evict_collect_garbage (FsCache *cache,
       DIR *dir;
 
       if (dfd < 0 || (dir = fdopendir (dfd)) == NULL)
-        return _fs_throw_errno (error, errno, _("Reading %s/%s"), dirs->path,
+        return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), dirs->path,
                                 a == 0 ? FS_DIR_STAGE : FS_DIR_OBJECTS);
       _fs_steal_fd (&dfd);
       while ((de = readdir (dir)) != NULL)
@@ -703,7 +722,8 @@ _fs_evict_collect_garbage (FsCache *cache,
 
           if (g_str_has_prefix (name, "uuid-"))
             {
-              if (sweep_one (area_fds[a], name, dry_run, &reclaimed))
+              if (sweep_one (area_fds[a], a == 1 ? dirs->journal_fd : -1, name, dry_run,
+                             &reclaimed))
                 removed++;
             }
           else if (a == 1 && sweep_invalid_entry (cache, name, dry_run, &reclaimed))
@@ -721,7 +741,8 @@ _fs_evict_collect_garbage (FsCache *cache,
       if (after >= before)
         correction = after - before > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) (after - before);
       else
-        correction = before - after > (guint64) G_MAXINT64 ? -G_MAXINT64 : -(gint64) (before - after);
+        correction =
+          before - after > (guint64) G_MAXINT64 ? -G_MAXINT64 : -(gint64) (before - after);
     }
 
   if (out_removed != NULL)

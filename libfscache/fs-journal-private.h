@@ -64,6 +64,8 @@ typedef struct {
   guint64 bytes;
 } FsSweepStats;
 
+int _fs_remove_stale_at (int dirfd, const char *name, FsSweepStats *stats);
+
 gboolean _fs_journal_recover (FsCache *cache,
                               gboolean idle,
                               FsSweepStats *stats,

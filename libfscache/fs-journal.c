@@ -43,6 +43,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fs-journal-private.h"
@@ -114,8 +115,8 @@ resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   gboolean accounted;
 
-  g_debug ("resolving the pending size transaction of %s (%" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
-           ", counter at %" G_GUINT64_FORMAT ")",
+  g_debug ("resolving the pending size transaction of %s (%" G_GUINT64_FORMAT
+           " -> %" G_GUINT64_FORMAT ", counter at %" G_GUINT64_FORMAT ")",
            intent->record, intent->old_size, intent->new_size, cur);
 
   if (size_ok && cur == intent->new_size)
@@ -159,7 +160,11 @@ recount_estimate (FsCache *cache, guint64 *out_size, GCancellable *cancellable, 
  * file is locked while its owner lives; it is removed once the transaction
  * is over, or by whoever resolves the intent that names it. */
 static gboolean
-write_batch (FsCache *cache, const FsTxnRecord *records, guint n, char out_name[37], int *out_fd,
+write_batch (FsCache *cache,
+             const FsTxnRecord *records,
+             guint n,
+             char out_name[37],
+             int *out_fd,
              GError **error)
 {
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
@@ -173,12 +178,12 @@ write_batch (FsCache *cache, const FsTxnRecord *records, guint n, char out_name[
                    _fs_cache_get_file_mode (cache));
   if (fd < 0 || _fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0 ||
       !_fs_write_all (fd, list->str, list->len, 0))
-    return _fs_throw_errno (error, errno, _("Writing a batch file in %s/%s"), dirs->path,
+    return _fs_throw_errno (error, errno, _ ("Writing a batch file in %s/%s"), dirs->path,
                             FS_DIR_JOURNAL);
   _fs_random_uuid_name (uuid);
   g_snprintf (out_name, 37, "bat-%s", uuid + 5);
   if (!_fs_link_fd_at (fd, dirs->journal_fd, out_name))
-    return _fs_throw_errno (error, errno, _("Writing a batch file in %s/%s"), dirs->path,
+    return _fs_throw_errno (error, errno, _ ("Writing a batch file in %s/%s"), dirs->path,
                             FS_DIR_JOURNAL);
   *out_fd = _fs_steal_fd (&fd);
   return TRUE;
@@ -218,18 +223,18 @@ _fs_journal_size_txn (FsCache *cache,
       errsv = errno;
       if (errsv == ECANCELED)
         return !_fs_cancellable_set_error (cancellable, error);
-      return _fs_throw_errno (error, errsv, _("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+      return _fs_throw_errno (error, errsv, _ ("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
     }
 
   intent_fd = _fs_openat (dirs->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
                           _fs_cache_get_file_mode (cache));
   if (intent_fd < 0)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
   _fs_cache_fix_mode (cache, intent_fd, FALSE);
 
   if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
-    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
   size_ok = _fs_meta_parse_size (data, len, &cur);
 
   {
@@ -237,11 +242,11 @@ _fs_journal_size_txn (FsCache *cache,
     gsize ilen;
 
     if (!_fs_read_small_fd (intent_fd, &idata, &ilen, &errsv))
-      return _fs_throw_errno (error, errsv, _("Reading %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+      return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                               FS_FILE_INTENT);
     if (!_fs_meta_parse_intent (idata, ilen, &intent))
       {
-        g_warning (_("The intent file of the cache %s is corrupt; the cache will be recounted"),
+        g_warning (_ ("The intent file of the cache %s is corrupt; the cache will be recounted"),
                    dirs->path);
         memset (&intent, 0, sizeof intent);
         intent.recount = TRUE;
@@ -259,7 +264,7 @@ _fs_journal_size_txn (FsCache *cache,
 
   if (!size_ok)
     {
-      g_warning (_("The size counter %s/%s is corrupt; recounting it"), dirs->path,
+      g_warning (_ ("The size counter %s/%s is corrupt; recounting it"), dirs->path,
                  FS_FILE_CACHE_SIZE);
       if (!recount_estimate (cache, &cur, cancellable, error))
         return FALSE;
@@ -267,14 +272,14 @@ _fs_journal_size_txn (FsCache *cache,
       intent.recount = TRUE;
       intent_dirty = TRUE;
       if (!write_size (size_fd, cur, len))
-        return _fs_throw_errno (error, errno, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
       len = FS_SIZE_FILE_WIDTH;
     }
 
   if (delta < 0 && cur < (guint64) -delta)
     {
-      g_warning (_("The size counter %s/%s was lower than an entry it counts; it will be "
-                   "recounted"),
+      g_warning (_ ("The size counter %s/%s was lower than an entry it counts; it will be "
+                    "recounted"),
                  dirs->path, FS_FILE_CACHE_SIZE);
       next = 0;
       intent.recount = TRUE;
@@ -284,7 +289,7 @@ _fs_journal_size_txn (FsCache *cache,
                          (limit != FS_CACHE_SIZE_UNLIMITED && cur + (guint64) delta > limit)))
     {
       if (intent_dirty && !write_intent_for (cache, intent_fd, &intent))
-        return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                                 FS_FILE_INTENT);
       return TRUE; /* does not fit: *out_applied stays FALSE */
     }
@@ -296,14 +301,13 @@ _fs_journal_size_txn (FsCache *cache,
 
   if (n_records > 0)
     {
-      g_strlcpy (intent.record, n_records > 1 ? batch_name : records[0].name,
-                 sizeof intent.record);
+      g_strlcpy (intent.record, n_records > 1 ? batch_name : records[0].name, sizeof intent.record);
       intent.pending = TRUE;
       intent.old_size = cur;
       intent.new_size = next;
       intent.after = after;
       if (!write_intent_for (cache, intent_fd, &intent))
-        return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                                 FS_FILE_INTENT);
       _fs_fault_point ("txn-intent");
     }
@@ -318,7 +322,7 @@ _fs_journal_size_txn (FsCache *cache,
       write_intent_for (cache, intent_fd, &intent);
       if (batch_name[0] != '\0')
         unlinkat (dirs->journal_fd, batch_name, 0);
-      return _fs_throw_errno (error, errsv, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+      return _fs_throw_errno (error, errsv, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
     }
   _fs_fault_point ("txn-size");
 
@@ -330,7 +334,7 @@ _fs_journal_size_txn (FsCache *cache,
             /* The counter changed but a record says otherwise: leave the
              * intent pending, so the next user of the counter fixes the
              * records, and report the failure. */
-            return _fs_throw_errno (error, errno, _("Writing the journal record %s"),
+            return _fs_throw_errno (error, errno, _ ("Writing the journal record %s"),
                                     records[i].name);
           }
       _fs_fault_point ("txn-record");
@@ -339,7 +343,7 @@ _fs_journal_size_txn (FsCache *cache,
     }
 
   if (intent_dirty && !write_intent_for (cache, intent_fd, &intent))
-    return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+    return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
 
   if (batch_name[0] != '\0')
@@ -374,9 +378,9 @@ _fs_journal_get_size (FsCache *cache, guint64 *out_size, GCancellable *cancellab
     return FALSE;
   g_clear_pointer (&data, g_free);
   if (!_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
-    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
   if (!_fs_meta_parse_size (data, len, out_size))
-    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CORRUPT, _("%s/%s is corrupt"),
+    return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CORRUPT, _ ("%s/%s is corrupt"),
                         dirs->path, FS_FILE_CACHE_SIZE),
            FALSE;
   return TRUE;
@@ -427,8 +431,7 @@ _fs_journal_create_anonymous (FsCache *cache,
           /* Unnamed: nobody else can see it before it is locked. */
           _fs_cache_fix_mode (cache, fd, FALSE);
           if (_fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0)
-            return THROW_FD (error, errno, _("Locking a new entry in %s/%s"), dirs->path,
-                                    area);
+            return THROW_FD (error, errno, _ ("Locking a new entry in %s/%s"), dirs->path, area);
           if (with_record && dirs->journal_fd >= 0)
             {
               if (_fs_link_fd_at (fd, dirs->journal_fd, out_name))
@@ -436,8 +439,8 @@ _fs_journal_create_anonymous (FsCache *cache,
               else if (errno == EEXIST)
                 continue; /* the name is taken: draw another */
               else if (errno != EXDEV)
-                return THROW_FD (error, errno, _("Creating a journal record in %s/%s"),
-                                        dirs->path, FS_DIR_JOURNAL);
+                return THROW_FD (error, errno, _ ("Creating a journal record in %s/%s"), dirs->path,
+                                 FS_DIR_JOURNAL);
             }
           _fs_fault_point ("anon-record");
           if (mkdirat (area_fd, out_name, dmode) < 0)
@@ -447,8 +450,7 @@ _fs_journal_create_anonymous (FsCache *cache,
                 unlinkat (dirs->journal_fd, out_name, 0);
               if (errsv == EEXIST)
                 continue;
-              return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
-                                      out_name);
+              return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, out_name);
             }
           _fs_cache_fix_mode_at (cache, area_fd, out_name, TRUE);
           if (!_fs_link_fd_at (fd, area_fd, lock_path))
@@ -461,8 +463,7 @@ _fs_journal_create_anonymous (FsCache *cache,
                * lock file in it: take another name. */
               if (errsv == ENOENT || errsv == EEXIST)
                 continue;
-              return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
-                                      lock_path);
+              return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, lock_path);
             }
         }
       else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
@@ -474,8 +475,7 @@ _fs_journal_create_anonymous (FsCache *cache,
             {
               if (errno == EEXIST)
                 continue;
-              return THROW_FD (error, errno, _("Creating %s/%s/%s"), dirs->path, area,
-                                      out_name);
+              return THROW_FD (error, errno, _ ("Creating %s/%s/%s"), dirs->path, area, out_name);
             }
           fd = _fs_lock_open_at (area_fd, lock_path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY, fmode,
                                  F_WRLCK, FALSE, NULL, &st);
@@ -485,8 +485,7 @@ _fs_journal_create_anonymous (FsCache *cache,
               _fs_rm_rf_at (area_fd, out_name);
               if (errsv == ENOENT || errsv == EEXIST || errsv == EAGAIN)
                 continue;
-              return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area,
-                                      lock_path);
+              return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, lock_path);
             }
           if (with_record && dirs->journal_fd >= 0)
             {
@@ -496,13 +495,13 @@ _fs_journal_create_anonymous (FsCache *cache,
                 {
                   errsv = errno;
                   _fs_rm_rf_at (area_fd, out_name);
-                  return THROW_FD (error, errsv, _("Creating a journal record in %s/%s"),
-                                          dirs->path, FS_DIR_JOURNAL);
+                  return THROW_FD (error, errsv, _ ("Creating a journal record in %s/%s"),
+                                   dirs->path, FS_DIR_JOURNAL);
                 }
             }
         }
       else
-        return THROW_FD (error, errno, _("Creating a lock file in %s/%s"), dirs->path, area);
+        return THROW_FD (error, errno, _ ("Creating a lock file in %s/%s"), dirs->path, area);
 
       if (mkdirat (area_fd, data_path, dmode) < 0)
         {
@@ -510,15 +509,29 @@ _fs_journal_create_anonymous (FsCache *cache,
           _fs_rm_rf_at (area_fd, out_name);
           if (has_record)
             unlinkat (dirs->journal_fd, out_name, 0);
-          return THROW_FD (error, errsv, _("Creating %s/%s/%s"), dirs->path, area, data_path);
+          return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, data_path);
         }
       _fs_cache_fix_mode_at (cache, area_fd, data_path, TRUE);
+
+      /* A sweeper that found the folder before our lock file was linked
+       * may have taken it: check the lock file is still ours. */
+      {
+        struct stat ours, there;
+        if (fstat (fd, &ours) < 0 ||
+            fstatat (area_fd, lock_path, &there, AT_SYMLINK_NOFOLLOW) < 0 ||
+            ours.st_dev != there.st_dev || ours.st_ino != there.st_ino)
+          {
+            if (has_record)
+              unlinkat (dirs->journal_fd, out_name, 0);
+            continue;
+          }
+      }
 
       *out_has_record = has_record;
       return _fs_steal_fd (&fd);
     }
 
-  return THROW_FD (error, EEXIST, _("Creating an entry in %s/%s"), dirs->path, area);
+  return THROW_FD (error, EEXIST, _ ("Creating an entry in %s/%s"), dirs->path, area);
 }
 
 void
@@ -552,7 +565,6 @@ _fs_journal_discard_anonymous (FsCache *cache,
     g_debug ("could not remove journal record %s: %s", name, g_strerror (errno));
 }
 
-
 /* Whether objects/NAME/object.lock is the inode @st. */
 static gboolean
 entry_is_inode (int objects_fd, const char *name, const struct stat *st)
@@ -578,6 +590,22 @@ dir_exists (int dirfd, const char *name)
 
 /* Finish or undo the operation of a dead record. We hold its write lock
  * through @rfd, so its owner is gone and nobody else recovers it. */
+static int remove_counted (int dirfd, const char *name, FsSweepStats *stats);
+
+/* Remove a stale top-level object we hold the write lock of: first rename
+ * it to a fresh name, so that nothing its late creator (or anyone going by
+ * its old name) adds afterwards is deleted with it, then delete that. */
+int
+_fs_remove_stale_at (int dirfd, const char *name, FsSweepStats *stats)
+{
+  char fresh[38];
+
+  _fs_random_uuid_name (fresh);
+  if (renameat2 (dirfd, name, dirfd, fresh, RENAME_NOREPLACE) < 0)
+    return errno == ENOENT ? 0 : -1;
+  return remove_counted (dirfd, fresh, stats);
+}
+
 /* Remove @name below @dirfd, counting it in @stats when it was there. */
 static int
 remove_counted (int dirfd, const char *name, FsSweepStats *stats)
@@ -615,7 +643,7 @@ recover_record (FsCache *cache,
   int errsv;
 
   if (fstat (rfd, &st) < 0 || !_fs_read_small_fd (rfd, &data, &len, &errsv))
-    return _fs_throw_errno (error, errno, _("Reading the journal record %s"), rname);
+    return _fs_throw_errno (error, errno, _ ("Reading the journal record %s"), rname);
 
   if (!_fs_meta_parse_record (data, len, &record))
     {
@@ -653,9 +681,10 @@ recover_record (FsCache *cache,
   /* Whatever is left under the record's name is an uncommitted or hidden
    * entry: remove it. Staging entries carry no record. */
   if (remove_counted (dirs->objects_fd, rname, stats) < 0)
-    return _fs_throw_errno (error, errno, _("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS, rname);
+    return _fs_throw_errno (error, errno, _ ("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+                            rname);
   if (unlinkat (dirs->journal_fd, rname, 0) < 0 && errno != ENOENT)
-    return _fs_throw_errno (error, errno, _("Removing the journal record %s"), rname);
+    return _fs_throw_errno (error, errno, _ ("Removing the journal record %s"), rname);
   return TRUE;
 }
 
@@ -671,10 +700,10 @@ recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable,
 
   dfd = _fs_openat (dirs->journal_fd, ".", O_RDONLY | O_DIRECTORY, 0);
   if (dfd < 0)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
   dir = fdopendir (dfd);
   if (dir == NULL)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
   _fs_steal_fd (&dfd);
   while ((de = readdir (dir)) != NULL)
     if (is_uuid_name (de->d_name))
@@ -686,14 +715,15 @@ recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable,
       const char *name = names->pdata[i];
       fs_autofd rfd = -1;
 
-      rfd = _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
-                              NULL);
+      rfd =
+        _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
       if (rfd < 0 && errno == ELOOP)
         {
           /* We never make links in journal/: a planted one is removed
            * (the link itself, never what it points to). */
           struct stat st;
-          if (fstatat (dirs->journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+          if (fstatat (dirs->journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+              S_ISLNK (st.st_mode))
             unlinkat (dirs->journal_fd, name, 0);
           continue;
         }
@@ -702,7 +732,7 @@ recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable,
           if (errno == EAGAIN || errno == ENOENT || errno == EACCES || errno == EPERM ||
               errno == EROFS || errno == EISDIR || errno == ENXIO || errno == ENOTDIR)
             continue; /* alive, recovered by someone else, or not ours to touch */
-          return _fs_throw_errno (error, errno, _("Opening the journal record %s"), name);
+          return _fs_throw_errno (error, errno, _ ("Opening the journal record %s"), name);
         }
       /* A writer that died inside a size transaction may not have set the
        * flag of its record yet: resolve its intent before reading flags. */
@@ -755,8 +785,8 @@ sweep_batches (FsCache *cache)
 
       if (intent.pending && g_str_equal (intent.record, name))
         continue;
-      fd = _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
-                             NULL);
+      fd =
+        _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
       if (fd >= 0)
         unlinkat (dirs->journal_fd, name, 0);
     }
@@ -775,10 +805,10 @@ sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
 
   dfd = openat (dirs->stage_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
   dir = fdopendir (dfd);
   if (dir == NULL)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
   _fs_steal_fd (&dfd);
   while ((de = readdir (dir)) != NULL)
     if (g_str_has_prefix (de->d_name, "uuid-"))
@@ -794,20 +824,21 @@ sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
 
       if (fstatat (dirs->stage_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         continue;
+      /* A folder without its lock file may be one whose creator is between
+       * its mkdir and the link of its lock: create the lock file (osbuild
+       * does the same), so that creator's link fails and it moves on. */
       if (S_ISDIR (st.st_mode))
-        fd = _fs_lock_open_at (dirs->stage_fd, lock, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
-                               NULL);
+        fd = _fs_lock_open_at (dirs->stage_fd, lock, O_RDWR | O_CREAT | O_NOCTTY, 0644, F_WRLCK,
+                               FALSE, NULL, NULL);
       else if (S_ISREG (st.st_mode))
-        fd = _fs_lock_open_at (dirs->stage_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL,
-                               NULL);
+        fd =
+          _fs_lock_open_at (dirs->stage_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
       else
         continue;
-      if (fd < 0 && errno != ENOENT)
-        continue; /* in use */
-      /* Locked (or with no lock file at all: a creator died before
-       * linking it, or it is a bare temporary file): stale. */
+      if (fd < 0)
+        continue; /* in use, or gone */
       g_debug ("removing stale staging entry %s", name);
-      remove_counted (dirs->stage_fd, name, stats);
+      _fs_remove_stale_at (dirs->stage_fd, name, stats);
     }
   return TRUE;
 }
@@ -828,10 +859,10 @@ _fs_journal_count_committed (FsCache *cache,
 
   dfd = openat (dirs->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
   dir = fdopendir (dfd);
   if (dir == NULL)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
   _fs_steal_fd (&dfd);
 
   while ((de = readdir (dir)) != NULL)
@@ -888,17 +919,17 @@ _fs_journal_recount (FsCache *cache,
   size_fd = _fs_lock_open_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, O_RDWR | O_CREAT | O_NOCTTY,
                               _fs_cache_get_file_mode (cache), F_WRLCK, TRUE, cancellable, NULL);
   if (size_fd < 0)
-    return _fs_throw_errno (error, errno, _("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
   intent_fd = _fs_openat (dirs->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
                           _fs_cache_get_file_mode (cache));
   if (intent_fd < 0)
-    return _fs_throw_errno (error, errno, _("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
 
   if (!_fs_journal_count_committed (cache, &total, NULL, cancellable, error))
     return FALSE;
   if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
-    return _fs_throw_errno (error, errsv, _("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
   if (!_fs_meta_parse_size (data, len, &cur))
     cur = 0;
   if (out_before != NULL)
@@ -909,10 +940,10 @@ _fs_journal_recount (FsCache *cache,
     {
       g_debug ("recount: cache.size %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, cur, total);
       if (!write_size (size_fd, total, len))
-        return _fs_throw_errno (error, errno, _("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
     }
   if (!write_intent_for (cache, intent_fd, &intent))
-    return _fs_throw_errno (error, errno, _("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+    return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
   return TRUE;
 }

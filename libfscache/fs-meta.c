@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "fs-meta-private.h"
@@ -58,40 +59,207 @@ _fs_meta_format_size (guint64 size, char out[FS_SIZE_FILE_WIDTH + 1])
   out[FS_SIZE_FILE_WIDTH] = '\0';
 }
 
-/* Reject what json-glib must not see: NUL bytes, invalid UTF-8, and nesting
- * deeper than MAX_JSON_DEPTH (counted outside strings). */
+/* A strict JSON syntax check, so that json-glib only ever sees valid JSON
+ * of bounded depth: json-glib 1.6 recurses without a limit and leaks on
+ * some malformed input, and turns numbers beyond double's range into
+ * infinities it can't write back. */
+static const char *check_value (const char *p, const char *end, int depth);
+
+static const char *
+check_ws (const char *p, const char *end)
+{
+  while (p < end && is_json_space (*p))
+    p++;
+  return p;
+}
+
+static const char *
+check_string (const char *p, const char *end)
+{
+  p++; /* the opening quote */
+  while (p < end)
+    {
+      guchar c = (guchar) *p;
+      if (c == '"')
+        return p + 1;
+      if (c < 0x20)
+        return NULL;
+      if (c == '\\')
+        {
+          p++;
+          if (p >= end)
+            return NULL;
+          if (*p == 'u')
+            {
+              guint cp = 0;
+
+              if (end - p < 5)
+                return NULL;
+              for (int i = 1; i <= 4; i++)
+                {
+                  if (!g_ascii_isxdigit (p[i]))
+                    return NULL;
+                  cp = cp * 16 + (guint) g_ascii_xdigit_value (p[i]);
+                }
+              p += 5;
+              /* Surrogates only as a high-low pair: json-glib 1.6 crashes or
+               * leaks on a lone one. */
+              if (cp >= 0xdc00 && cp <= 0xdfff)
+                return NULL;
+              if (cp >= 0xd800 && cp <= 0xdbff)
+                {
+                  guint lo = 0;
+                  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+                    return NULL;
+                  for (int i = 2; i <= 5; i++)
+                    {
+                      if (!g_ascii_isxdigit (p[i]))
+                        return NULL;
+                      lo = lo * 16 + (guint) g_ascii_xdigit_value (p[i]);
+                    }
+                  if (lo < 0xdc00 || lo > 0xdfff)
+                    return NULL;
+                  p += 6;
+                }
+              continue;
+            }
+          if (strchr ("\"\\/bfnrt", *p) == NULL || *p == '\0')
+            return NULL;
+        }
+      p++;
+    }
+  return NULL;
+}
+
+static const char *
+check_number (const char *p, const char *end)
+{
+  const char *start = p;
+  gboolean real = FALSE;
+
+  if (p < end && *p == '-')
+    p++;
+  if (p >= end)
+    return NULL;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (p < end && g_ascii_isdigit (*p))
+      p++;
+  else
+    return NULL;
+  if (p < end && *p == '.')
+    {
+      real = TRUE;
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return NULL;
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      real = TRUE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return NULL;
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (real || p - start > 19)
+    {
+      char buf[64];
+      gsize n = (gsize) (p - start);
+      double d;
+
+      if (n >= sizeof buf)
+        return NULL;
+      memcpy (buf, start, n);
+      buf[n] = '\0';
+      d = g_ascii_strtod (buf, NULL);
+      if (isinf (d) || isnan (d))
+        return NULL;
+    }
+  return p;
+}
+
+static const char *
+check_value (const char *p, const char *end, int depth)
+{
+  if (depth > MAX_JSON_DEPTH)
+    return NULL;
+  p = check_ws (p, end);
+  if (p >= end)
+    return NULL;
+  switch (*p)
+    {
+    case '{':
+      p = check_ws (p + 1, end);
+      if (p < end && *p == '}')
+        return p + 1;
+      for (;;)
+        {
+          if (p >= end || *p != '"' || (p = check_string (p, end)) == NULL)
+            return NULL;
+          p = check_ws (p, end);
+          if (p >= end || *p != ':')
+            return NULL;
+          if ((p = check_value (p + 1, end, depth + 1)) == NULL)
+            return NULL;
+          p = check_ws (p, end);
+          if (p < end && *p == ',')
+            {
+              p = check_ws (p + 1, end);
+              continue;
+            }
+          if (p < end && *p == '}')
+            return p + 1;
+          return NULL;
+        }
+    case '[':
+      p = check_ws (p + 1, end);
+      if (p < end && *p == ']')
+        return p + 1;
+      for (;;)
+        {
+          if ((p = check_value (p, end, depth + 1)) == NULL)
+            return NULL;
+          p = check_ws (p, end);
+          if (p < end && *p == ',')
+            {
+              p++;
+              continue;
+            }
+          if (p < end && *p == ']')
+            return p + 1;
+          return NULL;
+        }
+    case '"':
+      return check_string (p, end);
+    case 't':
+      return end - p >= 4 && memcmp (p, "true", 4) == 0 ? p + 4 : NULL;
+    case 'f':
+      return end - p >= 5 && memcmp (p, "false", 5) == 0 ? p + 5 : NULL;
+    case 'n':
+      return end - p >= 4 && memcmp (p, "null", 4) == 0 ? p + 4 : NULL;
+    default:
+      return check_number (p, end);
+    }
+}
+
 static gboolean
 json_is_safe (const char *data, gsize len)
 {
-  gboolean in_string = FALSE;
-  int depth = 0;
+  const char *p;
 
   if (len > FS_META_MAX_SIZE || memchr (data, '\0', len) != NULL)
     return FALSE;
   if (!g_utf8_validate_len (data, len, NULL))
     return FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = data[i];
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '{' || c == '[')
-        {
-          if (++depth > MAX_JSON_DEPTH)
-            return FALSE;
-        }
-      else if (c == '}' || c == ']')
-        depth--;
-    }
-  return TRUE;
+  p = check_value (data, data + len, 0);
+  return p != NULL && check_ws (p, data + len) == data + len;
 }
 
 JsonObject *
@@ -111,15 +279,123 @@ _fs_meta_parse_object (const char *data, gsize len)
   return json_object_ref (json_node_get_object (root));
 }
 
+/* Our own writer: json-glib 1.6's generator writes a double such as 2e55
+ * as "2e+55.0", which no parser reads back, and a cache.info that does not
+ * parse loses its configuration. */
+static void write_node (GString *out, JsonNode *node);
+
+static void
+write_string (GString *out, const char *str)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = str; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) c);
+        }
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+write_node (GString *out, JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        gboolean first = TRUE;
+
+        g_string_append_c (out, '{');
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            if (!first)
+              g_string_append (out, ", ");
+            first = FALSE;
+            write_string (out, name);
+            g_string_append (out, ": ");
+            write_node (out, member);
+          }
+        g_string_append_c (out, '}');
+        break;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append (out, ", ");
+            write_node (out, json_array_get_element (array, i));
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          {
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+            double d = json_node_get_double (node);
+            /* Finite (the parser refuses the rest), exact, and still read
+             * back as a double: a fraction or an exponent, never both
+             * added (json-glib's mistake). */
+            if (!isfinite (d))
+              {
+                g_string_append (out, "null");
+                break;
+              }
+            g_ascii_dtostr (buf, sizeof buf, d);
+            g_string_append (out, buf);
+            if (strpbrk (buf, ".eE") == NULL)
+              g_string_append (out, ".0");
+            break;
+          }
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          write_string (out, json_node_get_string (node));
+          break;
+        default:
+          g_string_append (out, "null");
+        }
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+    }
+}
+
 char *
 _fs_meta_object_to_data (JsonObject *object, gsize *out_len)
 {
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  GString *out = g_string_new (NULL);
 
   json_node_set_object (node, object);
-  json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, out_len);
+  write_node (out, node);
+  if (out_len != NULL)
+    *out_len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -127,7 +403,8 @@ get_uint (JsonObject *object, const char *member, guint64 *out)
 {
   JsonNode *node = json_object_get_member (object, member);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
     return FALSE;
   if (json_node_get_int (node) < 0)
     return FALSE;
@@ -297,10 +574,7 @@ _fs_meta_parse_object_info (const char *data, gsize len, guint64 *out_size, char
 }
 
 gboolean
-_fs_meta_parse_object_info_json (const char *data,
-                                 gsize len,
-                                 guint64 *out_size,
-                                 char **out_boot_id)
+_fs_meta_parse_object_info_json (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
 {
   g_autoptr (JsonObject) object = NULL;
   JsonNode *node;

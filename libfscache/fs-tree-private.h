@@ -43,7 +43,7 @@ typedef struct {
   gpointer progress_data;
   guint64 total_bytes; /* for progress; 0 = unknown */
   guint64 done_bytes;
-  gboolean shared;     /* make copied directories group-writable */
+  gboolean shared; /* make copied directories group-writable */
   /* what happened, for tests and tracing */
   guint n_reflinked;
   guint n_range_copied;

@@ -404,10 +404,13 @@ static gboolean copy_data_extents (CopyWalk *walk,
 /* Data of a regular file: reflink, else copy_file_range over data extents,
  * else read/write. */
 static gboolean
-copy_data (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st, const char *path,
+copy_data (CopyWalk *walk,
+           int src_fd,
+           int dst_fd,
+           const struct stat *st,
+           const char *path,
            GError **error)
 {
-
   guint64 file_start = walk->opts->done_bytes;
   gboolean ok;
 
@@ -422,7 +425,11 @@ copy_data (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st, const 
 }
 
 static gboolean
-copy_data_extents (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st, const char *path,
+copy_data_extents (CopyWalk *walk,
+                   int src_fd,
+                   int dst_fd,
+                   const struct stat *st,
+                   const char *path,
                    GError **error)
 {
   off_t end = st->st_size;
@@ -478,16 +485,16 @@ copy_data_extents (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st
                             errno == ENOSYS || errno == EBADF))
                 use_range = FALSE;
               else if (n < 0)
-                return _fs_throw_errno (error, errno, _("Copying %s"), path);
+                return _fs_throw_errno (error, errno, _ ("Copying %s"), path);
             }
           if (!use_range)
             {
               char buf[65536];
               ssize_t r = pread (src_fd, buf, MIN (want, sizeof buf), data_start);
               if (r < 0)
-                return _fs_throw_errno (error, errno, _("Reading %s"), path);
+                return _fs_throw_errno (error, errno, _ ("Reading %s"), path);
               if (r > 0 && !_fs_write_all (dst_fd, buf, (gsize) r, data_start))
-                return _fs_throw_errno (error, errno, _("Writing the copy of %s"), path);
+                return _fs_throw_errno (error, errno, _ ("Writing the copy of %s"), path);
               n = r;
             }
           if (n == 0)
@@ -510,7 +517,7 @@ copy_data_extents (CopyWalk *walk, int src_fd, int dst_fd, const struct stat *st
 
   /* A trailing hole is not written: give the file its length. */
   if (ftruncate (dst_fd, st->st_size) < 0)
-    return _fs_throw_errno (error, errno, _("Writing the copy of %s"), path);
+    return _fs_throw_errno (error, errno, _ ("Writing the copy of %s"), path);
   return TRUE;
 }
 
@@ -524,7 +531,11 @@ static gboolean copy_node (CopyWalk *walk,
                            GError **error);
 
 static gboolean
-copy_dir_contents (CopyWalk *walk, int src_fd, int dst_fd, const char *rel, int depth,
+copy_dir_contents (CopyWalk *walk,
+                   int src_fd,
+                   int dst_fd,
+                   const char *rel,
+                   int depth,
                    GError **error)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -536,7 +547,7 @@ copy_dir_contents (CopyWalk *walk, int src_fd, int dst_fd, const char *rel, int 
     {
       int errsv = errno;
       _fs_fd_close (dup_fd);
-      return _fs_throw_errno (error, errsv, _("Reading directory %s"), rel);
+      return _fs_throw_errno (error, errsv, _ ("Reading directory %s"), rel);
     }
   while ((de = readdir (dir)) != NULL)
     if (!(de->d_name[0] == '.' &&
@@ -568,11 +579,11 @@ copy_node (CopyWalk *walk,
   struct stat st;
 
   if (depth > MAX_DEPTH)
-    return _fs_throw_errno (error, ELOOP, _("Copying %s"), rel);
+    return _fs_throw_errno (error, ELOOP, _ ("Copying %s"), rel);
   if (!check_cancel (walk, error))
     return FALSE;
   if (fstatat (src_dirfd, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return _fs_throw_errno (error, errno, _("Reading %s"), rel);
+    return _fs_throw_errno (error, errno, _ ("Reading %s"), rel);
 
   if (S_ISDIR (st.st_mode))
     {
@@ -581,12 +592,12 @@ copy_node (CopyWalk *walk,
 
       src_fd = openat (src_dirfd, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (src_fd < 0)
-        return _fs_throw_errno (error, errno, _("Opening directory %s"), rel);
+        return _fs_throw_errno (error, errno, _ ("Opening directory %s"), rel);
       if (mkdirat (dst_dirfd, dst_name, 0700) < 0 && errno != EEXIST)
-        return _fs_throw_errno (error, errno, _("Creating the copy of %s"), rel);
+        return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
       dst_fd = openat (dst_dirfd, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (dst_fd < 0)
-        return _fs_throw_errno (error, errno, _("Creating the copy of %s"), rel);
+        return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
       if (!copy_dir_contents (walk, src_fd, dst_fd, rel, depth, error))
         return FALSE;
       copy_xattrs (src_fd, dst_fd);
@@ -607,7 +618,7 @@ copy_node (CopyWalk *walk,
           if (first != NULL)
             {
               if (linkat (walk->dst_root_fd, first, dst_dirfd, dst_name, 0) < 0)
-                return _fs_throw_errno (error, errno, _("Linking the copy of %s"), rel);
+                return _fs_throw_errno (error, errno, _ ("Linking the copy of %s"), rel);
               walk->opts->n_hardlinked++;
               return TRUE;
             }
@@ -615,11 +626,11 @@ copy_node (CopyWalk *walk,
 
       src_fd = openat (src_dirfd, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
       if (src_fd < 0)
-        return _fs_throw_errno (error, errno, _("Opening %s"), rel);
-      dst_fd = openat (dst_dirfd, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0600);
+        return _fs_throw_errno (error, errno, _ ("Opening %s"), rel);
+      dst_fd =
+        openat (dst_dirfd, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (dst_fd < 0)
-        return _fs_throw_errno (error, errno, _("Creating the copy of %s"), rel);
+        return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
       if (!copy_data (walk, src_fd, dst_fd, &st, rel, error))
         return FALSE;
       copy_xattrs (src_fd, dst_fd);
@@ -643,10 +654,10 @@ copy_node (CopyWalk *walk,
       ssize_t n = readlinkat (src_dirfd, src_name, target, (size_t) st.st_size + 1);
 
       if (n < 0 || n > st.st_size)
-        return _fs_throw_errno (error, n < 0 ? errno : EIO, _("Reading the symlink %s"), rel);
+        return _fs_throw_errno (error, n < 0 ? errno : EIO, _ ("Reading the symlink %s"), rel);
       target[n] = '\0';
       if (symlinkat (target, dst_dirfd, dst_name) < 0)
-        return _fs_throw_errno (error, errno, _("Creating the copy of %s"), rel);
+        return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
       (void) fchownat (dst_dirfd, dst_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
       (void) utimensat (dst_dirfd, dst_name, times, AT_SYMLINK_NOFOLLOW);
       return TRUE;
@@ -658,14 +669,14 @@ copy_node (CopyWalk *walk,
       struct timespec times[2] = { st.st_atim, st.st_mtim };
 
       if (mknodat (dst_dirfd, dst_name, st.st_mode, st.st_rdev) < 0)
-        return _fs_throw_errno (error, errno, _("Creating the copy of %s"), rel);
+        return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
       (void) fchownat (dst_dirfd, dst_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
       (void) fchmodat (dst_dirfd, dst_name, st.st_mode & 07777, 0);
       (void) utimensat (dst_dirfd, dst_name, times, AT_SYMLINK_NOFOLLOW);
       return TRUE;
     }
 
-  return _fs_throw_errno (error, EOPNOTSUPP, _("Copying %s"), rel);
+  return _fs_throw_errno (error, EOPNOTSUPP, _ ("Copying %s"), rel);
 }
 
 gboolean
@@ -681,7 +692,7 @@ _fs_tree_copy (int src_dirfd,
   gboolean ok;
 
   if (fstatat (src_dirfd, src_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return _fs_throw_errno (error, errno, _("Reading %s"), src_name);
+    return _fs_throw_errno (error, errno, _ ("Reading %s"), src_name);
 
   walk.links = g_hash_table_new_full (dev_ino_hash, dev_ino_equal, g_free, g_free);
   /* Hard links are re-made relative to the directory the copy goes in. */
@@ -727,7 +738,8 @@ content_walk (int dfd, guint64 *total, GHashTable *seen, int depth)
         *total += (guint64) st.st_size;
       else if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH)
         {
-          int cfd = openat (dirfd (dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          int cfd =
+            openat (dirfd (dir), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (cfd >= 0)
             content_walk (cfd, total, seen, depth + 1);
         }
@@ -749,7 +761,8 @@ _fs_tree_content_bytes (int dirfd, const char *path)
   fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0)
     {
-      g_autoptr (GHashTable) seen = g_hash_table_new_full (dev_ino_hash, dev_ino_equal, g_free, NULL);
+      g_autoptr (GHashTable) seen =
+        g_hash_table_new_full (dev_ino_hash, dev_ino_equal, g_free, NULL);
       content_walk (fd, &total, seen, 0);
     }
   return total;

@@ -53,8 +53,7 @@ _fs_is_dot_or_dotdot (const char *name)
 /* The longest file a metadata parser is given; the real ones are < 200 B. */
 #define FS_META_MAX_SIZE (64 * 1024)
 
-gboolean _fs_throw_errno (GError **error, int errsv, const char *format, ...)
-    G_GNUC_PRINTF (3, 4);
+gboolean _fs_throw_errno (GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 char *_fs_path_join (const char *base, const char *rel);
 void _fs_random_uuid_name (char out[38]);

@@ -25,8 +25,7 @@ _fs_throw_errno (GError **error, int errsv, const char *format, ...)
   msg = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", msg,
-               g_strerror (errsv));
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s: %s", msg, g_strerror (errsv));
   return FALSE;
 }
 

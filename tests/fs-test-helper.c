@@ -101,8 +101,7 @@
 #include "fs-test-content.h"
 #include "fs-test-util.h"
 
-static void
-say (const char *format, ...) G_GNUC_PRINTF (1, 2);
+static void say (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 static void
 say (const char *format, ...)
@@ -455,7 +454,7 @@ session_command (FsCache *cache, GHashTable *held, char **argv)
         say ("error contract: fs_cache_store returned an entry and set an error: %s",
              error->message);
       else if (entry == NULL || !fill_session_tree (entry, parse_bytes (argv[2]), &error) ||
-          !fs_cache_entry_commit (entry, &status, NULL, &error))
+               !fs_cache_entry_commit (entry, &status, NULL, &error))
         say_error (error);
       else
         say ("%s", fs_test_status_nick (status));
@@ -507,8 +506,8 @@ session_command (FsCache *cache, GHashTable *held, char **argv)
       guint entries = 0;
       guint64 bytes = 0;
 
-      if (fs_cache_prune (cache, parse_bytes (argv[1]), FS_CACHE_MAINTENANCE_NONE, &entries,
-                          &bytes, NULL, &error))
+      if (fs_cache_prune (cache, parse_bytes (argv[1]), FS_CACHE_MAINTENANCE_NONE, &entries, &bytes,
+                          NULL, &error))
         say ("ok %u %" G_GUINT64_FORMAT, entries, bytes);
       else
         say_error (error);
@@ -527,8 +526,8 @@ session_command (FsCache *cache, GHashTable *held, char **argv)
     }
   else if (g_str_equal (cmd, "set-max") && argc == 2)
     {
-      guint64 max = g_str_equal (argv[1], "unlimited") ? FS_CACHE_SIZE_UNLIMITED
-                                                        : parse_bytes (argv[1]);
+      guint64 max =
+        g_str_equal (argv[1], "unlimited") ? FS_CACHE_SIZE_UNLIMITED : parse_bytes (argv[1]);
       if (fs_cache_set_maximum_size (cache, max, NULL, &error))
         say ("ok");
       else
@@ -781,9 +780,9 @@ cmd_writer (const char *dir,
 
       for (int r = 0; r < 2; r++)
         {
-          g_autofree char *other = g_strdup_printf ("w%d-%d",
-                                                    g_rand_int_range (rand, 0, (gint32) others),
-                                                    g_rand_int_range (rand, 0, (gint32) count));
+          g_autofree char *other =
+            g_strdup_printf ("w%d-%d", g_rand_int_range (rand, 0, (gint32) others),
+                             g_rand_int_range (rand, 0, (gint32) count));
           g_autoptr (FsCacheEntry) entry = NULL;
           g_autoptr (GError) error = NULL;
 

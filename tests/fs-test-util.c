@@ -281,11 +281,11 @@ snapshot_at (int parent_fd, const char *name, const char *rel, GPtrArray *lines)
         g_checksum_update (sum, buf, (gsize) n);
       g_assert_cmpint (n, ==, 0);
       close (fd);
-      g_ptr_array_add (lines,
-                       g_strdup_printf ("%s file mode=%o ino=%ju size=%jd mtime=%jd.%09ld sha256=%s",
-                                        rel, st.st_mode & 07777, (uintmax_t) st.st_ino,
-                                        (intmax_t) st.st_size, (intmax_t) st.st_mtim.tv_sec,
-                                        st.st_mtim.tv_nsec, g_checksum_get_string (sum)));
+      g_ptr_array_add (
+        lines, g_strdup_printf ("%s file mode=%o ino=%ju size=%jd mtime=%jd.%09ld sha256=%s", rel,
+                                st.st_mode & 07777, (uintmax_t) st.st_ino, (intmax_t) st.st_size,
+                                (intmax_t) st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                                g_checksum_get_string (sum)));
     }
   else if (S_ISLNK (st.st_mode))
     {
@@ -568,8 +568,8 @@ gboolean
 fs_test_run (const char *const *argv, char **out_stdout, GError **error)
 {
   g_autoptr (GSubprocess) proc = NULL;
-  GSubprocessFlags flags = out_stdout != NULL ? G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                              : G_SUBPROCESS_FLAGS_NONE;
+  GSubprocessFlags flags =
+    out_stdout != NULL ? G_SUBPROCESS_FLAGS_STDOUT_PIPE : G_SUBPROCESS_FLAGS_NONE;
 
   proc = g_subprocess_newv (argv, flags, error);
   if (proc == NULL)
@@ -579,8 +579,7 @@ fs_test_run (const char *const *argv, char **out_stdout, GError **error)
   return g_subprocess_wait_check (proc, NULL, error);
 }
 
-struct _FsTestHelper
-{
+struct _FsTestHelper {
   GSubprocess *proc;
   GDataInputStream *out;
   GOutputStream *in;
@@ -631,9 +630,9 @@ fs_test_helper_spawn (const char *first_arg, ...)
   helper = g_new0 (FsTestHelper, 1);
   /* GSubprocess closes every descriptor but 0-2 in the child, so the helper
    * never shares one of our open file descriptions (and their OFD locks). */
-  helper->proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                                    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                    &error);
+  helper->proc =
+    g_subprocess_newv ((const char *const *) argv->pdata,
+                       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   helper->in = g_subprocess_get_stdin_pipe (helper->proc);
   helper->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper->proc));
@@ -753,8 +752,7 @@ fs_test_helper_copy_to (const char *dir)
   return g_steal_pointer (&path);
 }
 
-typedef struct
-{
+typedef struct {
   FsTestCreds creds;
   gid_t groups[64];
 } SpawnAs;
@@ -777,7 +775,10 @@ spawn_as_child_setup (gpointer user_data)
 }
 
 FsTestHelper *
-fs_test_helper_spawn_as (const FsTestCreds *creds, const char *helper_path, const char *first_arg, ...)
+fs_test_helper_spawn_as (const FsTestCreds *creds,
+                         const char *helper_path,
+                         const char *first_arg,
+                         ...)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -807,8 +808,8 @@ fs_test_helper_spawn_as (const FsTestCreds *creds, const char *helper_path, cons
                   cmdline);
   signal (SIGPIPE, SIG_IGN);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_cwd (launcher, "/");
   g_subprocess_launcher_set_child_setup (launcher, spawn_as_child_setup, as, g_free);
 

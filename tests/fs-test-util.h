@@ -22,8 +22,7 @@ G_BEGIN_DECLS
  *
  * The fixture of every test: one temporary directory per test.
  */
-typedef struct
-{
+typedef struct {
   char *tmpdir;
   char *cache_dir;
   FsCache *cache;
@@ -153,8 +152,7 @@ G_BEGIN_DECLS
  *
  * The identity a helper process is started with by fs_test_helper_spawn_as().
  */
-typedef struct
-{
+typedef struct {
   uid_t uid;
   gid_t gid;
   const gid_t *groups;

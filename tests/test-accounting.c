@@ -413,8 +413,7 @@ main (int argc, char **argv)
   g_test_add ("/accounting/usage-maximum", FsTestFixture, NULL, fs_test_fixture_setup_cache,
               test_usage_maximum, fs_test_fixture_teardown);
   g_test_add ("/accounting/osbuild-size-format", FsTestFixture, NULL,
-              fs_test_fixture_setup_unlimited, test_osbuild_size_format,
-              fs_test_fixture_teardown);
+              fs_test_fixture_setup_unlimited, test_osbuild_size_format, fs_test_fixture_teardown);
   g_test_add ("/accounting/random", FsTestFixture, NULL, fs_test_fixture_setup_unlimited,
               test_random, fs_test_fixture_teardown);
 

@@ -23,8 +23,7 @@
 #define ST_BIND(info) ELF32_ST_BIND (info)
 #endif
 
-typedef struct
-{
+typedef struct {
   char *tmpdir;
   char *cache_dir;
 } Fixture;
@@ -330,21 +329,21 @@ exported_symbols (const char *path)
   gsize len = 0;
   g_autoptr (GError) error = NULL;
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  const ElfW (Ehdr) *eh;
-  const ElfW (Shdr) *sh;
+  const ElfW (Ehdr) * eh;
+  const ElfW (Shdr) * sh;
 
   g_file_get_contents (path, &data, &len, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (len, >=, sizeof (ElfW (Ehdr)));
-  eh = (const ElfW (Ehdr) *) data;
+  eh = (const ElfW (Ehdr) *) (const void *) data;
   g_assert_cmpint (memcmp (eh->e_ident, ELFMAG, SELFMAG), ==, 0);
   g_assert_cmpuint (eh->e_shoff + (gsize) eh->e_shnum * sizeof (ElfW (Shdr)), <=, len);
-  sh = (const ElfW (Shdr) *) (data + eh->e_shoff);
+  sh = (const ElfW (Shdr) *) (const void *) (data + eh->e_shoff);
 
   for (guint i = 0; i < eh->e_shnum; i++)
     {
-      const ElfW (Shdr) *strtab;
-      const ElfW (Sym) *syms;
+      const ElfW (Shdr) * strtab;
+      const ElfW (Sym) * syms;
       gsize n;
 
       if (sh[i].sh_type != SHT_DYNSYM)
@@ -353,7 +352,7 @@ exported_symbols (const char *path)
       strtab = &sh[sh[i].sh_link];
       g_assert_cmpuint (sh[i].sh_offset + sh[i].sh_size, <=, len);
       g_assert_cmpuint (strtab->sh_offset + strtab->sh_size, <=, len);
-      syms = (const ElfW (Sym) *) (data + sh[i].sh_offset);
+      syms = (const ElfW (Sym) *) (const void *) (data + sh[i].sh_offset);
       n = sh[i].sh_size / sizeof (ElfW (Sym));
 
       for (gsize j = 0; j < n; j++)
@@ -377,14 +376,23 @@ static void
 test_exports (void)
 {
   const char *const internals[] = {
-    "_fs_tree_size_at", "_fs_lock_fd", "_fs_unlock_fd", "_fs_meta_parse_size",
-    "_fs_rm_rf_at", "_fs_path_join", "_fs_throw_errno",
+    "_fs_tree_size_at", "_fs_lock_fd",   "_fs_unlock_fd",   "_fs_meta_parse_size",
+    "_fs_rm_rf_at",     "_fs_path_join", "_fs_throw_errno",
   };
   const char *const publics[] = {
-    "fs_cache_new", "fs_cache_new_for_path", "fs_cache_load", "fs_cache_store",
-    "fs_cache_stage", "fs_cache_entry_commit", "fs_cache_entry_release",
-    "fs_cache_error_quark", "fs_cache_name_is_valid", "fs_cache_info_get_type",
-    "fs_cache_commit_status_get_type", "fs_cache_compute_boot_id", "fs_cache_get_usage",
+    "fs_cache_new",
+    "fs_cache_new_for_path",
+    "fs_cache_load",
+    "fs_cache_store",
+    "fs_cache_stage",
+    "fs_cache_entry_commit",
+    "fs_cache_entry_release",
+    "fs_cache_error_quark",
+    "fs_cache_name_is_valid",
+    "fs_cache_info_get_type",
+    "fs_cache_commit_status_get_type",
+    "fs_cache_compute_boot_id",
+    "fs_cache_get_usage",
   };
   const char *const allowed_other[] = { "_init", "_fini", "_edata", "_end", "__bss_start" };
   Dl_info dl = { 0 };
@@ -432,8 +440,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/api/end-to-end", Fixture, NULL, fixture_setup, test_end_to_end,
-              fixture_teardown);
+  g_test_add ("/api/end-to-end", Fixture, NULL, fixture_setup, test_end_to_end, fixture_teardown);
   g_test_add_func ("/api/info-boxed", test_info_boxed);
   g_test_add_func ("/api/error-quark", test_error_quark);
   g_test_add_func ("/api/enums", test_enums);

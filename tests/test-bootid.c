@@ -13,8 +13,8 @@
 static char *
 reference_boot_id (const char *app_id, const char *kernel_boot_id)
 {
-  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) kernel_boot_id,
-                                       strlen (kernel_boot_id));
+  g_autoptr (GHmac) hmac =
+    g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) kernel_boot_id, strlen (kernel_boot_id));
   guint8 digest[32];
   gsize len = sizeof digest;
   GString *out = g_string_new (NULL);
@@ -45,8 +45,8 @@ assert_boot_id_shape (const char *id)
 static void
 test_compute_example (void)
 {
-  g_autofree char *id = fs_cache_compute_boot_id ("osbuild",
-                                                  "48d711d7-68e6-4109-842f-7a9edb178f12");
+  g_autofree char *id =
+    fs_cache_compute_boot_id ("osbuild", "48d711d7-68e6-4109-842f-7a9edb178f12");
 
   g_assert_cmpstr (id, ==, "3385978550bc45ad85c1e6817fffd0a2");
 }
@@ -55,8 +55,8 @@ static void
 test_compute_second_example (void)
 {
   /* Computed with Python's hmac module for the same kernel boot id. */
-  g_autofree char *id = fs_cache_compute_boot_id (FS_TEST_APP_ID,
-                                                  "48d711d7-68e6-4109-842f-7a9edb178f12");
+  g_autofree char *id =
+    fs_cache_compute_boot_id (FS_TEST_APP_ID, "48d711d7-68e6-4109-842f-7a9edb178f12");
 
   g_assert_cmpstr (id, ==, "85f6331444e047bf87c7297867685b89");
 }
@@ -68,13 +68,11 @@ test_compute_matches_reference (void)
   for (int i = 0; i < 200; i++)
     {
       g_autofree char *app_id = g_strdup_printf ("app-%d-%08x", i, g_test_rand_int ());
-      g_autofree char *kernel = g_strdup_printf ("%08x-%04x-4%03x-8%03x-%08x%04x",
-                                                 g_test_rand_int (),
-                                                 g_test_rand_int_range (0, 0x10000),
-                                                 g_test_rand_int_range (0, 0x1000),
-                                                 g_test_rand_int_range (0, 0x1000),
-                                                 g_test_rand_int (),
-                                                 g_test_rand_int_range (0, 0x10000));
+      g_autofree char *kernel =
+        g_strdup_printf ("%08x-%04x-4%03x-8%03x-%08x%04x", g_test_rand_int (),
+                         g_test_rand_int_range (0, 0x10000), g_test_rand_int_range (0, 0x1000),
+                         g_test_rand_int_range (0, 0x1000), g_test_rand_int (),
+                         g_test_rand_int_range (0, 0x10000));
       g_autofree char *expected = reference_boot_id (app_id, kernel);
       g_autofree char *got = fs_cache_compute_boot_id (app_id, kernel);
 
@@ -138,8 +136,8 @@ test_cache_boot_id (FsTestFixture *fx, gconstpointer user_data)
 static void
 test_object_info_boot_id (FsTestFixture *fx, gconstpointer user_data)
 {
-  g_autofree char *info_path = g_build_filename (fx->cache_dir, "objects", "e", "object.info",
-                                                 NULL);
+  g_autofree char *info_path =
+    g_build_filename (fx->cache_dir, "objects", "e", "object.info", NULL);
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (JsonObject) info = NULL;
   FsCacheCommitStatus status;
@@ -178,8 +176,8 @@ main (int argc, char **argv)
   g_test_add_func ("/bootid/compute/second-example", test_compute_second_example);
   g_test_add_func ("/bootid/compute/reference", test_compute_matches_reference);
   g_test_add_func ("/bootid/compute/distinct", test_compute_distinct);
-  g_test_add ("/bootid/cache", FsTestFixture, NULL, fs_test_fixture_setup_cache,
-              test_cache_boot_id, fs_test_fixture_teardown);
+  g_test_add ("/bootid/cache", FsTestFixture, NULL, fs_test_fixture_setup_cache, test_cache_boot_id,
+              fs_test_fixture_teardown);
   g_test_add ("/bootid/object-info", FsTestFixture, NULL, fs_test_fixture_setup_unlimited,
               test_object_info_boot_id, fs_test_fixture_teardown);
 

@@ -11,8 +11,7 @@
 
 #include "fs-test-util.h"
 
-typedef struct
-{
+typedef struct {
   const char *name;
   const char *contents; /* NULL: built at run time, or the file is removed */
 } Variant;
@@ -249,8 +248,8 @@ test_object_info_corrupt (FsTestFixture *fx, gconstpointer user_data)
 {
   const Variant *variant = user_data;
   const char *const names[] = { "a", "b", NULL };
-  g_autofree char *info_path = g_build_filename (fx->cache_dir, "objects", "a", "object.info",
-                                                 NULL);
+  g_autofree char *info_path =
+    g_build_filename (fx->cache_dir, "objects", "a", "object.info", NULL);
   g_autofree char *deep = NULL;
   g_autoptr (FsCache) cache = NULL;
   g_autoptr (GError) error = NULL;
@@ -325,8 +324,7 @@ test_incompatible_version (FsTestFixture *fx, gconstpointer user_data)
   g_autofree char *entry_parent = NULL;
 
   create_cache (fx, FS_CACHE_SIZE_UNLIMITED, names, 1000);
-  write_text (info_path, "{\"version\": 2, \"maximum-size\": \"unlimited\", \"future\": true}",
-              -1);
+  write_text (info_path, "{\"version\": 2, \"maximum-size\": \"unlimited\", \"future\": true}", -1);
   before = fs_test_snapshot (fx->cache_dir);
 
   /* whether opening warns about the version is not specified */
@@ -489,8 +487,7 @@ main (int argc, char **argv)
 
   for (gsize i = 0; i < G_N_ELEMENTS (object_variants); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/corrupt/object-info/%s",
-                                               object_variants[i].name);
+      g_autofree char *path = g_strdup_printf ("/corrupt/object-info/%s", object_variants[i].name);
 
       g_test_add (path, FsTestFixture, &object_variants[i], fs_test_fixture_setup,
                   test_object_info_corrupt, corrupt_teardown);
@@ -498,8 +495,8 @@ main (int argc, char **argv)
 
   g_test_add ("/corrupt/version/incompatible", FsTestFixture, NULL, fs_test_fixture_setup,
               test_incompatible_version, corrupt_teardown);
-  g_test_add ("/corrupt/cache-info/unknown-keys-kept", FsTestFixture, NULL,
-              fs_test_fixture_setup, test_unknown_keys_kept, corrupt_teardown);
+  g_test_add ("/corrupt/cache-info/unknown-keys-kept", FsTestFixture, NULL, fs_test_fixture_setup,
+              test_unknown_keys_kept, corrupt_teardown);
 
   return g_test_run ();
 }

@@ -334,8 +334,8 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
 
   /* The second process: keeps the cache open, and the keep entries
    * loaded, the whole time (§5.2: they must not be touched). */
-  holder = fs_test_helper_spawn ("hold", fx->cache_dir, "keep-0", "keep-1", "keep-2", "keep-3",
-                                 NULL);
+  holder =
+    fs_test_helper_spawn ("hold", fx->cache_dir, "keep-0", "keep-1", "keep-2", "keep-3", NULL);
   assert_line (holder, "ok");
 
   /* The child, killed at the fault point. */
@@ -343,8 +343,8 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
     {
     case OP_STORE:
     case OP_EVICT:
-      child = fs_test_helper_spawn (crash_arg, "store-named", fx->cache_dir, "new", entry_bytes,
-                                    NULL);
+      child =
+        fs_test_helper_spawn (crash_arg, "store-named", fx->cache_dir, "new", entry_bytes, NULL);
       break;
     case OP_DISCARD:
       child = fs_test_helper_spawn (crash_arg, "store-hold", fx->cache_dir, "new", NULL);
@@ -370,10 +370,9 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
    * lock file is unnamed until the directory exists, and a discarded one
    * is gone before the point). */
   {
-    gboolean debris = fs_test_count_uuid (fx->cache_dir) > 0 ||
-                      count_journal_debris (fx->cache_dir) > 0 ||
-                      fs_test_read_cache_size (fx->cache_dir) !=
-                          fs_test_sum_object_sizes (fx->cache_dir);
+    gboolean debris =
+      fs_test_count_uuid (fx->cache_dir) > 0 || count_journal_debris (fx->cache_dir) > 0 ||
+      fs_test_read_cache_size (fx->cache_dir) != fs_test_sum_object_sizes (fx->cache_dir);
 
     g_test_message ("before recovery: %s", debris ? "debris" : "clean");
     g_assert_true (debris == (sc->op != OP_STAGE));

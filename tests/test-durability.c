@@ -60,8 +60,8 @@ syncs_of_store_tree (FsCache *cache, const char *tmpdir, const char *name, FsCac
 
   fs_test_write_file (file, 10000);
   before = _fs_get_sync_count ();
-  g_assert_true (fs_cache_store_tree (cache, name, source, flags, NULL, NULL, &status, NULL,
-                                      &error));
+  g_assert_true (
+    fs_cache_store_tree (cache, name, source, flags, NULL, NULL, &status, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
   return _fs_get_sync_count () - before;
@@ -265,8 +265,7 @@ strace_path (void)
   return g_steal_pointer (&path);
 }
 
-typedef struct
-{
+typedef struct {
   guint before_rename;
   guint after_rename;
   gboolean renamed;
@@ -286,9 +285,10 @@ trace_store (const char *strace, const char *tmpdir, const char *cache_dir, cons
   TraceCounts counts = { 0 };
   /* LeakSanitizer can't run under ptrace: off in the traced helper of a
    * sanitizer build (harmless otherwise). */
-  g_autofree char *asan = g_strdup_printf ("ASAN_OPTIONS=%s%sdetect_leaks=0",
-                                           g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
-                                           g_getenv ("ASAN_OPTIONS") ? ":" : "");
+  g_autofree char *asan =
+    g_strdup_printf ("ASAN_OPTIONS=%s%sdetect_leaks=0",
+                     g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                     g_getenv ("ASAN_OPTIONS") ? ":" : "");
   const char *argv[] = { strace,
                          "-f",
                          "-qq",

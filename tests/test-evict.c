@@ -181,8 +181,7 @@ populate_lru (FsTestFixture *fx, guint n, const guint *order)
       g_autofree char *name = g_strdup_printf ("e%u", i);
       guint64 s;
 
-      g_assert_cmpint (store_named (fx->cache, name, ENTRY_BYTES, &s), ==,
-                       FS_CACHE_COMMIT_STORED);
+      g_assert_cmpint (store_named (fx->cache, name, ENTRY_BYTES, &s), ==, FS_CACHE_COMMIT_STORED);
       if (i == 0)
         size = s;
       g_assert_cmpuint (s, ==, size);
@@ -348,8 +347,8 @@ test_loaded_never_evicted (FsTestFixture *fx, gconstpointer user_data)
     struct timespec times[2] = { { 1000, 0 }, { 1000, 0 } };
     for (guint i = 0; i < 2; i++)
       {
-        g_autofree char *lock = g_build_filename (fx->cache_dir, "objects", i ? "e7" : "e3",
-                                                  "object.lock", NULL);
+        g_autofree char *lock =
+          g_build_filename (fx->cache_dir, "objects", i ? "e7" : "e3", "object.lock", NULL);
         g_assert_cmpint (utimensat (AT_FDCWD, lock, times, 0), ==, 0);
       }
   }
@@ -416,8 +415,8 @@ test_too_large (FsTestFixture *fx, gconstpointer user_data)
 
     entry = fs_cache_store (fx->cache, "exact", NULL, &error);
     g_assert_no_error (error);
-    g_assert_true (fs_test_content_fill (fs_cache_entry_get_path (entry), "exact",
-                                         maximum - 3 * 4096, &error));
+    g_assert_true (
+      fs_test_content_fill (fs_cache_entry_get_path (entry), "exact", maximum - 3 * 4096, &error));
     space = fs_test_tree_space (fs_cache_entry_get_path (entry));
     g_assert_cmpuint (space, <=, maximum);
     g_assert_cmpint (fs_test_commit (entry), ==, FS_CACHE_COMMIT_STORED);
@@ -512,8 +511,8 @@ test_prune (FsTestFixture *fx, gconstpointer user_data)
   assert_clean (fx);
 
   /* nothing to do */
-  g_assert_true (fs_cache_prune (fx->cache, 5 * size, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL,
-                                 &error));
+  g_assert_true (
+    fs_cache_prune (fx->cache, 5 * size, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 0);
   g_assert_cmpuint (bytes, ==, 0);
@@ -524,13 +523,13 @@ test_prune (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (FsTestHelper) reader = fs_test_helper_spawn ("hold", fx->cache_dir, "e6", NULL);
 
     assert_line (reader, "ok");
-    g_assert_true (fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_DRY_RUN, &n, &bytes, NULL,
-                                   &error));
+    g_assert_true (
+      fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_DRY_RUN, &n, &bytes, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (n, ==, 4);
     g_assert_cmpuint (bytes, ==, 4 * size);
-    g_assert_true (fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL,
-                                   &error));
+    g_assert_true (
+      fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (n, ==, 4);
     g_assert_cmpuint (bytes, ==, 4 * size);
@@ -541,8 +540,8 @@ test_prune (FsTestFixture *fx, gconstpointer user_data)
     g_assert_cmpint (fs_test_helper_wait (reader), ==, 0);
   }
 
-  g_assert_true (fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL,
-                                 &error));
+  g_assert_true (
+    fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 1);
   g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, 0);
@@ -620,8 +619,7 @@ test_remove (FsTestFixture *fx, gconstpointer user_data)
 
   /* A name being stored (anonymous until commit) is not there to remove. */
   {
-    g_autoptr (FsTestHelper) writer = fs_test_helper_spawn ("store-hold", fx->cache_dir, "c",
-                                                            NULL);
+    g_autoptr (FsTestHelper) writer = fs_test_helper_spawn ("store-hold", fx->cache_dir, "c", NULL);
     g_autofree char *line = fs_test_helper_read_line (writer);
 
     g_assert_true (g_str_has_prefix (line, "ready "));
@@ -675,8 +673,8 @@ test_list (FsTestFixture *fx, gconstpointer user_data)
   g_assert_no_error (error);
   {
     g_autofree char *half = g_build_filename (fx->cache_dir, "objects", "half", "data", NULL);
-    g_autofree char *lock = g_build_filename (fx->cache_dir, "objects", "half", "object.lock",
-                                              NULL);
+    g_autofree char *lock =
+      g_build_filename (fx->cache_dir, "objects", "half", "object.lock", NULL);
     g_assert_cmpint (g_mkdir_with_parents (half, 0755), ==, 0);
     g_assert_true (g_file_set_contents (lock, "", 0, NULL));
   }
@@ -693,7 +691,7 @@ test_list (FsTestFixture *fx, gconstpointer user_data)
       g_assert_cmpuint (fs_cache_item_get_size (item), ==,
                         fs_test_read_object_size (fx->cache_dir, name));
       g_assert_cmpint (g_date_time_to_unix (fs_cache_item_get_last_used (item)) * G_USEC_PER_SEC +
-                           g_date_time_get_microsecond (fs_cache_item_get_last_used (item)),
+                         g_date_time_get_microsecond (fs_cache_item_get_last_used (item)),
                        ==, lock_atime_usec (fx, name));
       g_assert_cmpstr (fs_cache_item_get_creation_boot_id (item), ==,
                        fs_cache_get_boot_id (fx->cache));
@@ -752,7 +750,8 @@ count_size_updates (const char *strace, const char *const *helper_args, char **o
   g_ptr_array_add (argv, (gpointer) "-f");
   g_ptr_array_add (argv, (gpointer) "-y");
   g_ptr_array_add (argv, (gpointer) "-e");
-  g_ptr_array_add (argv, (gpointer) "trace=write,pwrite64,pwritev,pwritev2,writev,rename,renameat,renameat2");
+  g_ptr_array_add (
+    argv, (gpointer) "trace=write,pwrite64,pwritev,pwritev2,writev,rename,renameat,renameat2");
   g_ptr_array_add (argv, (gpointer) "-o");
   g_ptr_array_add (argv, log_path);
   g_ptr_array_add (argv, (gpointer) fs_test_helper_path ());
@@ -760,8 +759,8 @@ count_size_updates (const char *strace, const char *const *helper_args, char **o
     g_ptr_array_add (argv, (gpointer) helper_args[i]);
   g_ptr_array_add (argv, NULL);
 
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL,
-                               NULL, NULL, out_stdout, NULL, &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL,
+                               NULL, out_stdout, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, &error));
   g_assert_no_error (error);
@@ -808,8 +807,8 @@ test_one_update_per_pass (FsTestFixture *fx, gconstpointer user_data)
       guint64 bytes = 0;
       g_autoptr (GError) error = NULL;
 
-      g_assert_true (fs_cache_prune (fx->cache, 3 * size, FS_CACHE_MAINTENANCE_NONE, &n, &bytes,
-                                     NULL, &error));
+      g_assert_true (
+        fs_cache_prune (fx->cache, 3 * size, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error));
       g_assert_no_error (error);
       g_assert_cmpuint (n, ==, 7);
       assert_clean (fx);
@@ -869,7 +868,8 @@ test_concurrent_writers (FsTestFixture *fx, gconstpointer user_data)
   guint count = 96 / n_writers + 8;
   const guint64 min_bytes = 8000, max_bytes = 60000;
   guint64 maximum = 24 * 65536; /* about 24 entries: the cache is full fast */
-  g_autoptr (GPtrArray) writers = g_ptr_array_new_with_free_func ((GDestroyNotify) fs_test_helper_free);
+  g_autoptr (GPtrArray) writers =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) fs_test_helper_free);
   g_autofree char *count_s = g_strdup_printf ("%u", count);
   g_autofree char *min_s = g_strdup_printf ("%" G_GUINT64_FORMAT, min_bytes);
   g_autofree char *max_s = g_strdup_printf ("%" G_GUINT64_FORMAT, max_bytes);
@@ -939,6 +939,7 @@ test_concurrent_writers (FsTestFixture *fx, gconstpointer user_data)
     g_autofree char *after = NULL;
     g_autoptr (FsCache) cache = fs_test_open_cache (fx->cache_dir);
 
+    (void) cache; /* held open while the snapshot is taken */
     after = fs_test_snapshot (fx->cache_dir);
     g_assert_cmpstr (before, ==, after);
     assert_clean (fx);
@@ -950,19 +951,17 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/evict/lru/default-watermark", FsTestFixture, NULL,
-              fs_test_fixture_setup_unlimited, test_lru_default_watermark,
-              fs_test_fixture_teardown);
+  g_test_add ("/evict/lru/default-watermark", FsTestFixture, NULL, fs_test_fixture_setup_unlimited,
+              test_lru_default_watermark, fs_test_fixture_teardown);
   g_test_add ("/evict/lru/configured-watermark", FsTestFixture, NULL,
               fs_test_fixture_setup_unlimited, test_lru_configured_watermark,
               fs_test_fixture_teardown);
-  g_test_add ("/evict/loaded-never-evicted", FsTestFixture, NULL,
-              fs_test_fixture_setup_unlimited, test_loaded_never_evicted,
-              fs_test_fixture_teardown);
+  g_test_add ("/evict/loaded-never-evicted", FsTestFixture, NULL, fs_test_fixture_setup_unlimited,
+              test_loaded_never_evicted, fs_test_fixture_teardown);
   g_test_add ("/evict/too-large-evicts-nothing", FsTestFixture, NULL,
               fs_test_fixture_setup_unlimited, test_too_large, fs_test_fixture_teardown);
-  g_test_add ("/evict/set-maximum-size-trims", FsTestFixture, NULL,
-              fs_test_fixture_setup_unlimited, test_set_maximum_trims, fs_test_fixture_teardown);
+  g_test_add ("/evict/set-maximum-size-trims", FsTestFixture, NULL, fs_test_fixture_setup_unlimited,
+              test_set_maximum_trims, fs_test_fixture_teardown);
   g_test_add ("/evict/prune", FsTestFixture, NULL, fs_test_fixture_setup_unlimited, test_prune,
               fs_test_fixture_teardown);
   g_test_add ("/evict/remove", FsTestFixture, NULL, fs_test_fixture_setup_unlimited, test_remove,
@@ -970,8 +969,7 @@ main (int argc, char **argv)
   g_test_add ("/evict/list", FsTestFixture, NULL, fs_test_fixture_setup_unlimited, test_list,
               fs_test_fixture_teardown);
   g_test_add ("/evict/one-accounting-update-per-pass", FsTestFixture, NULL,
-              fs_test_fixture_setup_unlimited, test_one_update_per_pass,
-              fs_test_fixture_teardown);
+              fs_test_fixture_setup_unlimited, test_one_update_per_pass, fs_test_fixture_teardown);
   g_test_add ("/evict/concurrent-writers/2", FsTestFixture, GUINT_TO_POINTER (2),
               fs_test_fixture_setup_unlimited, test_concurrent_writers, fs_test_fixture_teardown);
   g_test_add ("/evict/concurrent-writers/4", FsTestFixture, GUINT_TO_POINTER (4),

@@ -79,8 +79,8 @@ test_loaded_blocks_writers (FsTestFixture *fx, gconstpointer user_data)
 
   /* a writer in a third process is refused too */
   {
-    g_autoptr (FsTestHelper) writer = fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write",
-                                                            NULL);
+    g_autoptr (FsTestHelper) writer =
+      fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
 
     assert_line (writer, "busy");
     g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
@@ -107,8 +107,8 @@ test_loaded_here_blocks_other_process (FsTestFixture *fx, gconstpointer user_dat
   g_assert_no_error (error);
 
   {
-    g_autoptr (FsTestHelper) writer = fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write",
-                                                            NULL);
+    g_autoptr (FsTestHelper) writer =
+      fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
     assert_line (writer, "busy");
     g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   }
@@ -116,8 +116,8 @@ test_loaded_here_blocks_other_process (FsTestFixture *fx, gconstpointer user_dat
   fs_cache_entry_release (entry);
 
   {
-    g_autoptr (FsTestHelper) writer = fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write",
-                                                            NULL);
+    g_autoptr (FsTestHelper) writer =
+      fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
     assert_line (writer, "locked");
     g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   }
@@ -340,8 +340,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func)                                                                        \
-  g_test_add (path, FsTestFixture, NULL, fs_test_fixture_setup_unlimited, func,             \
+#define ADD(path, func)                                                         \
+  g_test_add (path, FsTestFixture, NULL, fs_test_fixture_setup_unlimited, func, \
               fs_test_fixture_teardown)
 
   ADD ("/locks/loaded-blocks-writers", test_loaded_blocks_writers);

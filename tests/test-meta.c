@@ -73,7 +73,7 @@ static void
 test_mutations (void)
 {
   static const char base[] =
-      "{\"creation-boot-id\": \"3385978550bc45ad85c1e6817fffd0a2\", \"size\": 4096}";
+    "{\"creation-boot-id\": \"3385978550bc45ad85c1e6817fffd0a2\", \"size\": 4096}";
   static const char alphabet[] = "{}[]\":, \t\n-0123456789.eEtrufalsnize\\/x";
 
   for (int round = 0; round < 20000; round++)

@@ -29,11 +29,11 @@ invalid_names (void)
     "uuid-",
     "uuid-x",
     "uuid-0123456789abcdef0123456789abcdef",
-    "\xff",             /* invalid UTF-8 */
-    "ab\xc3",           /* truncated sequence */
-    "\xc0\xaf",         /* overlong encoding of '/' */
-    "\xed\xa0\x80",     /* UTF-16 surrogate */
-    "caf\xe9",          /* Latin-1 */
+    "\xff",         /* invalid UTF-8 */
+    "ab\xc3",       /* truncated sequence */
+    "\xc0\xaf",     /* overlong encoding of '/' */
+    "\xed\xa0\x80", /* UTF-16 surrogate */
+    "caf\xe9",      /* Latin-1 */
   };
   char *s;
 
@@ -235,8 +235,10 @@ plant_fake_entry (const char *path)
 
   g_assert_cmpint (g_mkdir_with_parents (data, 0755), ==, 0);
   fs_test_write_file (payload, 100);
-  g_file_set_contents (info, "{\"size\": 8192, \"creation-boot-id\": "
-                             "\"00000000000040008000000000000000\"}", -1, &error);
+  g_file_set_contents (info,
+                       "{\"size\": 8192, \"creation-boot-id\": "
+                       "\"00000000000040008000000000000000\"}",
+                       -1, &error);
   g_assert_no_error (error);
   g_file_set_contents (lock, "", 0, &error);
   g_assert_no_error (error);

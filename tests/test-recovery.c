@@ -131,8 +131,8 @@ killed_stage (const char *cache_dir)
 static char *
 killed_store (const char *cache_dir, const char *name)
 {
-  g_autoptr (FsTestHelper) helper = fs_test_helper_spawn ("store-commit", cache_dir, name, "30000",
-                                                          NULL);
+  g_autoptr (FsTestHelper) helper =
+    fs_test_helper_spawn ("store-commit", cache_dir, name, "30000", NULL);
   g_autofree char *line = fs_test_helper_read_line (helper);
   g_autofree char *entry_dir = NULL;
 
@@ -204,8 +204,8 @@ osbuild_interrupted_removal (FsCache *cache, const char *cache_dir, const char *
    * account as if it had, so that the counter is exact for what remains */
   {
     g_autofree char *size_path = g_build_filename (cache_dir, "cache.size", NULL);
-    g_autofree char *text = g_strdup_printf ("%" G_GUINT64_FORMAT,
-                                             fs_test_read_cache_size (cache_dir) - size);
+    g_autofree char *text =
+      g_strdup_printf ("%" G_GUINT64_FORMAT, fs_test_read_cache_size (cache_dir) - size);
     g_assert_true (g_file_set_contents (size_path, text, -1, NULL));
   }
 }
@@ -222,8 +222,8 @@ gc (FsCache *cache,
   *out_removed = G_MAXUINT;
   *out_reclaimed = G_MAXUINT64;
   *out_correction = G_MAXINT64;
-  g_assert_true (fs_cache_collect_garbage (cache, flags, out_removed, out_reclaimed,
-                                           out_correction, NULL, &error));
+  g_assert_true (fs_cache_collect_garbage (cache, flags, out_removed, out_reclaimed, out_correction,
+                                           NULL, &error));
   g_assert_no_error (error);
   g_test_message ("gc%s: removed %u, reclaimed %" G_GUINT64_FORMAT ", correction %" G_GINT64_FORMAT,
                   (flags & FS_CACHE_MAINTENANCE_DRY_RUN) ? " (dry run)" : "", *out_removed,
@@ -256,6 +256,7 @@ test_idle_open_removes_leftovers (FsTestFixture *fx, gconstpointer user_data)
   /* still there while the cache is in use by us */
   {
     g_autoptr (FsCache) other = fs_test_open_cache (fx->cache_dir);
+    (void) other; /* keeps the cache in use */
     g_assert_true (exists (fx->cache_dir, stage_rel));
     g_assert_true (exists (fx->cache_dir, store_rel));
   }
@@ -426,7 +427,8 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
 {
   g_autoptr (FsTestHelper) stage_holder = NULL;
   g_autoptr (FsTestHelper) store_holder = NULL;
-  g_autoptr (GPtrArray) raw_holders = g_ptr_array_new_with_free_func ((GDestroyNotify) fs_test_helper_free);
+  g_autoptr (GPtrArray) raw_holders =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) fs_test_helper_free);
   g_autoptr (GPtrArray) live = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *osb = NULL;
   g_autofree char *tmp = NULL;
@@ -534,6 +536,7 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (GError) error = NULL;
     g_autoptr (FsCacheEntry) b = fs_cache_load (fx->cache, "b", NULL, &error);
     g_assert_no_error (error);
+    (void) b;
   }
 
   /* osbuild lets go: now they are stale */
@@ -647,7 +650,6 @@ tmpfs_setup (TmpfsFixture *fx, gconstpointer user_data)
 {
   const char *argv[] = { "mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", NULL, NULL };
   g_autoptr (GError) error = NULL;
-  g_autofree char *out = NULL;
 
   fs_test_fixture_setup (&fx->base, user_data);
   if (g_test_subprocess ())
@@ -823,8 +825,8 @@ count_open_syscalls (const char *strace, const char *cache_dir, guint *out_total
   g_autofree char *out = NULL;
   g_auto (GStrv) lines = NULL;
   GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  const char *argv[] = { strace, "-f", "-c", "-o", log_path, fs_test_helper_path (), "open",
-                         cache_dir, NULL };
+  const char *argv[] = { strace, "-f",      "-c", "-o", log_path, fs_test_helper_path (),
+                         "open", cache_dir, NULL };
   int status = 0;
   guint total = 0;
 
@@ -900,8 +902,9 @@ compare_counts (GHashTable *a, guint total_a, GHashTable *b, guint total_b)
   /* calls that read directories, open, stat or read files must not depend
    * on the number of entries at all */
   {
-    const char *const exact[] = { "getdents64", "getdents", "openat", "open", "newfstatat",
-                                  "fstatat64", "statx", "stat", "lstat", "read", "pread64" };
+    const char *const exact[] = { "getdents64", "getdents",  "openat", "open",
+                                  "newfstatat", "fstatat64", "statx",  "stat",
+                                  "lstat",      "read",      "pread64" };
     for (gsize i = 0; i < G_N_ELEMENTS (exact); i++)
       {
         guint ca = GPOINTER_TO_UINT (g_hash_table_lookup (a, exact[i]));
@@ -968,8 +971,8 @@ test_open_cost (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (FsTestHelper) child = NULL;
     g_autoptr (FsTestHelper) opener = NULL;
 
-    child = fs_test_helper_spawn ("--crash-at=commit-accounted", "store", large, "crashed",
-                                  "50000", NULL);
+    child = fs_test_helper_spawn ("--crash-at=commit-accounted", "store", large, "crashed", "50000",
+                                  NULL);
     g_assert_cmpint (fs_test_helper_wait (child), ==, 128 + SIGKILL);
     g_assert_cmpuint (count_journal_debris (large), >, 0);
     g_assert_cmpuint (fs_test_count_uuid (large), >, 0);
@@ -1009,11 +1012,9 @@ main (int argc, char **argv)
   g_test_add ("/recovery/free-space-floor/percent", TmpfsFixture, GINT_TO_POINTER (TRUE),
               tmpfs_setup, test_free_space_floor, tmpfs_teardown);
   g_test_add ("/recovery/gc-removes-leftovers/idle", FsTestFixture, GINT_TO_POINTER (FALSE),
-              fs_test_fixture_setup_unlimited, test_gc_removes_leftovers,
-              fs_test_fixture_teardown);
+              fs_test_fixture_setup_unlimited, test_gc_removes_leftovers, fs_test_fixture_teardown);
   g_test_add ("/recovery/gc-removes-leftovers/busy", FsTestFixture, GINT_TO_POINTER (TRUE),
-              fs_test_fixture_setup_unlimited, test_gc_removes_leftovers,
-              fs_test_fixture_teardown);
+              fs_test_fixture_setup_unlimited, test_gc_removes_leftovers, fs_test_fixture_teardown);
   g_test_add ("/recovery/eviction-removes-leftovers/of-killed-processes", FsTestFixture,
               GINT_TO_POINTER (FALSE), fs_test_fixture_setup_unlimited,
               test_eviction_removes_leftovers, fs_test_fixture_teardown);

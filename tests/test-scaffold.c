@@ -14,7 +14,10 @@
 #define CACHEDIR_SIGNATURE "Signature: 8a477f597d28d172789f06886806bc55"
 
 static const char *const scaffold_files[] = {
-  "CACHEDIR.TAG", "cache.info", "cache.lock", "cache.size",
+  "CACHEDIR.TAG",
+  "cache.info",
+  "cache.lock",
+  "cache.size",
 };
 
 /* Asserts @dir holds a valid, fresh version-1 scaffold, and nothing else at
@@ -122,8 +125,7 @@ test_create_in_existing_dir (FsTestFixture *fx, gconstpointer user_data)
     }
 }
 
-typedef struct
-{
+typedef struct {
   ino_t ino;
   struct timespec mtime;
   char *contents;
@@ -416,8 +418,8 @@ test_properties (FsTestFixture *fx, gconstpointer user_data)
 
     if (g_file_get_contents ("/proc/sys/kernel/random/boot_id", &kernel, NULL, NULL))
       {
-        g_autofree char *expected = fs_cache_compute_boot_id ("org.example.Props",
-                                                              g_strstrip (kernel));
+        g_autofree char *expected =
+          fs_cache_compute_boot_id ("org.example.Props", g_strstrip (kernel));
 
         g_assert_cmpstr (fs_cache_get_boot_id (cache), ==, expected);
       }
@@ -434,8 +436,8 @@ test_properties (FsTestFixture *fx, gconstpointer user_data)
 
   /* fs_cache_new_for_path() gives the same directory */
   {
-    g_autoptr (FsCache) by_path = fs_cache_new_for_path ("org.example.Props", fx->cache_dir,
-                                                         NULL, &error);
+    g_autoptr (FsCache) by_path =
+      fs_cache_new_for_path ("org.example.Props", fx->cache_dir, NULL, &error);
 
     g_assert_no_error (error);
     g_assert_true (g_file_equal (fs_cache_get_directory (by_path), dir));

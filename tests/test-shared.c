@@ -33,11 +33,10 @@ static const FsTestCreds alice = { 65534, 65534, member_groups, 1, 022 };
 static const FsTestCreds bob = { 65533, 65532, member_groups, 1, 022 };
 static const FsTestCreds mallory = { 65531, 65531, NULL, 0, 022 };
 
-typedef struct
-{
+typedef struct {
   FsTestFixture fx;
-  char *helper;      /* a copy of the helper everyone can run */
-  gboolean ready;    /* root, and the directory reachable by everyone */
+  char *helper;   /* a copy of the helper everyone can run */
+  gboolean ready; /* root, and the directory reachable by everyone */
 } SharedFixture;
 
 static void
@@ -92,8 +91,8 @@ skip_unless_ready (SharedFixture *sf)
 static FsTestHelper *
 session (SharedFixture *sf, const FsTestCreds *who)
 {
-  FsTestHelper *helper = fs_test_helper_spawn_as (who, sf->helper, "session", sf->fx.cache_dir,
-                                                  NULL);
+  FsTestHelper *helper =
+    fs_test_helper_spawn_as (who, sf->helper, "session", sf->fx.cache_dir, NULL);
   g_autofree char *line = fs_test_helper_read_line (helper);
 
   g_assert_cmpstr (line, ==, "open ok");
@@ -147,8 +146,8 @@ expect_hit (FsTestHelper *helper, const char *name)
 static void
 check_shared_modes_at (const char *path, const char *rel, GPtrArray *problems)
 {
-  static const char *const library_files[] = { "CACHEDIR.TAG", "cache.info", "cache.lock",
-                                               "cache.size", "object.info", "object.lock" };
+  static const char *const library_files[] = { "CACHEDIR.TAG", "cache.info",  "cache.lock",
+                                               "cache.size",   "object.info", "object.lock" };
   g_autofree char *base = g_path_get_basename (path);
   struct stat st;
 
@@ -163,9 +162,8 @@ check_shared_modes_at (const char *path, const char *rel, GPtrArray *problems)
       const char *name;
 
       if ((st.st_mode & (S_ISGID | S_IRWXG)) != (S_ISGID | S_IRWXG))
-        g_ptr_array_add (problems,
-                         g_strdup_printf ("%s: directory mode %04o lacks g+rwxs", rel,
-                                          st.st_mode & 07777));
+        g_ptr_array_add (problems, g_strdup_printf ("%s: directory mode %04o lacks g+rwxs", rel,
+                                                    st.st_mode & 07777));
       g_assert_nonnull (dir);
       while ((name = g_dir_read_name (dir)) != NULL)
         {
@@ -175,8 +173,8 @@ check_shared_modes_at (const char *path, const char *rel, GPtrArray *problems)
         }
     }
   else if (g_strv_contains (library_files, base) && (st.st_mode & 07777) != 0664)
-    g_ptr_array_add (problems, g_strdup_printf ("%s: mode %04o, not 0664", rel,
-                                                st.st_mode & 07777));
+    g_ptr_array_add (problems,
+                     g_strdup_printf ("%s: mode %04o, not 0664", rel, st.st_mode & 07777));
 }
 
 static void
@@ -245,8 +243,7 @@ test_new_files_follow_directory (SharedFixture *sf, gconstpointer user_data)
 static void
 test_mark_used_by_other (SharedFixture *sf, gconstpointer user_data)
 {
-  g_autofree char *lock = g_build_filename (sf->fx.cache_dir, "objects", "e", "object.lock",
-                                            NULL);
+  g_autofree char *lock = g_build_filename (sf->fx.cache_dir, "objects", "e", "object.lock", NULL);
   struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
   FsTestHelper *a;
   FsTestHelper *b;
@@ -326,9 +323,9 @@ test_reader_without_write_access (SharedFixture *sf, gconstpointer user_data)
   expect (m, "load absent", "miss");
   expect_prefix (m, "hold a", "hit ");
   {
-    g_autofree char *usage = g_strdup_printf ("ok %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
-                                              fs_test_read_cache_size (sf->fx.cache_dir),
-                                              FS_CACHE_SIZE_UNLIMITED);
+    g_autofree char *usage =
+      g_strdup_printf ("ok %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                       fs_test_read_cache_size (sf->fx.cache_dir), FS_CACHE_SIZE_UNLIMITED);
     expect (m, "usage", usage);
   }
   expect_prefix (m, "store c 1000", "error gio permission-denied");
@@ -605,7 +602,6 @@ test_move_declined_keeps_modes (FsTestFixture *fx, gconstpointer user_data)
   FsCacheCommitStatus status = FS_CACHE_COMMIT_STORED;
   FsCacheEntry *taken;
 
-
   g_assert_cmpint (g_mkdir_with_parents (fx->cache_dir, 0755), ==, 0);
   fx->cache = fs_test_open_cache (fx->cache_dir);
   fs_test_set_maximum_size (fx->cache, FS_CACHE_SIZE_UNLIMITED);
@@ -652,8 +648,8 @@ test_move_stored_group_writable (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (GError) error = NULL;
     FsCacheCommitStatus status = FS_CACHE_COMMIT_EXISTS;
 
-    g_assert_true (fs_cache_store_tree (fx->cache, "moved", source, FS_CACHE_STORE_MOVE, NULL,
-                                        NULL, &status, NULL, &error));
+    g_assert_true (fs_cache_store_tree (fx->cache, "moved", source, FS_CACHE_STORE_MOVE, NULL, NULL,
+                                        &status, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
   }

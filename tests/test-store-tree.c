@@ -278,8 +278,7 @@ assert_no_debris (const char *cache_dir)
 /* ------------------------------------------------------------------------ */
 /* Every file type, with its metadata                                        */
 
-typedef struct
-{
+typedef struct {
   char *rel;
   struct timespec atime;
   struct timespec mtime;
@@ -731,8 +730,8 @@ test_hardlinks (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpuint (blocks_a, >=, 256 * 1024);
   g_assert_cmpuint (size, ==, fs_cache_entry_get_size (entry));
   g_assert_cmpuint (size, ==, fs_test_tree_space (fs_cache_entry_get_path (entry)));
-  g_assert_cmpuint (size, <, 2 * blocks_a + (guint64) sd.st_blocks * 512 +
-                                 (guint64) sext.st_blocks * 512);
+  g_assert_cmpuint (size, <,
+                    2 * blocks_a + (guint64) sd.st_blocks * 512 + (guint64) sext.st_blocks * 512);
   fs_cache_entry_release (entry);
   assert_no_debris (fx->cache_dir);
 }
@@ -743,8 +742,7 @@ test_hardlinks (FsTestFixture *fx, gconstpointer user_data)
 static void
 test_symlinks (FsTestFixture *fx, gconstpointer user_data)
 {
-  static const struct
-  {
+  static const struct {
     const char *name;
     const char *target;
   } links[] = {
@@ -782,8 +780,8 @@ test_symlinks (FsTestFixture *fx, gconstpointer user_data)
   entry = load_hit (fx->cache, "links");
   for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
     {
-      g_autofree char *path = g_build_filename (fs_cache_entry_get_path (entry), links[i].name,
-                                                NULL);
+      g_autofree char *path =
+        g_build_filename (fs_cache_entry_get_path (entry), links[i].name, NULL);
       g_autofree char *target = NULL;
       struct stat st = lstat_or_die (path);
 
@@ -912,15 +910,15 @@ test_failures (FsTestFixture *fx, gconstpointer user_data)
                                        NULL, &status, NULL, &error));
   g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INVALID_NAME);
   g_clear_error (&error);
-  g_assert_false (fs_cache_store_tree (fx->cache, "../x", src_file, FS_CACHE_STORE_MOVE, NULL,
-                                       NULL, &status, NULL, &error));
+  g_assert_false (fs_cache_store_tree (fx->cache, "../x", src_file, FS_CACHE_STORE_MOVE, NULL, NULL,
+                                       &status, NULL, &error));
   g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INVALID_NAME);
   g_clear_error (&error);
 
   if (remote_path == NULL)
     {
-      g_assert_false (fs_cache_store_tree (fx->cache, "x", remote, FS_CACHE_STORE_NONE, NULL,
-                                           NULL, &status, NULL, &error));
+      g_assert_false (fs_cache_store_tree (fx->cache, "x", remote, FS_CACHE_STORE_NONE, NULL, NULL,
+                                           &status, NULL, &error));
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
       g_clear_error (&error);
     }
@@ -961,8 +959,7 @@ test_too_large (FsTestFixture *fx, gconstpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* Cancellation and progress                                                 */
 
-typedef struct
-{
+typedef struct {
   GCancellable *cancellable;
   GArray *current;
   GArray *total;
@@ -1339,7 +1336,8 @@ test_move_same_fs (FsTestFixture *fx, gconstpointer user_data)
   fs_cache_entry_release (entry);
   g_clear_object (&entry);
 
-  g_assert_cmpint (store_tree (fx->cache, "file", file, FS_CACHE_STORE_MOVE | FS_CACHE_STORE_NO_COPY),
+  g_assert_cmpint (store_tree (fx->cache, "file", file,
+                               FS_CACHE_STORE_MOVE | FS_CACHE_STORE_NO_COPY),
                    ==, FS_CACHE_COMMIT_STORED);
   g_assert_false (path_exists (file));
   entry = load_hit (fx->cache, "file");
@@ -1356,8 +1354,7 @@ make_dir_off_shm (FsTestFixture *fx, struct stat *shm_st)
   struct stat st;
   char *dir;
 
-  if (stat ("/dev/shm", shm_st) < 0 || !S_ISDIR (shm_st->st_mode) ||
-      access ("/dev/shm", W_OK) < 0)
+  if (stat ("/dev/shm", shm_st) < 0 || !S_ISDIR (shm_st->st_mode) || access ("/dev/shm", W_OK) < 0)
     return NULL;
   if (stat (fx->tmpdir, &st) == 0 && st.st_dev != shm_st->st_dev)
     return g_build_filename (fx->tmpdir, "off-shm", NULL);
@@ -1464,8 +1461,7 @@ test_move_cross_fs (FsTestFixture *fx, gconstpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* Reflinks on a loop-mounted XFS or btrfs image                             */
 
-typedef struct
-{
+typedef struct {
   FsTestFixture fx;
   char *image;
   char *mnt;
@@ -1474,7 +1470,10 @@ typedef struct
 } LoopFixture;
 
 static gboolean
-try_mount_image (LoopFixture *lf, const char *fs_type, const char *mkfs, const char *const *mkfs_args)
+try_mount_image (LoopFixture *lf,
+                 const char *fs_type,
+                 const char *mkfs,
+                 const char *const *mkfs_args)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *mkfs_path = fs_test_find_program (mkfs);
@@ -1503,7 +1502,9 @@ try_mount_image (LoopFixture *lf, const char *fs_type, const char *mkfs, const c
       return FALSE;
     }
   {
-    const char *mount_argv[] = { mount_path, "-o", "loop", "-t", fs_type, lf->image, lf->mnt, NULL };
+    const char *mount_argv[] = {
+      mount_path, "-o", "loop", "-t", fs_type, lf->image, lf->mnt, NULL
+    };
     if (!fs_test_run (mount_argv, NULL, &error))
       {
         g_test_message ("mounting the %s image failed: %s", fs_type, error->message);
@@ -1649,8 +1650,7 @@ test_reflink (LoopFixture *lf, gconstpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* Asynchronous                                                              */
 
-typedef struct
-{
+typedef struct {
   GMainContext *context;
   GThread *thread;
   GArray *current;
@@ -1697,8 +1697,7 @@ async_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_assert_true (g_main_context_is_owner (state->context));
   g_assert_true (g_thread_self () == state->thread);
-  state->ok = fs_cache_store_tree_finish (FS_CACHE (source), result, &state->status,
-                                          &state->error);
+  state->ok = fs_cache_store_tree_finish (FS_CACHE (source), result, &state->status, &state->error);
   state->done = TRUE;
 }
 

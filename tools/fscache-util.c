@@ -11,6 +11,9 @@
 
 #include "fscache-util.h"
 
+static void print_prefixed (const char *prefix, const char *format, va_list args)
+  G_GNUC_PRINTF (2, 0);
+
 static void
 print_prefixed (const char *prefix, const char *format, va_list args)
 {

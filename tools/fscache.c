@@ -312,7 +312,6 @@ key_to_json (const FsToolKey *key, const FsCacheInfo *info)
 static char *
 key_describe (const FsToolKey *key, const FsCacheInfo *info)
 {
-  g_autofree char *size = NULL;
   gboolean is_percent;
   guint64 value;
 

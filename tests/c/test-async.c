@@ -67,8 +67,7 @@ hold_lock_main (const char *path, const char *mode)
   return 0;
 }
 
-typedef struct
-{
+typedef struct {
   GSubprocess *proc;
   GDataInputStream *out;
 } LockHolder;
@@ -271,8 +270,8 @@ typedef enum {
 } Op;
 
 static const char *op_names[N_OPS] = {
-  "load", "store", "stage", "commit", "remove", "set_info", "set_maximum_size",
-  "get_usage", "list", "prune", "collect_garbage",
+  "load",      "store", "stage", "commit",          "remove", "set_info", "set_maximum_size",
+  "get_usage", "list",  "prune", "collect_garbage",
 };
 
 static void
@@ -523,8 +522,7 @@ test_cancelled_before_start_sync (FsTestFixture *fx, gconstpointer data)
 /* ------------------------------------------------------------------------ */
 /* Cancelled while waiting for a lock held by another process                */
 
-typedef struct
-{
+typedef struct {
   GAsyncResult *result;
   guint ticks;
 } WaitState;
@@ -612,8 +610,7 @@ test_cancel_commit_waiting_for_size_lock (FsTestFixture *fx, gconstpointer data)
   fs_test_assert_consistent (fx->cache_dir);
 }
 
-typedef struct
-{
+typedef struct {
   GCancellable *cancellable;
   guint delay_ms;
 } CancelLater;
@@ -703,6 +700,7 @@ test_cancel_commit_waiting_for_evict_lock (FsTestFixture *fx, gconstpointer data
     g_autoptr (GError) load_error = NULL;
     g_autoptr (FsCacheEntry) old = fs_cache_load (fx->cache, "old", NULL, &load_error);
     g_assert_no_error (load_error);
+    (void) old;
   }
   assert_no_lock_leaked (fx);
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, size_before);
@@ -772,8 +770,7 @@ test_cancel_open_waiting_for_cache_lock (FsTestFixture *fx, gconstpointer data)
 /* ------------------------------------------------------------------------ */
 /* Cancelled after completion                                                */
 
-typedef struct
-{
+typedef struct {
   GCancellable *cancellable;
   GAsyncResult *result;
 } CancelInCallback;
@@ -941,8 +938,7 @@ test_unfinished_results (FsTestFixture *fx, gconstpointer data)
 
 #define N_CONCURRENT 48
 
-typedef struct
-{
+typedef struct {
   FsTestFixture *fx;
   guint n_stored;
   guint n_exists;
@@ -953,8 +949,7 @@ typedef struct
   GPtrArray *loaded;
 } Concurrent;
 
-typedef struct
-{
+typedef struct {
   Concurrent *conc;
   char *name;
 } StoreOp;
@@ -1095,8 +1090,7 @@ test_concurrent_main_loop (FsTestFixture *fx, gconstpointer data)
 #define N_ITERATIONS 150
 #define N_NAMES 12
 
-typedef struct
-{
+typedef struct {
   FsCache *cache;
   GAsyncQueue *handoff; /* entries made by one thread, released by another */
   gint n_stored;
@@ -1109,8 +1103,7 @@ typedef struct
   gint n_foreign_releases;
 } Stress;
 
-typedef struct
-{
+typedef struct {
   Stress *stress;
   guint seed;
 } StressThread;
@@ -1290,8 +1283,7 @@ test_thread_stress_evicting (FsTestFixture *fx, gconstpointer data)
 
 /* Async calls issued from several threads, each with its own main context,
  * on one cache. */
-typedef struct
-{
+typedef struct {
   FsCache *cache;
   guint index;
 } AsyncThread;
@@ -1370,7 +1362,7 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
+#define ADD(path, func)                                                         \
   g_test_add (path, FsTestFixture, NULL, fs_test_fixture_setup_unlimited, func, \
               fs_test_fixture_teardown)
 
@@ -1380,7 +1372,8 @@ main (int argc, char **argv)
               test_cancelled_before_start_new, fs_test_fixture_teardown);
   ADD ("/async/cancel/release-anyway", test_release_async_cancelled);
   ADD ("/async/cancel/waiting/commit-size-lock", test_cancel_commit_waiting_for_size_lock);
-  ADD ("/async/cancel/waiting/sync-commit-size-lock", test_cancel_sync_commit_waiting_for_size_lock);
+  ADD ("/async/cancel/waiting/sync-commit-size-lock",
+       test_cancel_sync_commit_waiting_for_size_lock);
   ADD ("/async/cancel/waiting/commit-evict-lock", test_cancel_commit_waiting_for_evict_lock);
   ADD ("/async/cancel/waiting/set-info-lock", test_cancel_set_info_waiting_for_info_lock);
   ADD ("/async/cancel/waiting/open-cache-lock", test_cancel_open_waiting_for_cache_lock);

@@ -100,7 +100,8 @@ test_english_without_catalog (void)
   set_language ("en");
   msg = invalid_name_message ("uuid-x");
   set_language ("de");
-  g_assert_cmpstr (msg, ==, "Invalid entry name “uuid-x”: names starting with “uuid-” are reserved");
+  g_assert_cmpstr (msg, ==,
+                   "Invalid entry name “uuid-x”: names starting with “uuid-” are reserved");
 }
 
 /* fs-cache-error.c: every reason an entry name is refused. */
@@ -130,8 +131,8 @@ test_invalid_name_reasons (void)
       g_assert_cmpstr (msg, ==, cases[i].message);
     }
 
-  long_expected = g_strdup_printf ("Ungültiger Eintragsname „%s…“: er ist länger als 255 Bytes",
-                                   shown);
+  long_expected =
+    g_strdup_printf ("Ungültiger Eintragsname „%s…“: er ist länger als 255 Bytes", shown);
   long_msg = invalid_name_message (long_name);
   g_assert_cmpstr (long_msg, ==, long_expected);
 }
@@ -201,8 +202,9 @@ test_incompatible (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_false (fs_cache_set_maximum_size (cache, 1 << 20, NULL, &error));
   g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE);
-  expected = g_strdup_printf (
-      "Der Cache %s hat eine inkompatible Version und kann nicht geändert werden", f->dir);
+  expected =
+    g_strdup_printf ("Der Cache %s hat eine inkompatible Version und kann nicht geändert werden",
+                     f->dir);
   g_assert_cmpstr (error->message, ==, expected);
 }
 
@@ -250,7 +252,8 @@ main (int argc, char *argv[])
   g_assert_cmpstr (bind_textdomain_codeset (DOMAIN, NULL), ==, "UTF-8");
   g_assert_nonnull (bindtextdomain (DOMAIN, TEST_LOCALEDIR));
   {
-    g_autofree char *mo = g_build_filename (TEST_LOCALEDIR, "de", "LC_MESSAGES", DOMAIN ".mo", NULL);
+    g_autofree char *mo =
+      g_build_filename (TEST_LOCALEDIR, "de", "LC_MESSAGES", DOMAIN ".mo", NULL);
     if (!g_file_test (mo, G_FILE_TEST_IS_REGULAR))
       g_error ("the German catalog %s was not built", mo);
   }
