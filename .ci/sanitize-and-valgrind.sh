@@ -141,7 +141,7 @@ if [[ " $parts " == *" valgrind "* ]]; then
     note "C tests under valgrind" 1 0 "$builddir is not configured (run make build first)"
   else
     meson test -C "$builddir" --setup valgrind --print-errorlogs --num-processes "$jobs" \
-      --suite c --suite hostile >"$builddir/test-valgrind.log" 2>&1
+      --suite c --suite hostile --no-suite threads >"$builddir/test-valgrind.log" 2>&1
     rc=$?
     [ $rc -ne 0 ] && grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$builddir/test-valgrind.log"
     [ $rc -ne 0 ] && grep -E -m20 -B2 -A14 '== (Invalid|Conditional|Syscall param|[0-9,]+ bytes in [0-9,]+ blocks are definitely)' "$builddir/meson-logs/testlog-valgrind.txt"
