@@ -98,10 +98,40 @@ _fs_openat (int dirfd, const char *path, int flags, mode_t mode)
       g_atomic_int_set (&have_openat2, 0);
     }
 
-  do
-    fd = openat (dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW, mode);
-  while (fd < 0 && errno == EINTR);
-  return fd;
+  /* Without openat2 (kernels before 5.6, valgrind): walk the path one
+   * component at a time, refusing symlinks and ".." in every one of them. */
+  {
+    g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+    int cur = dirfd;
+    guint n = g_strv_length (parts);
+
+    for (guint i = 0; i < n; i++)
+      {
+        gboolean last = i + 1 == n;
+        int next;
+
+        if (g_str_equal (parts[i], "..") || (parts[i][0] == '\0' && !last))
+          {
+            if (cur != dirfd)
+              close (cur);
+            errno = ELOOP;
+            return -1;
+          }
+        do
+          next = last ? openat (cur, parts[i], flags | O_CLOEXEC | O_NOFOLLOW, mode)
+                      : openat (cur, parts[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        while (next < 0 && errno == EINTR);
+        if (cur != dirfd)
+          _fs_fd_close (cur);
+        if (next < 0)
+          {
+            /* A symlink where a folder is expected: ENOTDIR, a miss. */
+            return -1;
+          }
+        cur = next;
+      }
+    return cur;
+  }
 }
 
 gboolean
