@@ -1336,6 +1336,11 @@ fs_cache_has_other_users (FsCache *self)
  * Lists the committed entries of the cache, sorted by name. The list is a
  * snapshot: entries may come and go while it is read.
  *
+ * An entry whose `object.info` is absent or corrupt is not an entry and is
+ * not listed. One that can't be read (no descriptor or memory left, an I/O
+ * error, a file the caller may not read) is never left out: the list fails
+ * with a %G_IO_ERROR naming the file.
+ *
  * Returns: (transfer full): a list of [class@FsCache.CacheItem], or %NULL
  *   with @error set
  *
@@ -1378,8 +1383,10 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
  * @error: return location for a #GError
  *
  * Removes a committed entry, its accounting included. Fails with
- * %FS_CACHE_ERROR_MISS when there is no such entry and with
- * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed).
+ * %FS_CACHE_ERROR_MISS when there is no such entry, with
+ * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed), and
+ * with a %G_IO_ERROR naming the file when the system can't tell (as for
+ * [method@FsCache.Cache.load]).
  *
  * Returns: %TRUE if the entry was removed
  *

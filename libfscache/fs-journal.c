@@ -701,6 +701,7 @@ recover_record (FsCache *cache,
       g_debug ("journal record %s is unreadable: treating it as unaccounted", rname);
       record.op = FS_RECORD_OP_NONE;
       record.accounted = FALSE;
+      record.size = 0;
     }
 
   g_debug ("recovering dead journal record %s (op %d, accounted %d, size %" G_GUINT64_FORMAT ")",
