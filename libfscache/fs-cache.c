@@ -345,7 +345,8 @@ load_info_full (FsCache *self, gboolean quiet, gboolean *out_corrupt, GError **e
 
   memset (&st, 0, sizeof st);
   *out_corrupt = FALSE;
-  fd = _fs_openat (self->dirs.dir_fd, FS_FILE_CACHE_INFO, O_RDONLY | O_NOCTTY, 0);
+  /* O_NONBLOCK: a FIFO planted there must not hang the open. */
+  fd = _fs_openat (self->dirs.dir_fd, FS_FILE_CACHE_INFO, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
   if (fd >= 0 && fstat (fd, &st) == 0 && _fs_read_small_fd (fd, &data, &len, &errsv))
     object = _fs_meta_parse_object (data, len);
   else if (fd < 0 && errno != ENOENT)
@@ -358,7 +359,7 @@ load_info_full (FsCache *self, gboolean quiet, gboolean *out_corrupt, GError **e
   if (object == NULL)
     {
       if (!quiet)
-        g_warning (_ ("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
+        g_message (_ ("The configuration %s/%s is missing or corrupt; rewriting it from defaults"),
                    self->path, FS_FILE_CACHE_INFO);
       self->info = fs_cache_info_new ();
       fs_cache_info_set_version (self->info, FS_CACHE_FORMAT_VERSION);
@@ -818,7 +819,10 @@ compare_items (gconstpointer a, gconstpointer b, gpointer user_data)
  *
  * The load never waits: an entry that is being written or removed, has no
  * valid `object.info`, or is absent, is a miss (%FS_CACHE_ERROR_MISS), and
- * so is every entry of a cache with an incompatible format version.
+ * so is every entry of a cache with an incompatible format version. When
+ * the system can't tell (no descriptor or memory left, an I/O error, a
+ * file the caller may not read) the load fails with a %G_IO_ERROR naming
+ * the file, never with a miss.
  *
  * Returns: (transfer full): the loaded entry, or %NULL with @error set
  *
@@ -873,8 +877,16 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
   /* Under the read lock nobody writes or removes the entry: it is whole if
    * its object.info is there and valid. */
   info_path = g_strconcat (name, "/" FS_FILE_OBJECT_INFO, NULL);
-  if (!_fs_read_small_at (self->dirs.objects_fd, info_path, &data, &len, &errsv) ||
-      !_fs_meta_parse_object_info (data, len, &size, NULL))
+  if (!_fs_read_small_at (self->dirs.objects_fd, info_path, &data, &len, &errsv) &&
+      !_fs_errno_is_invalid_meta (errsv))
+    {
+      /* Out of descriptors or memory, an I/O error, a file we may not
+       * read: that says nothing about the entry, and a miss would make
+       * the caller rebuild it. */
+      _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), self->path, FS_DIR_OBJECTS, info_path);
+      return NULL;
+    }
+  if (data == NULL || !_fs_meta_parse_object_info (data, len, &size, NULL))
     {
       g_debug ("entry %s has no valid object.info: a miss", name);
       g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _ ("No entry “%s” in %s"), name,
@@ -1324,6 +1336,11 @@ fs_cache_has_other_users (FsCache *self)
  * Lists the committed entries of the cache, sorted by name. The list is a
  * snapshot: entries may come and go while it is read.
  *
+ * An entry whose `object.info` is absent or corrupt is not an entry and is
+ * not listed. One that can't be read (no descriptor or memory left, an I/O
+ * error, a file the caller may not read) is never left out: the list fails
+ * with a %G_IO_ERROR naming the file.
+ *
  * Returns: (transfer full): a list of [class@FsCache.CacheItem], or %NULL
  *   with @error set
  *
@@ -1366,8 +1383,10 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
  * @error: return location for a #GError
  *
  * Removes a committed entry, its accounting included. Fails with
- * %FS_CACHE_ERROR_MISS when there is no such entry and with
- * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed).
+ * %FS_CACHE_ERROR_MISS when there is no such entry, with
+ * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed), and
+ * with a %G_IO_ERROR naming the file when the system can't tell (as for
+ * [method@FsCache.Cache.load]).
  *
  * Returns: %TRUE if the entry was removed
  *

@@ -84,7 +84,10 @@ _fs_evict_scan (FsCache *cache, GCancellable *cancellable, GError **error)
 /* The committed entries; with @debris, also the names of what is not one:
  * anonymous objects and named entries without object.info. Without
  * @read_info, an entry's object.info is only checked to exist (its size,
- * needed only for the victims, is read under their lock). */
+ * needed only for the victims, is read under their lock). With @read_info
+ * (a list), an entry whose object.info can't be read for a reason that
+ * says nothing about the file (EMFILE, ENOMEM, EIO, EACCES, ...) fails the
+ * scan: a list never leaves out an entry it merely could not read. */
 static GPtrArray *
 scan_objects (FsCache *cache,
               GPtrArray *debris,
@@ -114,6 +117,7 @@ scan_objects (FsCache *cache,
       g_autofree char *boot_id = NULL;
       FsEntryStat *e;
       struct stat st;
+      gboolean valid;
       guint64 size;
       gsize len;
       int errsv;
@@ -132,9 +136,31 @@ scan_objects (FsCache *cache,
         continue;
       info_path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
       size = 0;
-      if (!read_info ? fstatat (dirs->objects_fd, info_path, &st, AT_SYMLINK_NOFOLLOW) < 0
-                     : (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) ||
-                        !_fs_meta_parse_object_info (data, len, &size, &boot_id)))
+      errsv = 0; /* stays 0 when the file is there but corrupt */
+      if (!read_info)
+        {
+          valid = fstatat (dirs->objects_fd, info_path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+          if (!valid)
+            errsv = errno;
+        }
+      else if ((valid = _fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv)))
+        valid = _fs_meta_parse_object_info (data, len, &size, &boot_id);
+      if (!valid && errsv != 0 && !_fs_errno_is_invalid_meta (errsv))
+        {
+          /* We can't tell whether it is an entry. A list may not leave it
+           * out (the caller would take it for absent): it fails. Eviction
+           * leaves it alone (it could not lock it either). */
+          if (read_info)
+            {
+              closedir (dir);
+              _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+                               info_path);
+              return NULL;
+            }
+          g_debug ("skipping %s: %s", de->d_name, g_strerror (errsv));
+          continue;
+        }
+      if (!valid)
         {
           if (debris != NULL)
             g_ptr_array_add (debris, g_strdup (de->d_name));
@@ -142,7 +168,17 @@ scan_objects (FsCache *cache,
         }
       lock_path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_LOCK, NULL);
       if (fstatat (dirs->objects_fd, lock_path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        continue;
+        {
+          errsv = errno;
+          if (read_info && errsv != ENOENT && errsv != ENOTDIR)
+            {
+              closedir (dir);
+              _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+                               lock_path);
+              return NULL;
+            }
+          continue;
+        }
 
       e = g_new0 (FsEntryStat, 1);
       e->name = g_strdup (de->d_name);
@@ -280,8 +316,11 @@ _fs_evict_remove (FsCache *cache,
       return _fs_throw_errno (error, errsv, _ ("Locking %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
                               lock_path);
     }
-  if (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) ||
-      !_fs_meta_parse_object_info (data, len, &size, NULL))
+  if (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
+      !_fs_errno_is_invalid_meta (errsv))
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+                            info_path);
+  if (data == NULL || !_fs_meta_parse_object_info (data, len, &size, NULL))
     return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS, _ ("No entry “%s” in %s"), name,
                         dirs->path),
            FALSE;
@@ -634,6 +673,28 @@ sweep_one (int area_fd, int journal_fd, const char *name, gboolean dry_run, guin
   return TRUE;
 }
 
+/* FALSE only when the object.info at @info_path is absent, corrupt or
+ * oversized; TRUE when it is valid, and also when it can't be read for a
+ * reason that says nothing about it (EMFILE, EIO, ...): such an entry is
+ * never taken for an invalid one and deleted. */
+static gboolean
+has_valid_info (const FsCacheDirs *dirs, const char *info_path)
+{
+  g_autofree char *data = NULL;
+  guint64 size;
+  gsize len;
+  int errsv;
+
+  if (!_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv))
+    {
+      if (_fs_errno_is_invalid_meta (errsv))
+        return FALSE;
+      g_debug ("could not read %s: %s (left alone)", info_path, g_strerror (errsv));
+      return TRUE;
+    }
+  return _fs_meta_parse_object_info (data, len, &size, NULL);
+}
+
 /* A named entry without a valid object.info is never served: an
  * interrupted removal (osbuild's starts by unlinking it) or a corrupt
  * entry. Removed when nobody holds it. Returns TRUE when it was (or, dry,
@@ -644,26 +705,20 @@ sweep_invalid_entry (FsCache *cache, const char *name, gboolean dry_run, guint64
   const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autofree char *info_path = g_strconcat (name, "/" FS_FILE_OBJECT_INFO, NULL);
   g_autofree char *lock_path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
-  g_autofree char *data = NULL;
   fs_autofd fd = -1;
   struct stat st;
   guint64 size;
-  gsize len;
-  int errsv;
 
   if (fstatat (dirs->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode))
     return FALSE;
-  if (_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
-      _fs_meta_parse_object_info (data, len, &size, NULL))
+  if (has_valid_info (dirs, info_path))
     return FALSE;
   fd = _fs_lock_open_at (dirs->objects_fd, lock_path, O_RDWR | O_CREAT | O_NOCTTY, 0644, F_WRLCK,
                          FALSE, NULL, NULL);
   if (fd < 0)
     return FALSE;
-  g_clear_pointer (&data, g_free);
-  if (_fs_read_small_at (dirs->objects_fd, info_path, &data, &len, &errsv) &&
-      _fs_meta_parse_object_info (data, len, &size, NULL))
-    return FALSE; /* became valid meanwhile */
+  if (has_valid_info (dirs, info_path))
+    return FALSE; /* became valid meanwhile, or can't be read now */
   g_debug ("removing entry %s without a valid object.info", name);
   if (!_fs_tree_size_at (dirs->objects_fd, name, &size, NULL, NULL, NULL))
     size = 0;

@@ -52,6 +52,41 @@
 #include "fs-tree-private.h"
 #include "fs-util-private.h"
 
+/* Reads the metadata file open at @fd. One that is not a valid file (an
+ * oversized one, a folder, ...: _fs_errno_is_invalid_meta()) is corrupt:
+ * TRUE with *@out_data NULL, and *@out_len more than FS_META_MAX_SIZE when
+ * it was oversized, so a rewrite knows to cut it. Any other failure is an
+ * error, its message @format and the strerror. */
+static gboolean read_meta_fd (int fd,
+                              char **out_data,
+                              gsize *out_len,
+                              GError **error,
+                              const char *format,
+                              ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+read_meta_fd (int fd, char **out_data, gsize *out_len, GError **error, const char *format, ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+  int errsv = 0;
+
+  *out_data = NULL;
+  *out_len = 0;
+  if (_fs_read_small_fd (fd, out_data, out_len, &errsv))
+    return TRUE;
+  if (_fs_errno_is_invalid_meta (errsv))
+    {
+      if (errsv == EFBIG)
+        *out_len = FS_META_MAX_SIZE + 1;
+      return TRUE;
+    }
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  return _fs_throw_errno (error, errsv, "%s", what);
+}
+
 static gboolean
 write_intent_for (FsCache *cache, int fd, FsIntent *intent)
 {
@@ -143,6 +178,13 @@ resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
             if (is_uuid_name (names[i]))
               set_flag_of (dirs->journal_fd, names[i], accounted);
         }
+      else
+        {
+          /* (oversized, gone, or unreadable now): the flags of its records
+           * stay as they were; a recount at idle makes the counter exact. */
+          g_debug ("could not read the batch %s: %s", intent->record, g_strerror (errsv));
+          intent->recount = TRUE;
+        }
       unlinkat (dirs->journal_fd, intent->record, 0);
     }
   else
@@ -233,24 +275,30 @@ _fs_journal_size_txn (FsCache *cache,
                             FS_FILE_INTENT);
   _fs_cache_fix_mode (cache, intent_fd, FALSE);
 
-  if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
-    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
-  size_ok = _fs_meta_parse_size (data, len, &cur);
+  if (!read_meta_fd (size_fd, &data, &len, error, _ ("Reading %s/%s"), dirs->path,
+                     FS_FILE_CACHE_SIZE))
+    return FALSE;
+  size_ok = data != NULL && _fs_meta_parse_size (data, len, &cur);
 
   {
     g_autofree char *idata = NULL;
-    gsize ilen;
+    gsize ilen = 0;
 
-    if (!_fs_read_small_fd (intent_fd, &idata, &ilen, &errsv))
-      return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
-                              FS_FILE_INTENT);
-    if (!_fs_meta_parse_intent (idata, ilen, &intent))
+    if (!read_meta_fd (intent_fd, &idata, &ilen, error, _ ("Reading %s/%s/%s"), dirs->path,
+                       FS_DIR_JOURNAL, FS_FILE_INTENT))
+      return FALSE;
+    if (idata == NULL || !_fs_meta_parse_intent (idata, ilen, &intent))
       {
-        g_warning (_ ("The intent file of the cache %s is corrupt; the cache will be recounted"),
+        g_message (_ ("The intent file of the cache %s is corrupt; the cache will be recounted"),
                    dirs->path);
         memset (&intent, 0, sizeof intent);
         intent.recount = TRUE;
         intent_dirty = TRUE;
+        /* Written back below at its width: cut what an oversized one had
+         * beyond it. */
+        if (ilen > FS_INTENT_WIDTH && ftruncate (intent_fd, FS_INTENT_WIDTH) < 0)
+          return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                                  FS_FILE_INTENT);
       }
   }
 
@@ -264,7 +312,7 @@ _fs_journal_size_txn (FsCache *cache,
 
   if (!size_ok)
     {
-      g_warning (_ ("The size counter %s/%s is corrupt; recounting it"), dirs->path,
+      g_message (_ ("The size counter %s/%s is corrupt; recounting it"), dirs->path,
                  FS_FILE_CACHE_SIZE);
       if (!recount_estimate (cache, &cur, cancellable, error))
         return FALSE;
@@ -640,18 +688,20 @@ recover_record (FsCache *cache,
   FsRecord record;
   struct stat st;
   gsize len;
-  int errsv;
 
-  if (fstat (rfd, &st) < 0 || !_fs_read_small_fd (rfd, &data, &len, &errsv))
+  if (fstat (rfd, &st) < 0)
     return _fs_throw_errno (error, errno, _ ("Reading the journal record %s"), rname);
+  if (!read_meta_fd (rfd, &data, &len, error, _ ("Reading the journal record %s"), rname))
+    return FALSE;
 
-  if (!_fs_meta_parse_record (data, len, &record))
+  if (data == NULL || !_fs_meta_parse_record (data, len, &record))
     {
       /* Not ours, or torn by a crash before it was complete: nothing of it
        * was accounted (content is written before any accounting). */
       g_debug ("journal record %s is unreadable: treating it as unaccounted", rname);
       record.op = FS_RECORD_OP_NONE;
       record.accounted = FALSE;
+      record.size = 0;
     }
 
   g_debug ("recovering dead journal record %s (op %d, accounted %d, size %" G_GUINT64_FORMAT ")",
@@ -879,7 +929,15 @@ _fs_journal_count_committed (FsCache *cache,
         continue;
       path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
       if (!_fs_read_small_at (dirs->objects_fd, path, &data, &len, &errsv))
-        continue;
+        {
+          if (_fs_errno_is_invalid_meta (errsv))
+            continue; /* not an entry */
+          /* Leaving out an entry we could not read would write a wrong
+           * counter: better no count at all. */
+          closedir (dir);
+          return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+                                  path);
+        }
       if (!_fs_meta_parse_object_info (data, len, &size, NULL))
         continue;
       total = size > G_MAXUINT64 - total ? G_MAXUINT64 : total + size; /* hostile sizes */
@@ -913,8 +971,8 @@ _fs_journal_recount (FsCache *cache,
   g_autofree char *data = NULL;
   FsIntent intent = { 0 };
   guint64 total, cur = 0;
+  struct stat st;
   gsize len;
-  int errsv;
 
   size_fd = _fs_lock_open_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, O_RDWR | O_CREAT | O_NOCTTY,
                               _fs_cache_get_file_mode (cache), F_WRLCK, TRUE, cancellable, NULL);
@@ -928,9 +986,10 @@ _fs_journal_recount (FsCache *cache,
 
   if (!_fs_journal_count_committed (cache, &total, NULL, cancellable, error))
     return FALSE;
-  if (!_fs_read_small_fd (size_fd, &data, &len, &errsv))
-    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
-  if (!_fs_meta_parse_size (data, len, &cur))
+  if (!read_meta_fd (size_fd, &data, &len, error, _ ("Reading %s/%s"), dirs->path,
+                     FS_FILE_CACHE_SIZE))
+    return FALSE;
+  if (data == NULL || !_fs_meta_parse_size (data, len, &cur))
     cur = 0;
   if (out_before != NULL)
     *out_before = cur;
@@ -942,7 +1001,9 @@ _fs_journal_recount (FsCache *cache,
       if (!write_size (size_fd, total, len))
         return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
     }
-  if (!write_intent_for (cache, intent_fd, &intent))
+  if (!write_intent_for (cache, intent_fd, &intent) ||
+      (fstat (intent_fd, &st) == 0 && st.st_size > FS_INTENT_WIDTH &&
+       ftruncate (intent_fd, FS_INTENT_WIDTH) < 0))
     return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
   return TRUE;
@@ -958,7 +1019,7 @@ recount_requested (FsCache *cache)
   int errsv;
 
   if (!_fs_read_small_at (dirs->journal_fd, FS_FILE_INTENT, &data, &len, &errsv))
-    return FALSE;
+    return errsv == EFBIG; /* oversized: corrupt */
   if (!_fs_meta_parse_intent (data, len, &intent))
     return TRUE;
   if (intent.boot[0] != '\0' && !g_str_equal (intent.boot, _fs_cache_get_journal_boot_id (cache)))

@@ -50,8 +50,24 @@ _fs_is_dot_or_dotdot (const char *name)
   return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
 
-/* The longest file a metadata parser is given; the real ones are < 200 B. */
+/* The longest file a metadata parser is given; the real ones are < 200 B.
+ * A longer one is refused with EFBIG: it is corrupt. */
 #define FS_META_MAX_SIZE (64 * 1024)
+
+/* Whether @errsv, from opening or reading a metadata file (object.info,
+ * cache.size, a journal file), means that there is no valid file there:
+ * absent (ENOENT; ENOTDIR when a component is not a folder), a planted
+ * link (ELOOP), not a regular file (EISDIR, ENXIO, ESPIPE), or oversized
+ * (EFBIG). For the cache that is the same as a corrupt file: an entry is a
+ * miss, a counter is recounted. Anything else (EMFILE, ENFILE, ENOMEM,
+ * EACCES, EIO, ...) says nothing about the file: it is an error, reported
+ * with the path. */
+static inline gboolean
+_fs_errno_is_invalid_meta (int errsv)
+{
+  return errsv == ENOENT || errsv == ENOTDIR || errsv == ELOOP || errsv == EISDIR ||
+         errsv == ENXIO || errsv == ESPIPE || errsv == EFBIG;
+}
 
 gboolean _fs_throw_errno (GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF (3, 4);
 

@@ -193,7 +193,9 @@ _fs_read_small_fd (int fd, char **out_data, gsize *out_len, int *out_errno)
 gboolean
 _fs_read_small_at (int dirfd, const char *path, char **out_data, gsize *out_len, int *out_errno)
 {
-  fs_autofd fd = _fs_openat (dirfd, path, O_RDONLY | O_NOCTTY, 0);
+  /* O_NONBLOCK: a FIFO planted in the cache must not hang the reader (its
+   * read then fails with ESPIPE); it changes nothing for a regular file. */
+  fs_autofd fd = _fs_openat (dirfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
 
   if (fd < 0)
     {

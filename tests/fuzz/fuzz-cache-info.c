@@ -46,12 +46,14 @@ assert_same_info (const FsCacheInfo *a, const FsCacheInfo *b)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr (JsonObject) object = _fs_meta_parse_object ((const char *) data, size);
+  g_autoptr (JsonObject) object = NULL;
   g_autoptr (FsCacheInfo) info = NULL;
   g_autofree char *text = NULL;
   g_autofree char *described = NULL;
   gsize len = 0;
 
+  fuzz_check_read_as_file (data, size);
+  object = _fs_meta_parse_object ((const char *) data, size);
   if (object == NULL)
     return 0;
   info = _fs_cache_info_new_from_json (object);

@@ -43,8 +43,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   const char *d = (const char *) data;
   guint64 got = 0, want = 0;
-  gboolean ok = _fs_meta_parse_size (d, size, &got);
-  gboolean ref = reference (d, size, &want);
+  gboolean ok, ref;
+
+  fuzz_check_read_as_file (data, size);
+  ok = _fs_meta_parse_size (d, size, &got);
+  ref = reference (d, size, &want);
 
   FUZZ_CHECK (ok == ref);
   if (ok)

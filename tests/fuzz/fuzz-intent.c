@@ -17,6 +17,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   char buf[FS_INTENT_WIDTH + 1];
   FsIntent back;
 
+  fuzz_check_read_as_file (data, size);
   memset (&intent, 0xa5, sizeof intent);
   if (!_fs_meta_parse_intent ((const char *) data, size, &intent))
     return 0;

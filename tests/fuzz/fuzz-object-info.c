@@ -16,6 +16,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autofree char *boot_id = NULL;
   guint64 value = 0;
 
+  fuzz_check_read_as_file (data, size);
   /* with and without the boot id */
   if (_fs_meta_parse_object_info ((const char *) data, size, &value, NULL))
     {

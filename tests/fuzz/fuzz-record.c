@@ -15,6 +15,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   FsRecord record;
 
+  fuzz_check_read_as_file (data, size);
   memset (&record, 0xa5, sizeof record);
   if (!_fs_meta_parse_record ((const char *) data, size, &record))
     return 0;

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -271,6 +272,283 @@ test_garbage (HostileFixture *fx, gconstpointer user_data)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Oversized metadata (issue 11)                                             */
+
+/* Metadata files are tiny; one longer than the parsers accept (64 KiB) is
+ * corrupt like any other, never fatal (DESIGN §5.5): cache.size is
+ * recounted and cache.info rewritten, each with one message (not a
+ * warning: anyone who can write the cache can cause it), an entry whose
+ * object.info is oversized is a miss, and oversized journal files are
+ * treated as torn. Every store keeps working, including one that has to
+ * evict (and so to recover the journal). */
+
+#define META_LIMIT (64 * 1024)
+
+typedef enum {
+  BIG_GARBAGE,  /* 1 MiB of garbage */
+  BIG_JSON,     /* a JSON object padded to 1 MiB */
+  BIG_NESTED,   /* a JSON array nested 200,000 deep */
+  NESTED_UNDER, /* nested 60,000 deep: under the size limit */
+  JUST_OVER,    /* a valid file padded with spaces to 64 KiB + 1 */
+} BigKind;
+
+static const struct {
+  BigKind kind;
+  const char *name;
+} big_kinds[] = {
+  { BIG_GARBAGE, "garbage-1MiB" },    { BIG_JSON, "json-1MiB" },
+  { BIG_NESTED, "nested-200000" },    { NESTED_UNDER, "nested-60000" },
+  { JUST_OVER, "valid-but-64KiB+1" },
+};
+
+typedef struct {
+  const char *rel;
+  const char *valid; /* a valid content, for JUST_OVER */
+  guint messages;    /* messages expected: the repair of a shared file */
+} BigTarget;
+
+static const BigTarget big_targets[] = {
+  { "cache.size", "36864", 1 },
+  { "cache.info", "{\"version\": 1, \"maximum-size\": 40000}", 1 },
+  { "objects/e0/object.info",
+    "{\"creation-boot-id\": \"00000000000040008000000000000000\", \"size\": 12288}", 0 },
+  /* found at the idle open, which recounts anyway: no message */
+  { "journal/size.intent", "idle", 0 },
+  { "journal/uuid-0123456789abcdef0123456789abcdef", "1 remove 12288\ne9", 0 },
+  { "journal/bat-0123456789abcdef0123456789abcdef", "uuid-0123456789abcdef0123456789abcdef\n", 0 },
+};
+
+typedef struct {
+  guint warnings;
+  guint messages;
+} LogCount;
+
+static void
+count_log (const char *log_domain, GLogLevelFlags log_level, const char *message, gpointer data)
+{
+  LogCount *count = data;
+
+  if (log_level & G_LOG_LEVEL_WARNING)
+    count->warnings++;
+  else
+    count->messages++;
+  g_test_message ("%s: %s", (log_level & G_LOG_LEVEL_WARNING) ? "warning" : "message", message);
+}
+
+static char *
+big_contents (BigKind kind, const char *valid, gsize *out_len)
+{
+  GString *s = g_string_new (NULL);
+
+  switch (kind)
+    {
+    case BIG_GARBAGE:
+      while (s->len < 1024 * 1024)
+        g_string_append (s, "garbage \x01\xff 0123456789 ");
+      break;
+    case BIG_JSON:
+      g_string_append (s, "{\"version\": 1, \"size\": 8192, \"pad\": \"");
+      while (s->len < 1024 * 1024)
+        g_string_append (s, "0123456789abcdef");
+      g_string_append (s, "\"}");
+      break;
+    case BIG_NESTED:
+    case NESTED_UNDER:
+      for (int i = 0; i < (kind == BIG_NESTED ? 200000 : 60000); i++)
+        g_string_append_c (s, '[');
+      break;
+    case JUST_OVER:
+      g_string_append (s, valid);
+      while (s->len < META_LIMIT + 1)
+        g_string_append_c (s, ' ');
+      break;
+    }
+  *out_len = s->len;
+  return g_string_free (s, FALSE);
+}
+
+static void
+test_oversized (HostileFixture *fx, gconstpointer user_data)
+{
+  const BigTarget *t = user_data;
+  g_autofree char *path = cache_path (fx, t->rel);
+  gboolean is_e0_info = g_str_equal (t->rel, "objects/e0/object.info");
+
+  for (gsize k = 0; k < G_N_ELEMENTS (big_kinds); k++)
+    {
+      g_autoptr (FsCache) cache = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GListModel) list = NULL;
+      g_autofree char *contents = NULL;
+      LogCount count = { 0, 0 };
+      FsCacheEntry *entry;
+      int status;
+      gsize len;
+
+      g_test_message ("%s holding %s", t->rel, big_kinds[k].name);
+      if (k > 0)
+        hostile_reset_cache (fx);
+      /* 3 entries of 12 KiB: the next store has to evict */
+      hostile_make_cache (fx, 40000, 3, 6000);
+      contents = big_contents (big_kinds[k].kind, t->valid, &len);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          /* in place: the file keeps its inode */
+          int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+          g_assert_cmpint (fd, >=, 0);
+          g_assert_cmpint (write (fd, contents, len), ==, (gssize) len);
+          close (fd);
+        }
+      else
+        hostile_write (path, contents, (gssize) len);
+
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+      fx->handler =
+        g_log_set_handler ("FsCache", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, count_log, &count);
+
+      cache = fs_cache_new_for_path (FS_TEST_APP_ID, fx->cache_dir, NULL, &error);
+      g_assert_no_error (error);
+
+      entry = fs_cache_load (cache, "e0", NULL, &error);
+      if (is_e0_info)
+        {
+          g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+          g_clear_error (&error);
+        }
+      else
+        g_assert_no_error (error);
+      g_clear_object (&entry);
+      entry = fs_cache_load (cache, "e1", NULL, &error);
+      g_assert_no_error (error);
+      g_clear_object (&entry);
+
+      list = fs_cache_list (cache, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_list_model_get_n_items (list), ==, is_e0_info ? 2 : 3);
+
+      /* cache.info was rewritten from defaults: no maximum size, nothing is
+       * kept until one is set again. */
+      if (g_str_equal (t->rel, "cache.info"))
+        {
+          g_autoptr (FsCacheInfo) info = fs_cache_get_info (cache);
+          g_assert_false (fs_cache_info_has_maximum_size (info));
+          fs_test_set_maximum_size (cache, 40000);
+        }
+
+      /* a store that fits, then two that have to evict */
+      for (int i = 0; i < 3; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("new%d", i);
+          status = hostile_try_store (cache, name, i == 0 ? 100 : 6000, &error);
+          g_assert_no_error (error);
+          g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
+        }
+      gc_ok (cache);
+      fs_cache_close (cache);
+      g_clear_object (&cache);
+
+      /* The damage is repaired, not kept: a shared file is small again. */
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          struct stat st;
+          g_assert_cmpint (lstat (path, &st), ==, 0);
+          g_assert_cmpint (st.st_size, <=, 4096);
+        }
+      hostile_assert_consistent (fx->cache_dir);
+
+      g_log_remove_handler ("FsCache", fx->handler);
+      fx->handler = 0;
+      g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+      g_test_message ("%u warnings, %u messages", count.warnings, count.messages);
+      g_assert_cmpuint (count.warnings, ==, 0);
+      /* One message for a repair of a shared file; the nested file under the
+       * size limit is corrupt the same way. */
+      g_assert_cmpuint (count.messages, ==, t->messages);
+    }
+}
+
+/* A writer died in a size transaction over a batch of records whose list
+ * (journal/bat-X) is oversized: whoever resolves the intent can't fix the
+ * flags of the records it names, so it asks for a recount, and the next
+ * idle open makes the counter exact again — without a garbage collection. */
+static void
+test_oversized_pending_batch (HostileFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *batch = cache_path (fx, "journal/bat-0123456789abcdef0123456789abcdef");
+  g_autofree char *intent = cache_path (fx, "journal/size.intent");
+  g_autofree char *size_file = cache_path (fx, "cache.size");
+  g_autoptr (FsCache) holder = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *list = NULL;
+  FsCacheCommitStatus status;
+  guint64 sum, wrong;
+  gsize len;
+
+  hostile_make_cache (fx, FS_CACHE_SIZE_UNLIMITED, 3, 3000);
+  sum = fs_test_sum_object_sizes (fx->cache_dir);
+  /* Held open: nothing below runs at an idle open. */
+  holder = fs_test_open_cache (fx->cache_dir);
+
+  wrong = sum + 8192;
+  text = g_strdup_printf ("%" G_GUINT64_FORMAT, wrong);
+  hostile_write (size_file, text, -1);
+  g_free (text);
+  text = g_strdup_printf ("txn bat-0123456789abcdef0123456789abcdef %" G_GUINT64_FORMAT
+                          " %" G_GUINT64_FORMAT " 0",
+                          wrong, sum);
+  hostile_write (intent, text, -1);
+  list = big_contents (JUST_OVER, "uuid-fedcba9876543210fedcba9876543210\n", &len);
+  hostile_write (batch, list, (gssize) len);
+
+  /* A store resolves the intent (the counter still holds "old") and adds. */
+  entry = fs_test_store_commit (holder, "new", 3000, &status);
+  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
+  g_clear_object (&entry);
+  fs_cache_close (holder);
+  g_clear_object (&holder);
+
+  /* The next idle open recounts. */
+  {
+    g_autoptr (FsCache) cache = fs_test_open_cache (fx->cache_dir);
+    g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==,
+                      fs_test_sum_object_sizes (fx->cache_dir));
+    gc_ok (cache);
+  }
+  hostile_assert_consistent (fx->cache_dir);
+}
+
+/* A FIFO planted as an object.info: reading it must not hang the reader;
+ * the entry is a miss, and garbage collection removes it. */
+static void
+test_fifo_object_info (HostileFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *path = cache_path (fx, "objects/e0/object.info");
+  g_autoptr (FsCache) cache = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GListModel) list = NULL;
+  FsCacheEntry *entry;
+
+  hostile_make_cache (fx, 1000000, 3, 3000);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (mkfifo (path, 0644), ==, 0);
+  cache = fs_test_open_cache (fx->cache_dir);
+
+  entry = fs_cache_load (cache, "e0", NULL, &error);
+  g_assert_null (entry);
+  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+  g_clear_error (&error);
+  list = fs_cache_list (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (list), ==, 2);
+  g_assert_cmpint (hostile_try_store (cache, "new", 3000, &error), ==, FS_CACHE_COMMIT_STORED);
+  g_assert_no_error (error);
+  gc_ok (cache);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  hostile_assert_consistent (fx->cache_dir);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Shapes: files where folders belong and the reverse                        */
 
 typedef struct {
@@ -406,12 +684,22 @@ main (int argc, char **argv)
       g_test_add (path, HostileFixture, garbage_targets[i], hostile_setup, test_garbage,
                   hostile_teardown);
     }
+  for (gsize i = 0; i < G_N_ELEMENTS (big_targets); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/hostile/corrupt/oversized/%s", big_targets[i].rel);
+      g_test_add (path, HostileFixture, &big_targets[i], hostile_setup, test_oversized,
+                  hostile_teardown);
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++)
     {
       g_autofree char *path = g_strdup_printf ("/hostile/shape/%s-%s", shapes[i].rel,
                                                shapes[i].make_dir ? "is-a-folder" : "is-a-file");
       g_test_add (path, HostileFixture, &shapes[i], hostile_setup, test_shape, hostile_teardown);
     }
+  g_test_add ("/hostile/corrupt/oversized/pending-batch", HostileFixture, NULL, hostile_setup,
+              test_oversized_pending_batch, hostile_teardown);
+  g_test_add ("/hostile/shape/objects/e0/object.info-is-a-fifo", HostileFixture, NULL,
+              hostile_setup, test_fifo_object_info, hostile_teardown);
   g_test_add ("/hostile/shape/journal-record-is-a-folder", HostileFixture, NULL, hostile_setup,
               test_record_folder_blocks_nothing, hostile_teardown);
   g_test_add ("/hostile/corrupt/forged-records", HostileFixture, NULL, hostile_setup,
