@@ -1299,6 +1299,8 @@ _fs_cache_end_exclusive (FsCache *self)
  *
  * Whether another open cache (in this or another process) uses the same
  * cache directory right now, or another thread is in an operation on @self.
+ * It asks without taking a lock, so it answers as well for a user who may
+ * only read the cache.
  *
  * Returns: %TRUE if the cache is in use by others
  *
@@ -1307,12 +1309,20 @@ _fs_cache_end_exclusive (FsCache *self)
 gboolean
 fs_cache_has_other_users (FsCache *self)
 {
+  gboolean others;
+
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
 
-  if (!_fs_cache_try_exclusive (self))
+  if (!g_rw_lock_writer_trylock (&self->op_lock))
     return TRUE;
-  _fs_cache_end_exclusive (self);
-  return FALSE;
+  /* Asked, not taken: a user who may read the cache but not write it has
+   * cache.lock open read-only, where a write lock always fails (EBADF) —
+   * that is no other user. Our own read lock never conflicts with us. */
+  g_mutex_lock (&self->mutex);
+  others = self->lock_fd < 0 || _fs_lock_test (self->lock_fd, F_WRLCK) != 0;
+  g_mutex_unlock (&self->mutex);
+  g_rw_lock_writer_unlock (&self->op_lock);
+  return others;
 }
 
 /**
