@@ -318,9 +318,11 @@ key_describe (const FsToolKey *key, const FsCacheInfo *info)
   switch (key->type)
     {
     case FS_TOOL_KEY_MAXIMUM_SIZE:
-      if (!key->has (info) || key->get_size (info) == 0)
+      if (!key->has (info))
         return g_strdup (_ ("none: nothing is kept (set one with “fscache init --max-size SIZE”)"));
       value = key->get_size (info);
+      if (value == 0)
+        return g_strdup (_ ("0: nothing is kept, every store is declined as too large"));
       if (value == FS_CACHE_SIZE_UNLIMITED)
         return g_strdup (_ ("unlimited"));
       return fs_tool_format_size (value);
@@ -787,6 +789,16 @@ no_arguments (FsTool *tool, char **args)
 
 /* ---- init --------------------------------------------------------------- */
 
+/* A maximum size of 0 is allowed (osbuild's default: a cache used only to
+ * stage), but rarely meant: say what it does. */
+static void
+warn_if_keeps_nothing (const FsCacheInfo *updates)
+{
+  if (fs_cache_info_has_maximum_size (updates) && fs_cache_info_get_maximum_size (updates) == 0)
+    fs_tool_warning (_ ("a maximum size of 0 keeps nothing: every store is declined as too "
+                        "large"));
+}
+
 static void
 print_settings (const FsCacheInfo *info)
 {
@@ -845,6 +857,7 @@ cmd_init (FsTool *tool, char **args)
       fs_tool_error ("%s", error->message);
       return FS_TOOL_EXIT_FAILURE;
     }
+  warn_if_keeps_nothing (updates);
 
   info = fs_cache_get_info (tool->cache);
   if (opt_json)
@@ -1283,7 +1296,11 @@ report_declined (FsTool *tool, const char *path, const char *name, FsCacheCommit
         g_print (_ ("The entry “%s” already exists in %s; nothing stored\n"), name, path);
       return FS_TOOL_EXIT_OK;
     case FS_CACHE_COMMIT_TOO_LARGE:
-      if (maximum == 0)
+      if (maximum == 0 && fs_cache_info_has_maximum_size (info))
+        fs_tool_error (_ ("The cache %s has a maximum size of 0, so it keeps nothing; "
+                          "raise it with “fscache init --max-size SIZE”"),
+                       path);
+      else if (maximum == 0)
         fs_tool_error (_ ("The cache %s has no maximum size, so it keeps nothing; set one with "
                           "“fscache init --max-size SIZE”"),
                        path);
@@ -1843,6 +1860,7 @@ cmd_config (FsTool *tool, char **args)
           fs_tool_error ("%s", error->message);
           return FS_TOOL_EXIT_FAILURE;
         }
+      warn_if_keeps_nothing (updates);
     }
   else if (!open_cache (tool, FALSE, FALSE))
     return FS_TOOL_EXIT_FAILURE;

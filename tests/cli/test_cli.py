@@ -563,14 +563,52 @@ def test_init_bad_values(work, option, value, message):
     assert not os.path.exists(path)
 
 
+# Not a whole number of bytes: refused, never rounded (issue 11: 1.5 was 1).
+INEXACT_SIZES = ["1.5", "0.5", "1.5B", "0.3K", "1.0009K", "7.99E", "0.0001KB",
+                 "0.0000000000000000001E", "1.00000000000000000001K"]
+
+
+@pytest.mark.parametrize("value", INEXACT_SIZES)
+def test_init_inexact_size_is_a_usage_error(work, value):
+    path = os.path.join(work, "c")
+    assert_error(run(work, "--cache", path, "init", "--max-size", value), EXIT_USAGE,
+                 "--max-size", f"Invalid size “{value}”", "not a whole number of bytes")
+    assert not os.path.exists(path)
+
+
+def test_maximum_size_zero_says_it_keeps_nothing(work):
+    path = os.path.join(work, "c")
+    proc = run(work, "--cache", path, "init", "--max-size", "0")
+    out = ok(proc)
+    assert re.search(r"maximum-size +0: nothing is kept, every store is declined as too large\n",
+                     out), out
+    assert text(proc.stderr) == ("fscache: warning: a maximum size of 0 keeps nothing: every "
+                                 "store is declined as too large\n")
+    assert json_of(run(work, "--cache", path, "config", "get", "--json"))["maximum-size"] == 0
+    assert re.search(r"Maximum size: +0: nothing is kept", ok(run(work, "--cache", path, "info")))
+    src = make_tree(os.path.join(work, "src"))
+    assert_error(run(work, "--cache", path, "store", "t", src), EXIT_FAILURE,
+                 "has a maximum size of 0, so it keeps nothing", "fscache init --max-size")
+    # The JSON stays clean; the warning goes to stderr. config set says it too.
+    proc = run(work, "--cache", path, "init", "--max-size", "0", "--json")
+    assert json.loads(proc.stdout)["maximum-size"] == 0 and "keeps nothing" in text(proc.stderr)
+    ok(run(work, "--cache", path, "config", "set", "maximum-size", "10M"))
+    proc = run(work, "--cache", path, "config", "set", "maximum-size", "0")
+    assert ok(proc) == "Set maximum-size to 0\n" and "keeps nothing" in text(proc.stderr)
+    # Other sizes say nothing of the kind.
+    proc = run(work, "--cache", path, "init", "--max-size", "1G")
+    assert "nothing is kept" not in ok(proc) and text(proc.stderr) == ""
+
+
 SIZES = [
     ("4096", 4096), ("0", 0), ("1B", 1), ("1k", 1024), ("1K", 1024), ("1KiB", 1024),
     ("1KB", 1000), ("1kb", 1000), ("10G", 10 * 1024**3), ("512MiB", 512 * 1024**2),
     ("1.5GB", 1_500_000_000), ("1.5G", 3 * 1024**3 // 2), ("2 MiB", 2 * 1024**2),
-    (" 3M ", 3 * 1024**2), ("0.5K", 512), ("1.0009K", 1024), ("1T", 1024**4),
+    (" 3M ", 3 * 1024**2), ("0.5K", 512), ("1.0009765625K", 1025), ("1T", 1024**4),
     ("1TB", 10**12), ("1P", 1024**5), ("1E", 1024**6), ("7E", 7 * 1024**6),
-    ("7.99E", 799 * 1024**6 // 100), ("9223372036854775807", 2**63 - 1),
-    ("1Gi", 1024**3),
+    ("7.75E", 31 * 1024**6 // 4), ("9223372036854775807", 2**63 - 1),
+    ("1Gi", 1024**3), ("0.001KB", 1), ("1.50000000000000000000000K", 1536),
+    ("2.000B", 2), ("1.", 1), (".5K", 512),
 ]
 
 
@@ -588,7 +626,7 @@ def test_sizes(cache, value, expected):
 @pytest.mark.parametrize("value", ["", "G", "-1", "1.2.3", "10 GiBs", "1X", "1GiBB", ".",
                                    "99999999999999999999", "8E", "16E", "9223372036854775808",
                                    "18446744073709551615",
-                                   "1 2", "0x10", "1e3"])
+                                   "1 2", "0x10", "1e3"] + INEXACT_SIZES)
 def test_bad_sizes(cache, value):
     # "--" so that "-1" is a value, not an option.
     assert_error(cache.run("config", "set", "--", "maximum-size", value), EXIT_USAGE,
