@@ -414,9 +414,9 @@ static const FsToolCommand commands[] = {
   { "ls", "", N_ ("List the entries"), NULL, ls_options, "", FS_TOOL_COMMAND_JSON, cmd_ls },
   { "store", N_ ("NAME PATH"), N_ ("Store a copy of PATH as entry NAME"),
     N_ ("Copies the directory PATH (or a single file, kept under its name) into the cache, "
-        "reflinking files where the file system can, and commits it as NAME. An existing entry "
-        "NAME is kept: storing it again is not an error. With --move, a tree the cache declines "
-        "is moved back."),
+        "reflinking files where the file system can, and commits it as NAME. A symbolic link to "
+        "a directory is followed, as “cp -a link/” does. An existing entry NAME is kept: storing "
+        "it again is not an error. With --move, a tree the cache declines is moved back."),
     store_options, "- path",
     FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS | FS_TOOL_COMMAND_CREATES, cmd_store },
   { "load", N_ ("NAME [--] CMD [ARGS…]"), N_ ("Run CMD with entry NAME locked"),
@@ -1332,6 +1332,30 @@ store_progress (goffset current, goffset total, gpointer data)
   fs_tool_progress_update (data, (guint64) MAX (current, 0), (guint64) MAX (total, 0));
 }
 
+/* When @source is a symbolic link to a directory (written with or without
+ * a trailing slash), the directory it leads to, as `cp -a link/` and
+ * `rsync link/` copy it; else NULL: a directory, a file, and a link to
+ * anything else are stored as they are. */
+static char *
+follow_root_link (const char *source)
+{
+  g_autofree char *bare = g_strdup (source);
+  gsize len = strlen (bare);
+  struct stat st;
+  char *resolved, *copy;
+
+  while (len > 1 && bare[len - 1] == '/')
+    bare[--len] = '\0';
+  if (lstat (bare, &st) < 0 || !S_ISLNK (st.st_mode))
+    return NULL;
+  if (stat (bare, &st) < 0 || !S_ISDIR (st.st_mode))
+    return NULL;
+  resolved = realpath (bare, NULL);
+  copy = g_strdup (resolved); /* for g_free() */
+  free (resolved);
+  return copy;
+}
+
 static int
 cmd_store (FsTool *tool, char **args)
 {
@@ -1341,6 +1365,7 @@ cmd_store (FsTool *tool, char **args)
   g_autoptr (GFile) file = NULL;
   g_autofree char *path = NULL;
   g_autofree char *size = NULL;
+  g_autofree char *followed = NULL;
   FsToolProgress *progress = NULL;
   GCancellable *cancellable;
   const char *name, *source;
@@ -1360,6 +1385,18 @@ cmd_store (FsTool *tool, char **args)
     {
       fs_tool_error (_ ("Cannot store %s: %s"), source, g_strerror (errno));
       return FS_TOOL_EXIT_FAILURE;
+    }
+  if ((followed = follow_root_link (source)) != NULL)
+    {
+      /* Moving the tree behind a link would leave the link dangling, and
+       * moving the link would store no tree: refused. */
+      if (opt_move)
+        {
+          fs_tool_error (_ ("%s is a symbolic link: --move needs the directory itself (%s)"),
+                         source, followed);
+          return FS_TOOL_EXIT_FAILURE;
+        }
+      source = followed;
     }
 
   if (!open_cache (tool, TRUE, FALSE))

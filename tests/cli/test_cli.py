@@ -769,6 +769,44 @@ def test_store_a_single_file(work, cache):
         assert f.read() == "just a file\n"
 
 
+@pytest.mark.parametrize("form", ["link", "link/", "./link", "./link//"])
+def test_store_follows_a_symlinked_directory(work, cache, form):
+    """PATH a symbolic link to a directory: the directory's tree is stored,
+    as `cp -a link/` and `rsync link/` copy it, with or without the slash."""
+    src = make_tree(os.path.join(work, "src"))
+    before = snapshot(src)
+    os.symlink("src", os.path.join(work, "link"))
+    ok(cache.run("store", "t", form, cwd=work))
+    data = cache.data("t")
+    assert not os.path.islink(data) and os.path.isdir(data)
+    assert snapshot(data) == before
+    assert stat.S_IMODE(os.stat(data).st_mode) == stat.S_IMODE(os.stat(src).st_mode)
+    assert os.path.islink(os.path.join(work, "link")) and snapshot(src) == before
+
+
+def test_store_symlinked_directory_with_move_is_refused(work, cache):
+    src = make_tree(os.path.join(work, "src"))
+    before = snapshot(src)
+    link = os.path.join(work, "link")
+    os.symlink(src, link)
+    for form in (link, link + "/"):
+        assert_error(cache.run("store", "--move", "t", form), EXIT_FAILURE, form,
+                     "symbolic link", "--move", src)
+    assert snapshot(src) == before and os.readlink(link) == src
+    assert cache.names() == [] and leftovers(cache.path) == []
+
+
+def test_store_a_link_to_a_file_keeps_the_link(work, cache):
+    """Only a link to a directory is followed: a link to a file is a single
+    file, stored as it is (like `cp -a link`); `link/` is no directory."""
+    write(os.path.join(work, "notes.txt"), "just a file\n")
+    os.symlink("notes.txt", os.path.join(work, "flink"))
+    ok(cache.run("store", "f", os.path.join(work, "flink")))
+    assert os.readlink(os.path.join(cache.data("f"), "flink")) == "notes.txt"
+    assert_error(cache.run("store", "g", os.path.join(work, "flink") + "/"), EXIT_FAILURE,
+                 "Not a directory")
+
+
 def test_store_existing_name_is_not_a_failure(work, cache):
     src = make_tree(os.path.join(work, "src"))
     ok(cache.run("store", "t", src))
