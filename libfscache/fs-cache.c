@@ -49,6 +49,7 @@ struct _FsCache {
 
   char *app_id;
   GFile *directory;
+  gboolean create; /* create the cache when the directory holds none */
   char boot_id[33];
   char journal_boot_id[33];
 
@@ -67,7 +68,7 @@ struct _FsCache {
   gboolean read_only_format; /* cache.info names another version */
 };
 
-enum { PROP_0, PROP_APP_ID, PROP_DIRECTORY, N_PROPS };
+enum { PROP_0, PROP_APP_ID, PROP_DIRECTORY, PROP_CREATE, N_PROPS };
 
 static GParamSpec *properties[N_PROPS];
 
@@ -118,6 +119,9 @@ fs_cache_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec
     case PROP_DIRECTORY:
       g_value_set_object (value, self->directory);
       break;
+    case PROP_CREATE:
+      g_value_set_boolean (value, self->create);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -135,6 +139,9 @@ fs_cache_set_property (GObject *object, guint prop_id, const GValue *value, GPar
       break;
     case PROP_DIRECTORY:
       self->directory = g_value_dup_object (value);
+      break;
+    case PROP_CREATE:
+      self->create = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -175,6 +182,38 @@ fs_cache_class_init (FsCacheClass *klass)
     g_param_spec_object ("directory", NULL, NULL, G_TYPE_FILE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * FsCache:create:
+   *
+   * Whether opening the cache creates it when [property@FsCache.Cache:directory]
+   * holds none (the default). When %FALSE, opening fails with
+   * %G_IO_ERROR_NOT_FOUND, and creates nothing, if the directory does not
+   * exist or is not a cache — it has neither the `cache.info` file nor the
+   * `objects/` folder that libfscache and osbuild make first. A program
+   * that only looks at a cache (lists it, loads from it) can so tell a
+   * mistyped path from an empty cache instead of making a new one there.
+   *
+   * The constructors create; to open an existing cache only, set it with
+   * g_initable_new() (or g_async_initable_new_async()):
+   *
+   * ```c
+   * cache = g_initable_new (FS_TYPE_CACHE, cancellable, &error,
+   *                         "app-id", "org.example.App",
+   *                         "directory", directory,
+   *                         "create", FALSE,
+   *                         NULL);
+   * ```
+   *
+   * or from Python
+   * `FsCache.Cache(app_id="org.example.App", directory=directory, create=False)`
+   * followed by `init(None)`.
+   *
+   * Since: 1.1
+   */
+  properties[PROP_CREATE] =
+    g_param_spec_boolean ("create", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -188,6 +227,7 @@ fs_cache_init (FsCache *self)
   self->dirs.stage_fd = -1;
   self->dirs.journal_fd = -1;
   self->lock_fd = -1;
+  self->create = TRUE;
 }
 
 /**
@@ -378,6 +418,30 @@ is_compatible_locked (FsCache *self)
          fs_cache_info_get_version (self->info) == FS_CACHE_FORMAT_VERSION;
 }
 
+/* Whether the open directory is a cache: it has cache.info, or objects/,
+ * which libfscache and osbuild both create before anything else (so a
+ * cache another process is creating right now counts too). */
+static gboolean
+is_cache_dir (FsCache *self, GError **error)
+{
+  struct stat st;
+
+  if (fstatat (self->dirs.dir_fd, FS_FILE_CACHE_INFO, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return TRUE;
+  if (errno != ENOENT)
+    return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+  if (fstatat (self->dirs.dir_fd, FS_DIR_OBJECTS, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      if (S_ISDIR (st.st_mode))
+        return TRUE;
+    }
+  else if (errno != ENOENT)
+    return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), self->path, FS_DIR_OBJECTS);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _ ("No cache at %s: the directory has no %s"), self->path, FS_FILE_CACHE_INFO);
+  return FALSE;
+}
+
 static gboolean
 fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
@@ -415,11 +479,18 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
   if (!read_boot_id (self, error))
     return FALSE;
 
-  if (g_mkdir_with_parents (self->path, 0777) < 0)
+  if (self->create && g_mkdir_with_parents (self->path, 0777) < 0)
     return _fs_throw_errno (error, errno, _ ("Creating the cache directory %s"), self->path);
   self->dirs.dir_fd = open (self->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+  if (self->dirs.dir_fd < 0 && errno == ENOENT && !self->create)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("No cache at %s"), self->path);
+      return FALSE;
+    }
   if (self->dirs.dir_fd < 0)
     return _fs_throw_errno (error, errno, _ ("Opening the cache directory %s"), self->path);
+  if (!self->create && !is_cache_dir (self, error))
+    return FALSE;
   {
     struct stat st;
     if (fstat (self->dirs.dir_fd, &st) == 0)
@@ -531,7 +602,8 @@ fs_cache_initable_iface_init (GInitableIface *iface)
  * recovered first.
  *
  * A new cache has no maximum size and so keeps nothing: set one with
- * fs_cache_set_maximum_size().
+ * fs_cache_set_maximum_size(). To open an existing cache only, failing
+ * where there is none, see [property@FsCache.Cache:create].
  *
  * Returns: (transfer full): the open cache, or %NULL with @error set
  *
@@ -1311,6 +1383,8 @@ _fs_cache_end_exclusive (FsCache *self)
  *
  * Whether another open cache (in this or another process) uses the same
  * cache directory right now, or another thread is in an operation on @self.
+ * It asks without taking a lock, so it answers as well for a user who may
+ * only read the cache.
  *
  * Returns: %TRUE if the cache is in use by others
  *
@@ -1319,12 +1393,20 @@ _fs_cache_end_exclusive (FsCache *self)
 gboolean
 fs_cache_has_other_users (FsCache *self)
 {
+  gboolean others;
+
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
 
-  if (!_fs_cache_try_exclusive (self))
+  if (!g_rw_lock_writer_trylock (&self->op_lock))
     return TRUE;
-  _fs_cache_end_exclusive (self);
-  return FALSE;
+  /* Asked, not taken: a user who may read the cache but not write it has
+   * cache.lock open read-only, where a write lock always fails (EBADF) —
+   * that is no other user. Our own read lock never conflicts with us. */
+  g_mutex_lock (&self->mutex);
+  others = self->lock_fd < 0 || _fs_lock_test (self->lock_fd, F_WRLCK) != 0;
+  g_mutex_unlock (&self->mutex);
+  g_rw_lock_writer_unlock (&self->op_lock);
+  return others;
 }
 
 /**

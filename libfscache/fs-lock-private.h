@@ -24,6 +24,12 @@ G_BEGIN_DECLS
 int _fs_lock_fd (int fd, short type, gboolean wait, GCancellable *cancellable);
 void _fs_unlock_fd (int fd);
 
+/* Whether an open file description other than @fd's holds a lock on the
+ * file that conflicts with a lock of @type (F_OFD_GETLK): 1 if one does,
+ * 0 if none does, -1 with errno. Unlike taking the lock, it needs no write
+ * access for F_WRLCK: a read-only descriptor can ask. */
+int _fs_lock_test (int fd, short type);
+
 /* Open @path below @dirfd, lock it, then compare the inode of the
  * descriptor with the inode at the path: a file replaced or unlinked between
  * the open and the lock is closed and opened again. Returns the locked

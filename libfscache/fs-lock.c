@@ -72,6 +72,21 @@ _fs_unlock_fd (int fd)
 }
 
 int
+_fs_lock_test (int fd, short type)
+{
+  struct flock fl = {
+    .l_type = type,
+    .l_whence = SEEK_SET,
+    .l_start = 0,
+    .l_len = 0,
+  };
+
+  if (fcntl (fd, F_OFD_GETLK, &fl) < 0)
+    return -1;
+  return fl.l_type != F_UNLCK ? 1 : 0;
+}
+
+int
 _fs_lock_open_at (int dirfd,
                   const char *path,
                   int oflags,

@@ -50,6 +50,7 @@
  *       set-max BYTES|unlimited
  *                             "ok"
  *       usage                 "ok USED MAXIMUM"
+ *       others                fs_cache_has_other_users(): "yes" or "no"
  *
  *   lock-file PATH read|write the same as lock for any file (osbuild's
  *                             way of holding an anonymous object)
@@ -533,6 +534,8 @@ session_command (FsCache *cache, GHashTable *held, char **argv)
       else
         say_error (error);
     }
+  else if (g_str_equal (cmd, "others") && argc == 1)
+    say ("%s", fs_cache_has_other_users (cache) ? "yes" : "no");
   else if (g_str_equal (cmd, "usage") && argc == 1)
     {
       guint64 used = 0, maximum = 0;

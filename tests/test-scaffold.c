@@ -444,6 +444,118 @@ test_properties (FsTestFixture *fx, gconstpointer user_data)
   }
 }
 
+static FsCache *
+open_existing (const char *dir, GError **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (dir);
+
+  return g_initable_new (FS_TYPE_CACHE, NULL, error, "app-id", FS_TEST_APP_ID, "directory", file,
+                         "create", FALSE, NULL);
+}
+
+/* Asserts that opening @dir with create=FALSE fails with NOT_FOUND and
+ * leaves @dir as it was. */
+static void
+assert_no_cache (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCache) cache = NULL;
+  g_autofree char *before = g_file_test (dir, G_FILE_TEST_EXISTS) ? fs_test_snapshot (dir) : NULL;
+  g_autofree char *after = NULL;
+
+  cache = open_existing (dir, &error);
+  g_assert_null (cache);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, dir));
+  if (before == NULL)
+    g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  else
+    {
+      after = fs_test_snapshot (dir);
+      g_assert_cmpstr (after, ==, before);
+    }
+}
+
+/* With the "create" property FALSE, only an existing cache opens: a missing
+ * or empty directory, or one with other things in it, is not made one. */
+static void
+test_open_existing_only (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *missing = g_build_filename (fx->tmpdir, "typo", "cache", NULL);
+  g_autofree char *parent = g_path_get_dirname (missing);
+  g_autofree char *empty = g_build_filename (fx->tmpdir, "empty", NULL);
+  g_autofree char *other = g_build_filename (fx->tmpdir, "other", NULL);
+  g_autofree char *other_file = g_build_filename (other, "thesis.txt", NULL);
+  g_autofree char *tagged = g_build_filename (fx->tmpdir, "tagged", NULL);
+  g_autofree char *tag = g_build_filename (tagged, "CACHEDIR.TAG", NULL);
+  g_autoptr (FsCache) created = NULL;
+  g_autoptr (FsCache) existing = NULL;
+  g_autoptr (FsCache) defaults = NULL;
+  g_autoptr (GError) error = NULL;
+  FsCacheCommitStatus status;
+  gboolean create = TRUE;
+
+  assert_no_cache (missing);
+  g_assert_false (g_file_test (parent, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (mkdir (empty, 0755), ==, 0);
+  assert_no_cache (empty);
+  fs_test_write_file (other_file, 100);
+  assert_no_cache (other);
+  /* Other programs tag their caches too: a tag alone is not ours. */
+  g_assert_cmpint (mkdir (tagged, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (tag, CACHEDIR_SIGNATURE "\n", -1, NULL));
+  assert_no_cache (tagged);
+
+  /* A cache made by the default constructor opens, and stays as it is. */
+  created = fs_test_open_cache (fx->cache_dir);
+  fs_test_set_maximum_size (created, 1 << 20);
+  g_object_unref (fs_test_store_commit (created, "e", 1000, &status));
+  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
+  existing = open_existing (fx->cache_dir, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (existing);
+  g_object_get (existing, "create", &create, NULL);
+  g_assert_false (create);
+  {
+    g_autoptr (FsCacheEntry) entry = fs_cache_load (existing, "e", NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (entry);
+  }
+  assert_scaffold (fx->cache_dir, FALSE);
+
+  /* The constructors create (the property's default). */
+  defaults = fs_cache_new_for_path (FS_TEST_APP_ID, empty, NULL, &error);
+  g_assert_no_error (error);
+  g_object_get (defaults, "create", &create, NULL);
+  g_assert_true (create);
+  assert_scaffold (empty, TRUE);
+}
+
+/* What osbuild creates first (objects/, then stage/, then the files) is
+ * a cache being created: opened and completed, not refused. */
+static void
+test_open_existing_while_created (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *objects = g_build_filename (fx->cache_dir, "objects", NULL);
+  g_autofree char *info = g_build_filename (fx->cache_dir, "cache.info", NULL);
+  g_autoptr (FsCache) cache = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (objects, 0755), ==, 0);
+  cache = open_existing (fx->cache_dir, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cache);
+  assert_scaffold (fx->cache_dir, TRUE);
+  g_clear_object (&cache);
+
+  /* cache.info alone (objects/ lost) is a cache too. */
+  fs_test_rm_rf (objects);
+  cache = open_existing (fx->cache_dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (objects, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (info, G_FILE_TEST_IS_REGULAR));
+}
+
 static void
 on_async_new (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -490,6 +602,8 @@ main (int argc, char **argv)
   ADD ("/scaffold/finalize-unlocks", test_finalize_unlocks);
   ADD ("/scaffold/properties", test_properties);
   ADD ("/scaffold/async-initable", test_async_initable);
+  ADD ("/scaffold/open-existing-only", test_open_existing_only);
+  ADD ("/scaffold/open-existing-while-created", test_open_existing_while_created);
 
 #undef ADD
 

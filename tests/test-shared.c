@@ -365,6 +365,44 @@ test_reader_without_write_access (SharedFixture *sf, gconstpointer user_data)
   fs_test_assert_consistent (sf->fx.cache_dir);
 }
 
+/* A user who may read the cache but not write it has cache.lock open
+ * read-only: alone in the cache, nobody else uses it (issue 11: a write
+ * lock that fails on a read-only descriptor was taken for another user);
+ * with someone else in, somebody does. */
+static void
+test_reader_sees_other_users (SharedFixture *sf, gconstpointer user_data)
+{
+  FsTestHelper *a;
+  FsTestHelper *m;
+
+  if (skip_unless_ready (sf))
+    return;
+
+  a = session (sf, &alice);
+  expect (a, "set-max unlimited", "ok");
+  expect (a, "others", "no");
+  end_session (a);
+
+  m = session (sf, &mallory);
+  expect (m, "others", "no");
+  expect (m, "others", "no"); /* asking twice changes nothing */
+
+  a = session (sf, &alice);
+  expect (m, "others", "yes");
+  expect (a, "others", "yes");
+  end_session (a);
+  expect (m, "others", "no");
+
+  /* Another open cache of another process, and of this one. */
+  sf->fx.cache = fs_test_open_cache (sf->fx.cache_dir);
+  expect (m, "others", "yes");
+  g_assert_true (fs_cache_has_other_users (sf->fx.cache));
+  end_session (m);
+  g_assert_false (fs_cache_has_other_users (sf->fx.cache));
+  fs_cache_close (sf->fx.cache);
+  g_clear_object (&sf->fx.cache);
+}
+
 /* Bob removes and prunes alice's entries, including the directories she
  * made 0755 and 0555 inside them: nothing is left. */
 static void
@@ -672,6 +710,7 @@ main (int argc, char **argv)
   ADD_USERS ("/shared/users/new-files-follow-directory", test_new_files_follow_directory);
   ADD_USERS ("/shared/users/mark-used-by-other", test_mark_used_by_other);
   ADD_USERS ("/shared/users/reader-without-write-access", test_reader_without_write_access);
+  ADD_USERS ("/shared/users/reader-sees-other-users", test_reader_sees_other_users);
   ADD_USERS ("/shared/users/remove-by-other-member", test_remove_by_other_member);
   ADD_USERS ("/shared/users/evict-by-other-member", test_evict_by_other_member);
   ADD ("/shared/setting/on", fs_test_fixture_setup, test_setting_on);

@@ -53,14 +53,21 @@ set_bad_size (GError **error, const char *text)
                text);
 }
 
+/* Decimal digits of a fraction that can matter: with at most 18 of them
+ * (trailing zeros dropped), 10^digits fits a guint64; a fraction with more
+ * can't give a whole number of bytes with any unit up to 2^60 or 10^18. */
+#define MAX_FRACTION_DIGITS 18
+
 gboolean
 fs_tool_parse_size (const char *text, guint64 *out_size, GError **error)
 {
   const char *p = text;
+  const char *frac_start = NULL;
+  gsize frac_len = 0;
   guint64 whole = 0, frac = 0, frac_scale = 1, mult = 1, base;
   gboolean digits = FALSE;
   g_autofree char *unit = NULL;
-  unsigned __int128 wide;
+  unsigned __int128 wide, frac_bytes;
   int exponent;
 
   g_return_val_if_fail (text != NULL, FALSE);
@@ -81,16 +88,12 @@ fs_tool_parse_size (const char *text, guint64 *out_size, GError **error)
     }
   if (*p == '.')
     {
-      for (p++; g_ascii_isdigit (*p); p++)
-        {
-          /* Digits past the 18th can't change a 64-bit result. */
-          if (frac_scale < G_GUINT64_CONSTANT (1000000000000000000))
-            {
-              frac = frac * 10 + (guint) (*p - '0');
-              frac_scale *= 10;
-            }
-          digits = TRUE;
-        }
+      frac_start = ++p;
+      for (; g_ascii_isdigit (*p); p++)
+        digits = TRUE;
+      frac_len = (gsize) (p - frac_start);
+      while (frac_len > 0 && frac_start[frac_len - 1] == '0')
+        frac_len--;
     }
   if (!digits)
     {
@@ -127,7 +130,20 @@ fs_tool_parse_size (const char *text, guint64 *out_size, GError **error)
         mult *= base;
     }
 
-  wide = (unsigned __int128) whole * mult + (unsigned __int128) frac * mult / frac_scale;
+  /* The size is exact or refused: 1.5K is 1536 bytes, 1.5 and 0.3K are no
+   * whole number of bytes, and are not silently rounded. */
+  if (frac_len > MAX_FRACTION_DIGITS)
+    goto inexact;
+  for (gsize i = 0; i < frac_len; i++)
+    {
+      frac = frac * 10 + (guint) (frac_start[i] - '0');
+      frac_scale *= 10;
+    }
+  frac_bytes = (unsigned __int128) frac * mult;
+  if (frac_bytes % frac_scale != 0)
+    goto inexact;
+
+  wide = (unsigned __int128) whole * mult + frac_bytes / frac_scale;
   /* cache.info holds sizes as JSON integers, which are signed 64-bit. */
   if (wide > G_MAXINT64)
     {
@@ -137,6 +153,11 @@ fs_tool_parse_size (const char *text, guint64 *out_size, GError **error)
     }
   *out_size = (guint64) wide;
   return TRUE;
+
+inexact:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _ ("Invalid size “%s”: not a whole number of bytes"), text);
+  return FALSE;
 }
 
 gboolean

@@ -26,8 +26,9 @@ void fs_tool_warning (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Parses a size in bytes written in human units: a decimal number
  * ("10", "1.5") with an optional unit, case-insensitive, with or without a
  * space: B; K, M, G, T, P, E (powers of 1024, like du); KiB, MiB, … (the
- * same); KB, MB, GB, … (powers of 1000). Fractions of a byte are dropped.
- * Sizes above 2^63 - 1 bytes are refused: cache.info can't hold them. */
+ * same); KB, MB, GB, … (powers of 1000). A size that is not a whole number
+ * of bytes ("1.5", "0.3K") is refused, never rounded. Sizes above 2^63 - 1
+ * bytes are refused: cache.info can't hold them. */
 gboolean fs_tool_parse_size (const char *text, guint64 *out_size, GError **error);
 
 /* Parses a percentage "N" or "N%" with @min <= N <= 100. */

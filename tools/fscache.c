@@ -318,9 +318,11 @@ key_describe (const FsToolKey *key, const FsCacheInfo *info)
   switch (key->type)
     {
     case FS_TOOL_KEY_MAXIMUM_SIZE:
-      if (!key->has (info) || key->get_size (info) == 0)
+      if (!key->has (info))
         return g_strdup (_ ("none: nothing is kept (set one with “fscache init --max-size SIZE”)"));
       value = key->get_size (info);
+      if (value == 0)
+        return g_strdup (_ ("0: nothing is kept, every store is declined as too large"));
       if (value == FS_CACHE_SIZE_UNLIMITED)
         return g_strdup (_ ("unlimited"));
       return fs_tool_format_size (value);
@@ -363,6 +365,7 @@ typedef enum {
   FS_TOOL_COMMAND_POSIX = 1 << 2,    /* options only before the first argument */
   FS_TOOL_COMMAND_HIDDEN = 1 << 3,   /* not listed in --help */
   FS_TOOL_COMMAND_NO_CACHE = 1 << 4, /* no --cache option */
+  FS_TOOL_COMMAND_CREATES = 1 << 5,  /* creates the cache where there is none */
 } FsToolCommandFlags;
 
 typedef struct {
@@ -405,16 +408,17 @@ static const FsToolCommand commands[] = {
   { "init", "", N_ ("Create the cache, or change its settings"),
     N_ ("Creates the cache directory if needed and sets the given settings. A cache without a "
         "maximum size keeps nothing, so init gives it 10G unless --max-size says otherwise."),
-    init_options, "", FS_TOOL_COMMAND_JSON, cmd_init },
+    init_options, "", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_CREATES, cmd_init },
   { "info", "", N_ ("Show the settings and the usage of the cache"), NULL, NULL, "",
     FS_TOOL_COMMAND_JSON, cmd_info },
   { "ls", "", N_ ("List the entries"), NULL, ls_options, "", FS_TOOL_COMMAND_JSON, cmd_ls },
   { "store", N_ ("NAME PATH"), N_ ("Store a copy of PATH as entry NAME"),
     N_ ("Copies the directory PATH (or a single file, kept under its name) into the cache, "
-        "reflinking files where the file system can, and commits it as NAME. An existing entry "
-        "NAME is kept: storing it again is not an error. With --move, a tree the cache declines "
-        "is moved back."),
-    store_options, "- path", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, cmd_store },
+        "reflinking files where the file system can, and commits it as NAME. A symbolic link to "
+        "a directory is followed, as “cp -a link/” does. An existing entry NAME is kept: storing "
+        "it again is not an error. With --move, a tree the cache declines is moved back."),
+    store_options, "- path",
+    FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS | FS_TOOL_COMMAND_CREATES, cmd_store },
   { "load", N_ ("NAME [--] CMD [ARGS…]"), N_ ("Run CMD with entry NAME locked"),
     N_ ("Runs CMD with the entry read-locked, so that it can't be evicted or removed until CMD "
         "exits. The entry's directory is in $FSCACHE_ENTRY and replaces {} in CMD and ARGS. The "
@@ -573,30 +577,42 @@ directory_is_empty (const char *path)
   return dir != NULL && g_dir_read_name (dir) == NULL;
 }
 
+/* As the library tells a cache (FsCache:create): cache.info, or objects/,
+ * which libfscache and osbuild make first. */
 static gboolean
 looks_like_cache (const char *path)
 {
   g_autofree char *info = g_build_filename (path, "cache.info", NULL);
-  g_autofree char *tag = g_build_filename (path, "CACHEDIR.TAG", NULL);
+  g_autofree char *objects = g_build_filename (path, "objects", NULL);
   struct stat st;
 
-  return lstat (info, &st) == 0 || lstat (tag, &st) == 0;
+  return lstat (info, &st) == 0 || (lstat (objects, &st) == 0 && S_ISDIR (st.st_mode));
+}
+
+static void
+no_cache_error (const char *path)
+{
+  fs_tool_error (_ ("No cache at %s (create one with “fscache init”)"), path);
 }
 
 /* Refuses, with one line on stderr, a directory that is not a cache (and
- * not empty: an empty one becomes one), that can't be read, or that can't
- * be written when @writes. */
+ * not empty: an empty one becomes one when @creates, else it is no cache),
+ * a missing one unless @creates, one that can't be read, or that can't be
+ * written when @writes. */
 static gboolean
-check_cache_dir (const char *path, gboolean writes)
+check_cache_dir (const char *path, gboolean creates, gboolean writes)
 {
   struct stat st;
   gboolean is_cache;
 
   if (stat (path, &st) < 0)
     {
-      if (errno == ENOENT)
+      if (errno == ENOENT && creates)
         return TRUE; /* created on first use */
-      fs_tool_error (_ ("Cannot use the cache directory %s: %s"), path, g_strerror (errno));
+      if (errno == ENOENT)
+        no_cache_error (path);
+      else
+        fs_tool_error (_ ("Cannot use the cache directory %s: %s"), path, g_strerror (errno));
       return FALSE;
     }
   if (!S_ISDIR (st.st_mode))
@@ -614,6 +630,11 @@ check_cache_dir (const char *path, gboolean writes)
     {
       fs_tool_error (_ ("%s is not a cache: the directory has other files and no cache.info"),
                      path);
+      return FALSE;
+    }
+  if (!is_cache && !creates)
+    {
+      no_cache_error (path);
       return FALSE;
     }
   if ((writes || !is_cache) && access (path, W_OK) < 0)
@@ -637,16 +658,22 @@ open_cache (FsTool *tool, gboolean writes, gboolean any_version)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GFile) directory = NULL;
+  gboolean creates = (tool->command->flags & FS_TOOL_COMMAND_CREATES) != 0;
 
   if (tool->cache_dir[0] == '\0')
     {
       fs_tool_error (_ ("The cache directory can't be an empty path"));
       return FALSE;
     }
-  if (!check_cache_dir (tool->cache_dir, writes))
+  if (!check_cache_dir (tool->cache_dir, creates, writes))
     return FALSE;
 
-  tool->cache = fs_cache_new_for_path (FS_TOOL_APP_ID, tool->cache_dir, NULL, &error);
+  /* Only init and store make a cache: the other commands on a mistyped
+   * path must not leave a new cache there. */
+  directory = g_file_new_for_path (tool->cache_dir);
+  tool->cache = g_initable_new (FS_TYPE_CACHE, NULL, &error, "app-id", FS_TOOL_APP_ID, "directory",
+                                directory, "create", creates, NULL);
   if (tool->cache == NULL)
     {
       fs_tool_error ("%s", error->message);
@@ -762,6 +789,16 @@ no_arguments (FsTool *tool, char **args)
 
 /* ---- init --------------------------------------------------------------- */
 
+/* A maximum size of 0 is allowed (osbuild's default: a cache used only to
+ * stage), but rarely meant: say what it does. */
+static void
+warn_if_keeps_nothing (const FsCacheInfo *updates)
+{
+  if (fs_cache_info_has_maximum_size (updates) && fs_cache_info_get_maximum_size (updates) == 0)
+    fs_tool_warning (_ ("a maximum size of 0 keeps nothing: every store is declined as too "
+                        "large"));
+}
+
 static void
 print_settings (const FsCacheInfo *info)
 {
@@ -820,6 +857,7 @@ cmd_init (FsTool *tool, char **args)
       fs_tool_error ("%s", error->message);
       return FS_TOOL_EXIT_FAILURE;
     }
+  warn_if_keeps_nothing (updates);
 
   info = fs_cache_get_info (tool->cache);
   if (opt_json)
@@ -1258,7 +1296,11 @@ report_declined (FsTool *tool, const char *path, const char *name, FsCacheCommit
         g_print (_ ("The entry “%s” already exists in %s; nothing stored\n"), name, path);
       return FS_TOOL_EXIT_OK;
     case FS_CACHE_COMMIT_TOO_LARGE:
-      if (maximum == 0)
+      if (maximum == 0 && fs_cache_info_has_maximum_size (info))
+        fs_tool_error (_ ("The cache %s has a maximum size of 0, so it keeps nothing; "
+                          "raise it with “fscache init --max-size SIZE”"),
+                       path);
+      else if (maximum == 0)
         fs_tool_error (_ ("The cache %s has no maximum size, so it keeps nothing; set one with "
                           "“fscache init --max-size SIZE”"),
                        path);
@@ -1290,6 +1332,30 @@ store_progress (goffset current, goffset total, gpointer data)
   fs_tool_progress_update (data, (guint64) MAX (current, 0), (guint64) MAX (total, 0));
 }
 
+/* When @source is a symbolic link to a directory (written with or without
+ * a trailing slash), the directory it leads to, as `cp -a link/` and
+ * `rsync link/` copy it; else NULL: a directory, a file, and a link to
+ * anything else are stored as they are. */
+static char *
+follow_root_link (const char *source)
+{
+  g_autofree char *bare = g_strdup (source);
+  gsize len = strlen (bare);
+  struct stat st;
+  char *resolved, *copy;
+
+  while (len > 1 && bare[len - 1] == '/')
+    bare[--len] = '\0';
+  if (lstat (bare, &st) < 0 || !S_ISLNK (st.st_mode))
+    return NULL;
+  if (stat (bare, &st) < 0 || !S_ISDIR (st.st_mode))
+    return NULL;
+  resolved = realpath (bare, NULL);
+  copy = g_strdup (resolved); /* for g_free() */
+  free (resolved);
+  return copy;
+}
+
 static int
 cmd_store (FsTool *tool, char **args)
 {
@@ -1299,6 +1365,7 @@ cmd_store (FsTool *tool, char **args)
   g_autoptr (GFile) file = NULL;
   g_autofree char *path = NULL;
   g_autofree char *size = NULL;
+  g_autofree char *followed = NULL;
   FsToolProgress *progress = NULL;
   GCancellable *cancellable;
   const char *name, *source;
@@ -1318,6 +1385,18 @@ cmd_store (FsTool *tool, char **args)
     {
       fs_tool_error (_ ("Cannot store %s: %s"), source, g_strerror (errno));
       return FS_TOOL_EXIT_FAILURE;
+    }
+  if ((followed = follow_root_link (source)) != NULL)
+    {
+      /* Moving the tree behind a link would leave the link dangling, and
+       * moving the link would store no tree: refused. */
+      if (opt_move)
+        {
+          fs_tool_error (_ ("%s is a symbolic link: --move needs the directory itself (%s)"),
+                         source, followed);
+          return FS_TOOL_EXIT_FAILURE;
+        }
+      source = followed;
     }
 
   if (!open_cache (tool, TRUE, FALSE))
@@ -1818,6 +1897,7 @@ cmd_config (FsTool *tool, char **args)
           fs_tool_error ("%s", error->message);
           return FS_TOOL_EXIT_FAILURE;
         }
+      warn_if_keeps_nothing (updates);
     }
   else if (!open_cache (tool, FALSE, FALSE))
     return FS_TOOL_EXIT_FAILURE;
@@ -1965,12 +2045,14 @@ cmd_complete (FsTool *tool, char **args)
       kind = completion_kind (command, (guint) index);
       if (g_str_equal (kind, "entry"))
         {
+          g_autoptr (GFile) directory = g_file_new_for_path (tool->cache_dir);
           g_autoptr (GListModel) list = NULL;
 
-          /* Quietly: a completion must not print errors. */
-          if (!looks_like_cache (tool->cache_dir))
-            return FS_TOOL_EXIT_OK;
-          tool->cache = fs_cache_new_for_path (FS_TOOL_APP_ID, tool->cache_dir, NULL, NULL);
+          /* Quietly: a completion must not print errors, nor create a
+           * cache. */
+          if (tool->cache_dir[0] != '\0')
+            tool->cache = g_initable_new (FS_TYPE_CACHE, NULL, NULL, "app-id", FS_TOOL_APP_ID,
+                                          "directory", directory, "create", FALSE, NULL);
           if (tool->cache != NULL)
             list = fs_cache_list (tool->cache, NULL, NULL);
           for (guint i = 0; list != NULL && i < g_list_model_get_n_items (list); i++)

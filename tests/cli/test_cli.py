@@ -56,10 +56,35 @@ def rmtree(path):
         shutil.rmtree(path, onerror=onerror)
 
 
+def reachable_by_all(path):
+    """Whether other users can reach @path: every folder from / down to it
+    lets them through (o+x)."""
+    path = os.path.realpath(path)
+    while True:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(st.st_mode) or not st.st_mode & stat.S_IXOTH:
+            return False
+        if path == "/":
+            return True
+        path = os.path.dirname(path)
+
+
+def shared_tmp():
+    """A folder for temporary files that other users can reach: the usual
+    one ($TMPDIR), else /tmp; the tests as nobody skip when neither is."""
+    for candidate in (tempfile.gettempdir(), "/tmp"):
+        if reachable_by_all(candidate):
+            return candidate
+    return tempfile.gettempdir()
+
+
 @pytest.fixture
 def work():
     """A temporary directory anyone can traverse (for the tests as nobody)."""
-    path = tempfile.mkdtemp(prefix="fscache-cli-")
+    path = tempfile.mkdtemp(prefix="fscache-cli-", dir=shared_tmp())
     os.chmod(path, 0o755)
     yield path
     rmtree(path)
@@ -75,9 +100,9 @@ def base_env(work, **extra):
     return env
 
 
-def run(work, *args, env=None, stderr=subprocess.PIPE, timeout=120, **kwargs):
+def run(work, *args, env=None, stderr=subprocess.PIPE, timeout=120, tool=None, **kwargs):
     return subprocess.run(
-        [TOOL, *args],
+        [tool or TOOL, *args],
         env=env if env is not None else base_env(work),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -330,42 +355,140 @@ def test_empty_cache_path(work):
     assert_error(run(work, "--cache", "", "ls"), EXIT_FAILURE, "empty")
 
 
-def run_unprivileged(work, *args):
-    """Run the tool as a user without rights on the test's files."""
-    if os.geteuid() == 0:
-        probe = subprocess.run([TOOL, "--version"], preexec_fn=as_nobody,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+# Every command but init and store, with arguments that would do on a cache.
+NOT_CREATING = [["ls"], ["info"], ["gc"], ["gc", "--dry-run"], ["prune", "--to", "0"],
+                ["rm", "x"], ["load", "x", "--", "true"], ["export", "x", "{work}/dest"],
+                ["config", "get"], ["config", "set", "volatile", "true"], ["ls", "--json"]]
+
+
+@pytest.mark.parametrize("args", NOT_CREATING, ids=" ".join)
+def test_only_init_and_store_create_a_cache(work, args):
+    """A mistyped --cache does not leave a new cache behind."""
+    args = [a.replace("{work}", work) for a in args]
+    typo = os.path.join(work, "typo", "cache")
+    assert_error(run(work, "--cache", typo, *args), EXIT_FAILURE,
+                 f"No cache at {typo} (create one with “fscache init”)")
+    assert not os.path.exists(os.path.dirname(typo))
+    empty = os.path.join(work, "empty")
+    os.mkdir(empty)
+    assert_error(run(work, "--cache", empty, *args), EXIT_FAILURE, f"No cache at {empty}")
+    assert os.listdir(empty) == []
+    # The default cache ($XDG_CACHE_HOME/fscache) too.
+    proc = run(work, *args)
+    assert_error(proc, EXIT_FAILURE, "No cache at", os.path.join(work, "xdg-cache", "fscache"))
+    assert not os.path.exists(os.path.join(work, "xdg-cache"))
+    assert not os.path.exists(os.path.join(work, "dest"))
+
+
+def test_init_and_store_create_a_cache(work):
+    path = os.path.join(work, "by-init")
+    ok(run(work, "--cache", path, "init"))
+    assert os.path.isfile(os.path.join(path, "cache.info"))
+    path = os.path.join(work, "by-store")
+    src = make_tree(os.path.join(work, "src"))
+    # Created, but with no maximum size it keeps nothing (and says so).
+    assert_error(run(work, "--cache", path, "store", "x", src), EXIT_FAILURE, "keeps nothing")
+    assert os.path.isfile(os.path.join(path, "cache.info"))
+    assert json_of(run(work, "--cache", path, "ls", "--json"))["entries"] == []
+
+
+def write_osbuild_scaffolding(path):
+    """A new cache as osbuild's _create_scaffolding() leaves it."""
+    os.makedirs(os.path.join(path, "objects"))
+    os.makedirs(os.path.join(path, "stage"))
+    write(os.path.join(path, "cache.info"), '{"version": 1}')
+    write(os.path.join(path, "cache.lock"), "")
+    write(os.path.join(path, "cache.size"), "0")
+
+
+def test_read_commands_on_an_osbuild_cache(work):
+    path = os.path.join(work, "osbuild")
+    write_osbuild_scaffolding(path)
+    listing = json_of(run(work, "--cache", path, "ls", "--json"))
+    assert listing["entries"] == [] and listing["cache"] == path
+    assert json_of(run(work, "--cache", path, "info", "--json"))["entries"] == 0
+
+
+@pytest.fixture(scope="session")
+def tool_for_nobody():
+    """(tool, LD_LIBRARY_PATH) that nobody can run: a copy of the tool and of
+    the libraries it loads from the build tree, in a folder anyone can
+    reach, so that where the checkout lives (a 0700 folder included) does
+    not matter. None when there is no such folder."""
+    if os.geteuid() != 0:
+        yield None
+        return
+    root = tempfile.mkdtemp(prefix="fscache-cli-tool-", dir=shared_tmp())
+    try:
+        os.chmod(root, 0o755)
+        lib = os.path.join(root, "lib")
+        os.mkdir(lib, 0o755)
+        tool = os.path.join(root, "fscache")
+        shutil.copy(TOOL, tool)
+        os.chmod(tool, 0o755)
+        # The libraries of the build tree (found through the tool's RUNPATH,
+        # not through the system's folders): libfscache.
+        build_root = os.path.dirname(os.path.dirname(os.path.realpath(TOOL)))
+        ldd = subprocess.run(["ldd", TOOL], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        for m in re.finditer(r"^\s*(\S+) => (/\S+)", text(ldd.stdout), re.M):
+            if os.path.realpath(m[2]).startswith(build_root + os.sep):
+                shutil.copy(m[2], os.path.join(lib, m[1]))
+                os.chmod(os.path.join(lib, m[1]), 0o755)
+        yield (tool, lib) if reachable_by_all(root) else None
+    finally:
+        rmtree(root)
+
+
+@pytest.fixture
+def unprivileged(work, tool_for_nobody):
+    """Runs the tool as a user without rights on the test's files: nobody
+    when the tests run as root, else the test's own user."""
+
+    def run_unprivileged(*args):
+        if os.geteuid() != 0:
+            return run(work, *args)
+        if tool_for_nobody is None or not reachable_by_all(work):
+            pytest.skip("no temporary folder other users can reach (for the tool as nobody)")
+        tool, lib = tool_for_nobody
+        env = base_env(work, LD_LIBRARY_PATH=lib)
+        try:
+            probe = run(work, "--version", env=env, tool=tool, preexec_fn=as_nobody)
+        except OSError as e:
+            pytest.skip(f"the tool can't run as nobody here: {e}")
         if probe.returncode != 0:
-            pytest.skip("the tool can't run as nobody here")
-        return run(work, *args, preexec_fn=as_nobody)
-    return run(work, *args)
+            pytest.skip(f"the tool can't run as nobody here: {text(probe.stderr)}")
+        return run(work, *args, env=env, tool=tool, preexec_fn=as_nobody)
+
+    return run_unprivileged
 
 
-def test_cache_that_is_not_writable(work):
+def test_cache_that_is_not_writable(work, unprivileged):
     cache = Cache(work)
     ok(cache.run("store", "tree", make_tree(os.path.join(work, "src"))))
     if os.geteuid() != 0:
         os.chmod(cache.path, 0o555)
     for args in (["store", "x", os.path.join(work, "src")], ["rm", "tree"], ["gc"],
                  ["prune", "--to", "0"], ["config", "set", "maximum-size", "1G"], ["init"]):
-        assert_error(run_unprivileged(work, "--cache", cache.path, *args), EXIT_FAILURE,
+        assert_error(unprivileged("--cache", cache.path, *args), EXIT_FAILURE,
                      cache.path, "not writable")
     # An empty directory someone else owns can't become a cache either.
     empty = os.path.join(work, "empty")
     os.mkdir(empty, 0o755)
-    assert_error(run_unprivileged(work, "--cache", empty, "ls"), EXIT_FAILURE, "not writable")
+    for args in (["init"], ["store", "x", os.path.join(work, "src")]):
+        assert_error(unprivileged("--cache", empty, *args), EXIT_FAILURE, "not writable")
+    assert_error(unprivileged("--cache", empty, "ls"), EXIT_FAILURE, "No cache at " + empty)
     assert os.listdir(empty) == []
     assert cache.names() == ["tree"]
 
 
-def test_cache_that_is_not_readable(work):
+def test_cache_that_is_not_readable(work, unprivileged):
     locked = os.path.join(work, "locked")
     os.mkdir(locked, 0o700)
     if os.geteuid() != 0:
         os.chmod(locked, 0o000)
-    assert_error(run_unprivileged(work, "--cache", locked, "ls"), EXIT_FAILURE, locked,
+    assert_error(unprivileged("--cache", locked, "ls"), EXIT_FAILURE, locked,
                  "Permission denied")
-    assert_error(run_unprivileged(work, "--cache", os.path.join(locked, "sub"), "ls"),
+    assert_error(unprivileged("--cache", os.path.join(locked, "sub"), "ls"),
                  EXIT_FAILURE, "Permission denied")
 
 
@@ -440,14 +563,52 @@ def test_init_bad_values(work, option, value, message):
     assert not os.path.exists(path)
 
 
+# Not a whole number of bytes: refused, never rounded (issue 11: 1.5 was 1).
+INEXACT_SIZES = ["1.5", "0.5", "1.5B", "0.3K", "1.0009K", "7.99E", "0.0001KB",
+                 "0.0000000000000000001E", "1.00000000000000000001K"]
+
+
+@pytest.mark.parametrize("value", INEXACT_SIZES)
+def test_init_inexact_size_is_a_usage_error(work, value):
+    path = os.path.join(work, "c")
+    assert_error(run(work, "--cache", path, "init", "--max-size", value), EXIT_USAGE,
+                 "--max-size", f"Invalid size “{value}”", "not a whole number of bytes")
+    assert not os.path.exists(path)
+
+
+def test_maximum_size_zero_says_it_keeps_nothing(work):
+    path = os.path.join(work, "c")
+    proc = run(work, "--cache", path, "init", "--max-size", "0")
+    out = ok(proc)
+    assert re.search(r"maximum-size +0: nothing is kept, every store is declined as too large\n",
+                     out), out
+    assert text(proc.stderr) == ("fscache: warning: a maximum size of 0 keeps nothing: every "
+                                 "store is declined as too large\n")
+    assert json_of(run(work, "--cache", path, "config", "get", "--json"))["maximum-size"] == 0
+    assert re.search(r"Maximum size: +0: nothing is kept", ok(run(work, "--cache", path, "info")))
+    src = make_tree(os.path.join(work, "src"))
+    assert_error(run(work, "--cache", path, "store", "t", src), EXIT_FAILURE,
+                 "has a maximum size of 0, so it keeps nothing", "fscache init --max-size")
+    # The JSON stays clean; the warning goes to stderr. config set says it too.
+    proc = run(work, "--cache", path, "init", "--max-size", "0", "--json")
+    assert json.loads(proc.stdout)["maximum-size"] == 0 and "keeps nothing" in text(proc.stderr)
+    ok(run(work, "--cache", path, "config", "set", "maximum-size", "10M"))
+    proc = run(work, "--cache", path, "config", "set", "maximum-size", "0")
+    assert ok(proc) == "Set maximum-size to 0\n" and "keeps nothing" in text(proc.stderr)
+    # Other sizes say nothing of the kind.
+    proc = run(work, "--cache", path, "init", "--max-size", "1G")
+    assert "nothing is kept" not in ok(proc) and text(proc.stderr) == ""
+
+
 SIZES = [
     ("4096", 4096), ("0", 0), ("1B", 1), ("1k", 1024), ("1K", 1024), ("1KiB", 1024),
     ("1KB", 1000), ("1kb", 1000), ("10G", 10 * 1024**3), ("512MiB", 512 * 1024**2),
     ("1.5GB", 1_500_000_000), ("1.5G", 3 * 1024**3 // 2), ("2 MiB", 2 * 1024**2),
-    (" 3M ", 3 * 1024**2), ("0.5K", 512), ("1.0009K", 1024), ("1T", 1024**4),
+    (" 3M ", 3 * 1024**2), ("0.5K", 512), ("1.0009765625K", 1025), ("1T", 1024**4),
     ("1TB", 10**12), ("1P", 1024**5), ("1E", 1024**6), ("7E", 7 * 1024**6),
-    ("7.99E", 799 * 1024**6 // 100), ("9223372036854775807", 2**63 - 1),
-    ("1Gi", 1024**3),
+    ("7.75E", 31 * 1024**6 // 4), ("9223372036854775807", 2**63 - 1),
+    ("1Gi", 1024**3), ("0.001KB", 1), ("1.50000000000000000000000K", 1536),
+    ("2.000B", 2), ("1.", 1), (".5K", 512),
 ]
 
 
@@ -465,7 +626,7 @@ def test_sizes(cache, value, expected):
 @pytest.mark.parametrize("value", ["", "G", "-1", "1.2.3", "10 GiBs", "1X", "1GiBB", ".",
                                    "99999999999999999999", "8E", "16E", "9223372036854775808",
                                    "18446744073709551615",
-                                   "1 2", "0x10", "1e3"])
+                                   "1 2", "0x10", "1e3"] + INEXACT_SIZES)
 def test_bad_sizes(cache, value):
     # "--" so that "-1" is a value, not an option.
     assert_error(cache.run("config", "set", "--", "maximum-size", value), EXIT_USAGE,
@@ -552,6 +713,33 @@ def test_info_sees_other_users(work, cache):
         holder.wait()
 
 
+def test_info_as_a_reader_without_write_access(work, cache, unprivileged):
+    """Alone in a cache it can read but not write, the reader sees no other
+    user; with another process in, it does (issue 11)."""
+    ok(cache.run("store", "a", make_tree(os.path.join(work, "src"))))
+    lock = os.path.join(cache.path, "cache.lock")
+    if os.geteuid() != 0:
+        os.chmod(lock, 0o444)  # the tool can only open it read-only
+    try:
+        info = json_of(unprivileged("--cache", cache.path, "info", "--json"))
+        assert info["other-users"] is False and info["entries"] == 1
+        assert re.search(r"Other users:\s+none\n", ok(unprivileged("--cache", cache.path, "info")))
+        # Says "ready" once it has the cache open and the entry loaded.
+        holder = subprocess.Popen([TOOL, "--cache", cache.path, "load", "a", "--",
+                                   "sh", "-c", "echo ready; exec sleep 30"],
+                                  env=base_env(work), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE)
+        try:
+            assert holder.stdout.readline() == b"ready\n"
+            assert json_of(unprivileged("--cache", cache.path, "info", "--json"))["other-users"]
+        finally:
+            holder.kill()
+            holder.wait()
+        assert json_of(unprivileged("--cache", cache.path, "info", "--json"))["other-users"] is False
+    finally:
+        os.chmod(lock, 0o644)
+
+
 # ---- store ------------------------------------------------------------------
 
 
@@ -579,6 +767,44 @@ def test_store_a_single_file(work, cache):
     ok(cache.run("store", "file", os.path.join(work, "notes.txt")))
     with open(os.path.join(cache.data("file"), "notes.txt")) as f:
         assert f.read() == "just a file\n"
+
+
+@pytest.mark.parametrize("form", ["link", "link/", "./link", "./link//"])
+def test_store_follows_a_symlinked_directory(work, cache, form):
+    """PATH a symbolic link to a directory: the directory's tree is stored,
+    as `cp -a link/` and `rsync link/` copy it, with or without the slash."""
+    src = make_tree(os.path.join(work, "src"))
+    before = snapshot(src)
+    os.symlink("src", os.path.join(work, "link"))
+    ok(cache.run("store", "t", form, cwd=work))
+    data = cache.data("t")
+    assert not os.path.islink(data) and os.path.isdir(data)
+    assert snapshot(data) == before
+    assert stat.S_IMODE(os.stat(data).st_mode) == stat.S_IMODE(os.stat(src).st_mode)
+    assert os.path.islink(os.path.join(work, "link")) and snapshot(src) == before
+
+
+def test_store_symlinked_directory_with_move_is_refused(work, cache):
+    src = make_tree(os.path.join(work, "src"))
+    before = snapshot(src)
+    link = os.path.join(work, "link")
+    os.symlink(src, link)
+    for form in (link, link + "/"):
+        assert_error(cache.run("store", "--move", "t", form), EXIT_FAILURE, form,
+                     "symbolic link", "--move", src)
+    assert snapshot(src) == before and os.readlink(link) == src
+    assert cache.names() == [] and leftovers(cache.path) == []
+
+
+def test_store_a_link_to_a_file_keeps_the_link(work, cache):
+    """Only a link to a directory is followed: a link to a file is a single
+    file, stored as it is (like `cp -a link`); `link/` is no directory."""
+    write(os.path.join(work, "notes.txt"), "just a file\n")
+    os.symlink("notes.txt", os.path.join(work, "flink"))
+    ok(cache.run("store", "f", os.path.join(work, "flink")))
+    assert os.readlink(os.path.join(cache.data("f"), "flink")) == "notes.txt"
+    assert_error(cache.run("store", "g", os.path.join(work, "flink") + "/"), EXIT_FAILURE,
+                 "Not a directory")
 
 
 def test_store_existing_name_is_not_a_failure(work, cache):

@@ -21,7 +21,7 @@ import gi
 import pytest
 
 gi.require_version("FsCache", "1")
-from gi.repository import FsCache, GLib  # noqa: E402
+from gi.repository import FsCache, Gio, GLib  # noqa: E402
 
 APP_ID = "org.example.FsCacheTests"
 OSBUILD_APP_ID = "osbuild"
@@ -285,6 +285,57 @@ def test_reads_unlimited(tmp_path):
         assert cache.get_usage(None)[2] == UNLIMITED
     finally:
         cache.close()
+
+
+def open_existing(root):
+    """Opens the cache at @root only if there is one (the "create" property)."""
+    cache = Cache(app_id=APP_ID, directory=Gio.File.new_for_path(str(root)), create=False)
+    cache.init(None)
+    return cache
+
+
+def test_open_existing_osbuild_cache(tmp_path):
+    """create=False opens a cache osbuild made, and a new one as osbuild's
+    _create_scaffolding() leaves it (objects/, stage/, cache.info "{}",
+    cache.lock, cache.size)."""
+    root = str(tmp_path / "cache")
+    write_osbuild_cache(root)
+    cache = open_existing(root)
+    try:
+        assert cache.props.create is False
+        entry = cache.load(ENTRY_NAME, None)
+        assert read_file(os.path.join(entry.get_path(), "file")) == ENTRY_FILE_CONTENT
+        entry.release()
+    finally:
+        cache.close()
+
+    fresh = str(tmp_path / "fresh")
+    os.makedirs(os.path.join(fresh, "objects"))
+    os.makedirs(os.path.join(fresh, "stage"))
+    write_file(os.path.join(fresh, "cache.info"), "{}")
+    write_file(os.path.join(fresh, "cache.lock"), "")
+    write_file(os.path.join(fresh, "cache.size"), "0")
+    open_existing(fresh).close()
+
+
+@pytest.mark.parametrize("what", ["missing", "empty", "other files"])
+def test_open_existing_refuses_what_is_not_a_cache(tmp_path, what):
+    root = tmp_path / "dir"
+    if what != "missing":
+        root.mkdir()
+    if what == "other files":
+        write_file(str(root / "notes.txt"), "mine")
+    before = sorted(os.listdir(root)) if root.exists() else None
+    with pytest.raises(GLib.Error) as raised:
+        open_existing(root)
+    assert raised.value.matches(Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND)
+    assert str(root) in raised.value.message
+    assert (sorted(os.listdir(root)) if root.exists() else None) == before
+    # The default creates.
+    cache = Cache.new_for_path(APP_ID, str(root), None)
+    assert cache.props.create is True
+    cache.close()
+    assert os.path.isfile(root / "cache.info")
 
 
 def test_osbuild_writer_lock_hides_entry(tmp_path):
