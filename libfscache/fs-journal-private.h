@@ -30,6 +30,11 @@ gboolean _fs_journal_size_txn (FsCache *cache,
                                GCancellable *cancellable,
                                GError **error);
 
+/* Asks for a full recount at the next idle moment (an idle open, a
+ * garbage collection): for a counter found to disagree with the entries
+ * while the cache is in use. */
+gboolean _fs_journal_request_recount (FsCache *cache, GCancellable *cancellable, GError **error);
+
 /* The value of cache.size (repairing it first if it is corrupt). */
 gboolean _fs_journal_get_size (FsCache *cache,
                                guint64 *out_size,
@@ -75,6 +80,16 @@ gboolean _fs_journal_recover (FsCache *cache,
 /* Sets cache.size to the sum of the committed entries, under its lock; exact
  * only when the caller has the cache to itself (cache.lock for writing). */
 gboolean _fs_journal_recount (FsCache *cache,
+                              guint64 *out_before,
+                              guint64 *out_after,
+                              GCancellable *cancellable,
+                              GError **error);
+
+/* The value of cache.size (0 when missing or corrupt) and the sum of the
+ * committed entries, changing nothing: the dry run of _fs_journal_recount().
+ * Their difference is the counter's drift when the caller has the cache to
+ * itself. */
+gboolean _fs_journal_measure (FsCache *cache,
                               guint64 *out_before,
                               guint64 *out_after,
                               GCancellable *cancellable,
