@@ -111,23 +111,32 @@ assert_cache_held (FsTestFixture *fx)
   g_assert_true (fs_test_can_lock (lock, F_RDLCK));
 }
 
-/* e0…e3 (e0 least recently used), then osbuild evicts e3: the counter is
- * 8 KiB lower than the sum of e0…e2. Returns their sizes in @sizes. */
+/* e0…e4 (e0 least recently used; e2, the most recently used that stays, is
+ * small), then osbuild evicts e3 and e4: the counter is DRIFT lower than
+ * the sum of e0…e2, and more than e2 holds — a prune that trusted it would
+ * find it at 0 before e2. Returns the sizes of e0…e2 in @sizes. */
+#define DRIFT (2 * OSBUILD_EXTRA)
+
 static void
 make_drifted_cache (FsTestFixture *fx, guint64 sizes[3])
 {
-  for (guint i = 0; i < 4; i++)
+  static const guint64 bytes[5] = { 30000, 40000, 2000, 30000, 30000 };
+
+  for (guint i = 0; i < 5; i++)
     {
       g_autofree char *name = g_strdup_printf ("e%u", i);
-      guint64 size = store_named (fx->cache, name, 30000 + i * 10000);
+      guint64 size = store_named (fx->cache, name, bytes[i]);
 
       if (i < 3)
         sizes[i] = size;
       set_last_use (fx->cache_dir, name, i);
     }
   osbuild_evict (fx->cache_dir, "e3");
-  g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir) + OSBUILD_EXTRA, ==,
+  osbuild_evict (fx->cache_dir, "e4");
+  g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir) + DRIFT, ==,
                     fs_test_sum_object_sizes (fx->cache_dir));
+  g_assert_cmpuint (sizes[2], <=, DRIFT);
+  g_assert_cmpuint (sizes[0], <, sizes[1]);
 }
 
 static void
@@ -228,7 +237,7 @@ test_prune_to_size (FsTestFixture *fx, gconstpointer user_data)
       /* a byte less than e1 and e2: e0 and e1 must go, though the low
        * counter says the target is reached once e0 is gone */
       target = sizes[1] + sizes[2] - 1;
-      g_assert_cmpuint (sizes[1] + sizes[2] - OSBUILD_EXTRA, <=, target);
+      g_assert_cmpuint (sizes[1] + sizes[2] - DRIFT, <=, target);
     }
   g_assert_true (
     fs_cache_prune (fx->cache, target, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error));
@@ -281,7 +290,7 @@ test_gc_reports_drift (FsTestFixture *fx, gconstpointer user_data)
   gc_full (fx->cache, FS_CACHE_GC_DRY_RUN, 0, &removed, &correction, &checked);
   g_assert_true (checked);
   g_assert_cmpuint (removed, ==, 0);
-  g_assert_cmpint (correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (correction, ==, DRIFT);
   g_assert_true (g_file_get_contents (size_path, &after, NULL, NULL));
   g_assert_cmpstr (before, ==, after);
 
@@ -289,13 +298,13 @@ test_gc_reports_drift (FsTestFixture *fx, gconstpointer user_data)
   correction = 0;
   g_assert_true (fs_cache_collect_garbage (fx->cache, FS_CACHE_MAINTENANCE_DRY_RUN, &removed,
                                            &reclaimed, &correction, NULL, NULL));
-  g_assert_cmpint (correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (correction, ==, DRIFT);
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, counter);
 
   /* idle: corrected */
   gc_full (fx->cache, FS_CACHE_GC_NONE, 0, &removed, &correction, &checked);
   g_assert_true (checked);
-  g_assert_cmpint (correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (correction, ==, DRIFT);
   fs_test_assert_consistent (fx->cache_dir);
   gc_full (fx->cache, FS_CACHE_GC_DRY_RUN, 0, &removed, &correction, &checked);
   g_assert_true (checked);
@@ -366,7 +375,7 @@ test_gc_wait_idle (FsTestFixture *fx, gconstpointer user_data)
   g_assert_no_error (job.error);
   g_assert_true (job.ok);
   g_assert_true (job.checked);
-  g_assert_cmpint (job.correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (job.correction, ==, DRIFT);
   fs_test_assert_consistent (fx->cache_dir);
 
   /* the cache stays open: our read lock is back, and it works */
@@ -413,7 +422,7 @@ test_gc_two_waiters (FsTestFixture *fx, gconstpointer user_data)
       g_assert_true (jobs[i].checked);
     }
   /* whichever ran first corrected the counter */
-  g_assert_cmpint (jobs[0].correction + jobs[1].correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (jobs[0].correction + jobs[1].correction, ==, DRIFT);
   fs_test_assert_consistent (fx->cache_dir);
 }
 
@@ -472,7 +481,7 @@ test_gc_full_async (FsTestFixture *fx, gconstpointer user_data)
   g_assert_no_error (job.error);
   g_assert_true (job.ok);
   g_assert_true (job.checked);
-  g_assert_cmpint (job.correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (job.correction, ==, DRIFT);
 
   job.cache = fx->cache;
   fs_cache_collect_garbage_full_async (fx->cache, FS_CACHE_GC_NONE, 0, G_PRIORITY_DEFAULT, NULL,
@@ -481,7 +490,7 @@ test_gc_full_async (FsTestFixture *fx, gconstpointer user_data)
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (job.error);
   g_assert_true (job.checked);
-  g_assert_cmpint (job.correction, ==, OSBUILD_EXTRA);
+  g_assert_cmpint (job.correction, ==, DRIFT);
   fs_test_assert_consistent (fx->cache_dir);
 }
 

@@ -962,12 +962,12 @@ def test_gc_corrects_the_size_counter(work, cache):
 OSBUILD_DRIFT = 8192  # what each osbuild eviction takes off beyond the entry's size
 
 
-def osbuild_drift(cache):
-    """Lower cache.size as an osbuild eviction leaves it; return the exact value."""
+def osbuild_drift(cache, evictions=1):
+    """Lower cache.size as osbuild's evictions leave it; return the exact value."""
     path = os.path.join(cache.path, "cache.size")
     with open(path, encoding="utf-8") as f:
         exact = int(f.read())
-    write(path, str(exact - OSBUILD_DRIFT))
+    write(path, str(exact - evictions * OSBUILD_DRIFT))
     return exact
 
 
@@ -1107,13 +1107,18 @@ def test_gc_wait_idle_two_waiters(work, cache):
 
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", ""])
 def test_gc_wait_idle_bad_value(cache, value):
-    assert_error(cache.run("gc", f"--wait-idle={value}"), EXIT_USAGE, "--wait-idle")
+    assert_error(cache.run("gc", f"--wait-idle={value}"), EXIT_USAGE, "--wait-idle",
+                 f"“{value}” is not a number of seconds")
 
 
 def test_prune_to_zero_with_a_drifted_counter(work, cache):
-    for name in ("a", "b", "c"):
-        store_sized(work, cache, name, 20_000)
-    osbuild_drift(cache)
+    for name in ("a", "b", "small"):
+        store_sized(work, cache, name, 20_000 if name != "small" else 100)
+        time.sleep(0.05)
+    # enough osbuild evictions that the counter would reach 0 before the
+    # most recently used entry, "small", if prune trusted it
+    small = [e["size"] for e in cache.json("ls")["entries"] if e["name"] == "small"][0]
+    osbuild_drift(cache, evictions=-(-small // OSBUILD_DRIFT))
     assert cache.json("prune", "--to", "0", "--dry-run")["entries"] == 3
     result = cache.json("prune", "--to", "0")
     assert result["entries"] == 3 and result["used"] == 0
