@@ -1517,8 +1517,8 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
  * The space used is the sum of the sizes of the entries, not the size
  * counter, which drifts in a cache shared with osbuild: a target of 0
  * removes every entry not in use whatever the counter says. A counter found
- * to disagree is recounted at once when nobody else has the cache open,
- * else at the next moment nobody has.
+ * to disagree is recounted at once when nobody else has the cache open;
+ * else fs_cache_collect_garbage_full() corrects it once nobody has.
  *
  * Returns: %TRUE on success
  *
@@ -1554,18 +1554,14 @@ fs_cache_prune (FsCache *self,
   _fs_cache_op_end (self);
 
   /* The counter disagreed with the entries (osbuild's removals make it
-   * drift): when nobody else is in the cache, make it exact now; else ask
-   * for a recount at the next idle moment (the difference may also be an
-   * operation in flight: then that recount finds nothing to correct). */
-  if (ok && drift && !dry_run)
+   * drift): when nobody else is in the cache, make it exact now. With
+   * others in it, the difference may as well be their operations in
+   * flight (the scan is not atomic): no recount is asked for on that
+   * ground, but one that was subtracted below 0 asked for one already. */
+  if (ok && drift && !dry_run && _fs_cache_try_exclusive (self))
     {
-      if (_fs_cache_try_exclusive (self))
-        {
-          ok = _fs_journal_recount (self, NULL, NULL, cancellable, error);
-          _fs_cache_end_exclusive (self);
-        }
-      else
-        ok = _fs_journal_request_recount (self, cancellable, error);
+      ok = _fs_journal_recount (self, NULL, NULL, cancellable, error);
+      _fs_cache_end_exclusive (self);
     }
   return ok;
 }

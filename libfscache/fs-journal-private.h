@@ -30,11 +30,6 @@ gboolean _fs_journal_size_txn (FsCache *cache,
                                GCancellable *cancellable,
                                GError **error);
 
-/* Asks for a full recount at the next idle moment (an idle open, a
- * garbage collection): for a counter found to disagree with the entries
- * while the cache is in use. */
-gboolean _fs_journal_request_recount (FsCache *cache, GCancellable *cancellable, GError **error);
-
 /* The value of cache.size (repairing it first if it is corrupt). */
 gboolean _fs_journal_get_size (FsCache *cache,
                                guint64 *out_size,

@@ -189,17 +189,6 @@ write_batch (FsCache *cache,
   return TRUE;
 }
 
-static gboolean size_txn (FsCache *cache,
-                          gint64 delta,
-                          guint64 limit,
-                          const FsTxnRecord *records,
-                          guint n_records,
-                          gboolean after,
-                          gboolean request_recount,
-                          gboolean *out_applied,
-                          GCancellable *cancellable,
-                          GError **error);
-
 gboolean
 _fs_journal_size_txn (FsCache *cache,
                       gint64 delta,
@@ -210,29 +199,6 @@ _fs_journal_size_txn (FsCache *cache,
                       gboolean *out_applied,
                       GCancellable *cancellable,
                       GError **error)
-{
-  return size_txn (cache, delta, limit, records, n_records, after, FALSE, out_applied, cancellable,
-                   error);
-}
-
-gboolean
-_fs_journal_request_recount (FsCache *cache, GCancellable *cancellable, GError **error)
-{
-  return size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, TRUE, NULL, cancellable,
-                   error);
-}
-
-static gboolean
-size_txn (FsCache *cache,
-          gint64 delta,
-          guint64 limit,
-          const FsTxnRecord *records,
-          guint n_records,
-          gboolean after,
-          gboolean request_recount,
-          gboolean *out_applied,
-          GCancellable *cancellable,
-          GError **error)
 {
   fs_autofd batch_fd = -1;
   char batch_name[37] = "";
@@ -292,11 +258,6 @@ size_txn (FsCache *cache,
   if (intent.pending)
     {
       resolve_intent (cache, &intent, size_ok, cur);
-      intent_dirty = TRUE;
-    }
-  if (request_recount && !intent.recount)
-    {
-      intent.recount = TRUE;
       intent_dirty = TRUE;
     }
 
