@@ -1328,7 +1328,7 @@ take_read_lock_back (FsCache *self)
 
 /* Like _fs_cache_try_exclusive(), trying until @deadline (monotonic time;
  * -1: no limit) or cancellation. *@out_idle tells whether it succeeded;
- * FALSE with @error only when cancelled.
+ * FALSE with @error only when cancelled or closed meanwhile.
  *
  * Every open cache holds a read lock, a waiter too: two waiters would keep
  * each other from ever being alone. So between attempts, when none of our
@@ -1356,7 +1356,7 @@ wait_exclusive (FsCache *self,
           *out_idle = TRUE;
           return TRUE;
         }
-      if (_fs_cancellable_set_error (cancellable, error))
+      if (_fs_cancellable_set_error (cancellable, error) || !_fs_cache_check_open (self, error))
         return FALSE;
       now = g_get_monotonic_time ();
       if (deadline >= 0 && now >= deadline)
@@ -1617,8 +1617,8 @@ fs_cache_collect_garbage (FsCache *self,
  * @self: an #FsCache
  * @flags: flags
  * @timeout_msec: with %FS_CACHE_GC_WAIT_IDLE, how long to wait for the
- *   cache to be idle, in milliseconds, or -1 to wait until @cancellable is
- *   cancelled; ignored without it
+ *   cache to be idle, in milliseconds (0: not at all), or -1 to wait until
+ *   @cancellable is cancelled; ignored without it
  * @out_removed: (out) (optional): how many leftovers were (or would be) removed
  * @out_reclaimed: (out) (optional): the space they used, in bytes
  * @out_correction: (out) (optional): by how much the size counter was (or

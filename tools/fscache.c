@@ -117,8 +117,8 @@ static const GOptionEntry gc_options[] = {
   { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, N_ ("Only report what would be removed"),
     NULL },
   { "wait-idle", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait_idle,
-    N_ ("Wait until no other process has the cache open (at most SECONDS), so that the size "
-        "counter can be checked"),
+    N_ ("Wait until no other process has the cache open (at most SECONDS, if given), so that "
+        "the size counter can be checked"),
     N_ ("SECONDS") },
   { NULL }
 };
