@@ -532,7 +532,12 @@ fs_cache_initable_init (GInitable *initable, GCancellable *cancellable, GError *
     idle = TRUE;
   else if (errno == EAGAIN || errno == EACCES || errno == EROFS)
     {
-      lock_fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_LOCK, O_RDONLY | O_NOCTTY, 0,
+      /* Writable where we may write it: a write lock needs a writable
+       * descriptor, and a cache opened while in use may have it to itself
+       * later (for a recount: see _fs_cache_try_exclusive()). */
+      int oflags = errno == EAGAIN ? O_RDWR : O_RDONLY;
+
+      lock_fd = _fs_lock_open_at (self->dirs.dir_fd, FS_FILE_CACHE_LOCK, oflags | O_NOCTTY, 0,
                                   F_RDLCK, TRUE, cancellable, NULL);
       if (lock_fd < 0 && errno == ECANCELED)
         return !_fs_cancellable_set_error (cancellable, error);
@@ -1377,6 +1382,103 @@ _fs_cache_end_exclusive (FsCache *self)
   g_rw_lock_writer_unlock (&self->op_lock);
 }
 
+/* After wait_exclusive() let go of cache.lock: only a whole-cache operation
+ * of another process (an idle open, a recount) holds the write lock, for a
+ * moment; wait for it without holding the mutex. */
+static void
+take_read_lock_back (FsCache *self)
+{
+  gulong pause_us = 1000;
+
+  for (;;)
+    {
+      gboolean done;
+
+      g_mutex_lock (&self->mutex);
+      done = self->lock_fd < 0 || _fs_lock_fd (self->lock_fd, F_RDLCK, FALSE, NULL) == 0;
+      if (!done && errno != EAGAIN)
+        {
+          g_warning ("could not take the cache lock of %s again: %s", self->path,
+                     g_strerror (errno));
+          done = TRUE;
+        }
+      g_mutex_unlock (&self->mutex);
+      if (done)
+        return;
+      g_usleep (pause_us);
+      pause_us = MIN (pause_us * 2, 50000);
+    }
+}
+
+/* Like _fs_cache_try_exclusive(), trying until @deadline (monotonic time;
+ * -1: no limit) or cancellation. *@out_idle tells whether it succeeded;
+ * FALSE with @error only when cancelled or closed meanwhile.
+ *
+ * Every open cache holds a read lock, a waiter too: two waiters would keep
+ * each other from ever being alone. So between attempts, when none of our
+ * threads is in an operation (which a recount elsewhere could miscount), a
+ * waiter drops its read lock for as long as it pauses, then tries for the
+ * write lock before taking the read lock back: of two waiters, the one that
+ * tries while the other has let go gets through. */
+static gboolean
+wait_exclusive (FsCache *self,
+                gint64 deadline,
+                gboolean *out_idle,
+                GCancellable *cancellable,
+                GError **error)
+{
+  gulong pause_us = 5000;
+
+  *out_idle = FALSE;
+  for (;;)
+    {
+      gboolean got = FALSE;
+      gint64 now;
+
+      if (_fs_cache_try_exclusive (self))
+        {
+          *out_idle = TRUE;
+          return TRUE;
+        }
+      if (_fs_cancellable_set_error (cancellable, error) || !_fs_cache_check_open (self, error))
+        return FALSE;
+      now = g_get_monotonic_time ();
+      if (deadline >= 0 && now >= deadline)
+        return TRUE;
+      if (deadline >= 0)
+        pause_us = MIN (pause_us, (gulong) (deadline - now));
+
+      if (g_rw_lock_writer_trylock (&self->op_lock))
+        {
+          gboolean dropped = FALSE;
+
+          g_mutex_lock (&self->mutex);
+          if (self->lock_fd >= 0)
+            {
+              _fs_unlock_fd (self->lock_fd);
+              dropped = TRUE;
+            }
+          g_mutex_unlock (&self->mutex);
+          g_usleep (pause_us);
+          if (dropped)
+            {
+              g_mutex_lock (&self->mutex);
+              got = self->lock_fd >= 0 && _fs_lock_fd (self->lock_fd, F_WRLCK, FALSE, NULL) == 0;
+              g_mutex_unlock (&self->mutex);
+              if (got)
+                {
+                  *out_idle = TRUE;
+                  return TRUE; /* op_lock held for writing, as by _fs_cache_try_exclusive() */
+                }
+              take_read_lock_back (self);
+            }
+          g_rw_lock_writer_unlock (&self->op_lock);
+        }
+      g_usleep (pause_us);
+      pause_us = MIN (pause_us * 2, 100000);
+    }
+}
+
 /**
  * fs_cache_has_other_users:
  * @self: an #FsCache
@@ -1513,6 +1615,12 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
  * @target_size. Entries in use are skipped, so the target may not be
  * reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only reports.
  *
+ * The space used is the sum of the sizes of the entries, not the size
+ * counter, which drifts in a cache shared with osbuild: a target of 0
+ * removes every entry not in use whatever the counter says. A counter found
+ * to disagree is recounted at once when nobody else has the cache open;
+ * else fs_cache_collect_garbage_full() corrects it once nobody has.
+ *
  * Returns: %TRUE on success
  *
  * Since: 1.0
@@ -1526,6 +1634,8 @@ fs_cache_prune (FsCache *self,
                 GCancellable *cancellable,
                 GError **error)
 {
+  gboolean dry_run = (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0;
+  gboolean drift = FALSE;
   gboolean ok;
 
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
@@ -1540,9 +1650,20 @@ fs_cache_prune (FsCache *self,
            FALSE;
 
   _fs_cache_op_begin (self);
-  ok = _fs_evict_lru (self, target_size, 0, (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0,
-                      out_entries, out_bytes, cancellable, error);
+  ok = _fs_evict_prune (self, target_size, dry_run, out_entries, out_bytes, &drift, cancellable,
+                        error);
   _fs_cache_op_end (self);
+
+  /* The counter disagreed with the entries (osbuild's removals make it
+   * drift): when nobody else is in the cache, make it exact now. With
+   * others in it, the difference may as well be their operations in
+   * flight (the scan is not atomic): no recount is asked for on that
+   * ground, but one that was subtracted below 0 asked for one already. */
+  if (ok && drift && !dry_run && _fs_cache_try_exclusive (self))
+    {
+      ok = _fs_journal_recount (self, NULL, NULL, cancellable, error);
+      _fs_cache_end_exclusive (self);
+    }
   return ok;
 }
 
@@ -1552,7 +1673,8 @@ fs_cache_prune (FsCache *self,
  * @flags: flags
  * @out_removed: (out) (optional): how many leftovers were (or would be) removed
  * @out_reclaimed: (out) (optional): the space they used, in bytes
- * @out_correction: (out) (optional): by how much the size counter was corrected
+ * @out_correction: (out) (optional): by how much the size counter was (or
+ *   would be) corrected
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
@@ -1560,8 +1682,12 @@ fs_cache_prune (FsCache *self,
  * operations (accounting included), removes staging entries, anonymous
  * entries and temporary files whose lock nobody holds, and named entries
  * without valid metadata. When nobody else has the cache open, also
- * recounts the size counter exactly. Entries a live process holds, of this
- * library or of osbuild, are never touched.
+ * recounts the size counter exactly (a dry run measures by how much it is
+ * off). Entries a live process holds, of this library or of osbuild, are
+ * never touched.
+ *
+ * This is fs_cache_collect_garbage_full() without waiting: use that to know
+ * whether the counter could be checked, or to wait until it can.
  *
  * Returns: %TRUE on success
  *
@@ -1576,9 +1702,71 @@ fs_cache_collect_garbage (FsCache *self,
                           GCancellable *cancellable,
                           GError **error)
 {
-  gboolean idle, ok;
+  FsCacheGcFlags gc_flags = FS_CACHE_GC_NONE;
 
   g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (flags & FS_CACHE_MAINTENANCE_DRY_RUN)
+    gc_flags |= FS_CACHE_GC_DRY_RUN;
+  return fs_cache_collect_garbage_full (self, gc_flags, 0, out_removed, out_reclaimed,
+                                        out_correction, NULL, cancellable, error);
+}
+
+/**
+ * fs_cache_collect_garbage_full:
+ * @self: an #FsCache
+ * @flags: flags
+ * @timeout_msec: with %FS_CACHE_GC_WAIT_IDLE, how long to wait for the
+ *   cache to be idle, in milliseconds (0: not at all), or -1 to wait until
+ *   @cancellable is cancelled; ignored without it
+ * @out_removed: (out) (optional): how many leftovers were (or would be) removed
+ * @out_reclaimed: (out) (optional): the space they used, in bytes
+ * @out_correction: (out) (optional): by how much the size counter was (or
+ *   would be) corrected, in bytes: positive when it counted too little; 0
+ *   when it was not checked
+ * @out_counter_checked: (out) (optional): whether the size counter was
+ *   checked against the entries: %FALSE when another process (or another
+ *   thread of this one) had the cache open, so the check was skipped
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Collects garbage as fs_cache_collect_garbage() does, and tells whether
+ * the size counter could be checked.
+ *
+ * The size counter (`cache.size`) drifts when the cache is shared with
+ * osbuild, whose removals take more off it than its commits added. Only
+ * when nobody else has the cache open does the sum of the entries' sizes
+ * say exactly what the counter must be: then the counter is recounted (a
+ * dry run only measures by how much it is off, cheaply). While another
+ * process holds the cache open — osbuild does for a whole build — the check
+ * is skipped and @out_counter_checked is %FALSE. With
+ * %FS_CACHE_GC_WAIT_IDLE the call first waits, up to @timeout_msec, for the
+ * cache to be idle; if it does not become idle in time, garbage is still
+ * collected and @out_counter_checked is %FALSE. Waiting callers do not
+ * keep each other waiting; while one waits, commits and removals of other
+ * threads on @self may be held up for a tenth of a second at a time.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set on failure or when
+ *   cancelled while waiting
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_collect_garbage_full (FsCache *self,
+                               FsCacheGcFlags flags,
+                               int timeout_msec,
+                               guint *out_removed,
+                               guint64 *out_reclaimed,
+                               gint64 *out_correction,
+                               gboolean *out_counter_checked,
+                               GCancellable *cancellable,
+                               GError **error)
+{
+  gboolean idle = FALSE, ok;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!_fs_cache_check_open (self, error))
@@ -1589,15 +1777,30 @@ fs_cache_collect_garbage (FsCache *self,
                         self->path),
            FALSE;
 
-  idle = _fs_cache_try_exclusive (self);
+  if ((flags & FS_CACHE_GC_WAIT_IDLE) && timeout_msec != 0)
+    {
+      gint64 deadline =
+        timeout_msec < 0 ? -1 : g_get_monotonic_time () + (gint64) timeout_msec * 1000;
+
+      if (!wait_exclusive (self, deadline, &idle, cancellable, error))
+        return FALSE;
+    }
+  else
+    idle = _fs_cache_try_exclusive (self);
   if (!idle)
-    _fs_cache_op_begin (self);
-  ok = _fs_evict_collect_garbage (self, (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0, idle,
-                                  out_removed, out_reclaimed, out_correction, cancellable, error);
+    {
+      g_debug ("collecting garbage in %s: the cache is in use, the counter is not checked",
+               self->path);
+      _fs_cache_op_begin (self);
+    }
+  ok = _fs_evict_collect_garbage (self, (flags & FS_CACHE_GC_DRY_RUN) != 0, idle, out_removed,
+                                  out_reclaimed, out_correction, cancellable, error);
   if (idle)
     _fs_cache_end_exclusive (self);
   else
     _fs_cache_op_end (self);
+  if (ok && out_counter_checked != NULL)
+    *out_counter_checked = idle;
   return ok;
 }
 
@@ -1611,10 +1814,13 @@ typedef struct {
   FsCacheInfo *info;
   guint64 u64;
   FsCacheMaintenanceFlags flags;
+  FsCacheGcFlags gc_flags;
+  int timeout_msec;
   guint out_count;
   guint64 out_a;
   guint64 out_b;
   gint64 out_c;
+  gboolean out_checked;
 } CacheTaskData;
 
 static void
@@ -2396,6 +2602,108 @@ fs_cache_collect_garbage_finish (FsCache *self,
     *out_reclaimed = data->out_a;
   if (out_correction != NULL)
     *out_correction = data->out_c;
+  return TRUE;
+}
+
+static void
+collect_garbage_full_thread (GTask *task,
+                             gpointer source,
+                             gpointer task_data,
+                             GCancellable *cancellable)
+{
+  CacheTaskData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_collect_garbage_full (source, data->gc_flags, data->timeout_msec,
+                                               &data->out_count, &data->out_a, &data->out_c,
+                                               &data->out_checked, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_collect_garbage_full_async:
+ * @self: an #FsCache
+ * @flags: flags
+ * @timeout_msec: with %FS_CACHE_GC_WAIT_IDLE, how long to wait for the
+ *   cache to be idle, in milliseconds, or -1 to wait until @cancellable is
+ *   cancelled
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Collects garbage without blocking: see fs_cache_collect_garbage_full().
+ * The wait for an idle cache happens in a worker thread too.
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_collect_garbage_full_async (FsCache *self,
+                                     FsCacheGcFlags flags,
+                                     int timeout_msec,
+                                     int io_priority,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CacheTaskData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (timeout_msec >= -1);
+
+  task = cache_task_new (self, fs_cache_collect_garbage_full_async, io_priority, cancellable,
+                         callback, user_data, &data);
+  data->gc_flags = flags;
+  data->timeout_msec = timeout_msec;
+  g_task_run_in_thread (task, collect_garbage_full_thread);
+}
+
+/**
+ * fs_cache_collect_garbage_full_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @out_removed: (out) (optional): how many leftovers were (or would be) removed
+ * @out_reclaimed: (out) (optional): the space they used, in bytes
+ * @out_correction: (out) (optional): by how much the size counter was (or
+ *   would be) corrected, in bytes
+ * @out_counter_checked: (out) (optional): whether the size counter was
+ *   checked against the entries
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_collect_garbage_full_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_collect_garbage_full_finish (FsCache *self,
+                                      GAsyncResult *result,
+                                      guint *out_removed,
+                                      guint64 *out_reclaimed,
+                                      gint64 *out_correction,
+                                      gboolean *out_counter_checked,
+                                      GError **error)
+{
+  CacheTaskData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                          fs_cache_collect_garbage_full_async,
+                        FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_removed != NULL)
+    *out_removed = data->out_count;
+  if (out_reclaimed != NULL)
+    *out_reclaimed = data->out_a;
+  if (out_correction != NULL)
+    *out_correction = data->out_c;
+  if (out_counter_checked != NULL)
+    *out_counter_checked = data->out_checked;
   return TRUE;
 }
 

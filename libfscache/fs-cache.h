@@ -100,6 +100,23 @@ typedef enum /*< flags >*/ {
 } FsCacheMaintenanceFlags;
 
 /**
+ * FsCacheGcFlags:
+ * @FS_CACHE_GC_NONE: no flag
+ * @FS_CACHE_GC_DRY_RUN: report what would be done, change nothing
+ * @FS_CACHE_GC_WAIT_IDLE: wait, up to a timeout, until nobody else has the
+ *   cache open, so that the size counter can be checked
+ *
+ * Flags of fs_cache_collect_garbage_full().
+ *
+ * Since: 1.1
+ */
+typedef enum /*< flags >*/ {
+  FS_CACHE_GC_NONE = 0,
+  FS_CACHE_GC_DRY_RUN = 1 << 0,
+  FS_CACHE_GC_WAIT_IDLE = 1 << 1,
+} FsCacheGcFlags;
+
+/**
  * FsCacheStoreFlags:
  * @FS_CACHE_STORE_NONE: copy the source
  * @FS_CACHE_STORE_MOVE: move the source into the entry (a rename) when it is
@@ -169,6 +186,16 @@ gboolean fs_cache_collect_garbage (FsCache *self,
                                    gint64 *out_correction,
                                    GCancellable *cancellable,
                                    GError **error);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_collect_garbage_full (FsCache *self,
+                                        FsCacheGcFlags flags,
+                                        int timeout_msec,
+                                        guint *out_removed,
+                                        guint64 *out_reclaimed,
+                                        gint64 *out_correction,
+                                        gboolean *out_counter_checked,
+                                        GCancellable *cancellable,
+                                        GError **error);
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_has_other_users (FsCache *self);
 
@@ -273,6 +300,22 @@ gboolean fs_cache_collect_garbage_finish (FsCache *self,
                                           guint64 *out_reclaimed,
                                           gint64 *out_correction,
                                           GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_collect_garbage_full_async (FsCache *self,
+                                          FsCacheGcFlags flags,
+                                          int timeout_msec,
+                                          int io_priority,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_collect_garbage_full_finish (FsCache *self,
+                                               GAsyncResult *result,
+                                               guint *out_removed,
+                                               guint64 *out_reclaimed,
+                                               gint64 *out_correction,
+                                               gboolean *out_counter_checked,
+                                               GError **error);
 
 FS_AVAILABLE_IN_1_0
 char *fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id);

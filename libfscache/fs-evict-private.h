@@ -38,6 +38,19 @@ gboolean _fs_evict_lru (FsCache *cache,
                         GCancellable *cancellable,
                         GError **error);
 
+/* Evicts least recently used entries, skipping the ones in use, until the
+ * entries left hold at most @target_used by the sizes in their object.info,
+ * whatever the counter says; *@out_drift tells whether the counter
+ * disagreed with them. Takes the evictor lock, waiting for it. */
+gboolean _fs_evict_prune (FsCache *cache,
+                          guint64 target_used,
+                          gboolean dry_run,
+                          guint *out_entries,
+                          guint64 *out_bytes,
+                          gboolean *out_drift,
+                          GCancellable *cancellable,
+                          GError **error);
+
 /* Makes room for a commit of @size bytes under @max: see fs-evict.c.
  * *@out_fits tells whether the accounting was done. */
 gboolean _fs_evict_account_for_commit (FsCache *cache,

@@ -391,13 +391,21 @@ take_evict_lock (FsCache *cache, gboolean wait, GCancellable *cancellable)
   return _fs_steal_fd (&fd);
 }
 
+/* With @by_entries (a prune), the space used is the sum of the sizes of
+ * the entries found, not the counter: a counter that drifted (osbuild's
+ * removals take more off it than its commits added) must neither stop a
+ * prune early nor make it evict more than needed. *@out_drift tells
+ * whether the counter disagreed with that sum. A commit, which the counter
+ * admits, evicts by the counter. */
 static gboolean
 evict_locked (FsCache *cache,
               guint64 target_used,
               guint64 need_free,
               gboolean dry_run,
+              gboolean by_entries,
               guint *out_entries,
               guint64 *out_bytes,
+              gboolean *out_drift,
               GCancellable *cancellable,
               GError **error)
 {
@@ -408,20 +416,40 @@ evict_locked (FsCache *cache,
   guint n_batch = 0, n_evicted = 0;
   guint64 used, freed = 0;
 
+  if (out_drift != NULL)
+    *out_drift = FALSE;
   if (!dry_run && !_fs_journal_recover (cache, FALSE, NULL, cancellable, error))
     return FALSE;
   if (!_fs_journal_get_size (cache, &used, cancellable, error))
     return FALSE;
-  if (enough (cache, used, target_used, need_free))
+  if (!by_entries && enough (cache, used, target_used, need_free))
     goto done;
 
   /* The scan that orders the entries also finds leftovers without a
    * journal record (another implementation's, or a bare temporary file):
    * an eviction pass removes those it can lock, at no extra walk. */
   debris = g_ptr_array_new_with_free_func (g_free);
-  entries = scan_objects (cache, debris, FALSE, cancellable, error);
+  entries = scan_objects (cache, debris, by_entries, cancellable, error);
   if (entries == NULL)
     return FALSE;
+  if (by_entries)
+    {
+      guint64 sum = 0;
+
+      for (guint i = 0; i < entries->len; i++)
+        {
+          const FsEntryStat *e = entries->pdata[i];
+          /* Sizes come from files anyone in the cache may write: saturate. */
+          sum = e->size > G_MAXUINT64 - sum ? G_MAXUINT64 : sum + e->size;
+        }
+      if (sum != used)
+        g_debug ("prune: the counter says %" G_GUINT64_FORMAT
+                 " bytes, the entries hold %" G_GUINT64_FORMAT,
+                 used, sum);
+      if (out_drift != NULL)
+        *out_drift = sum != used;
+      used = sum;
+    }
   if (!dry_run)
     for (guint i = 0; i < debris->len; i++)
       {
@@ -521,8 +549,32 @@ _fs_evict_lru (FsCache *cache,
       return _fs_throw_errno (error, errno, _ ("Locking %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                               FS_FILE_EVICT_LOCK);
     }
-  return evict_locked (cache, target_used, need_free, dry_run, out_entries, out_bytes, cancellable,
-                       error);
+  return evict_locked (cache, target_used, need_free, dry_run, FALSE, out_entries, out_bytes, NULL,
+                       cancellable, error);
+}
+
+gboolean
+_fs_evict_prune (FsCache *cache,
+                 guint64 target_used,
+                 gboolean dry_run,
+                 guint *out_entries,
+                 guint64 *out_bytes,
+                 gboolean *out_drift,
+                 GCancellable *cancellable,
+                 GError **error)
+{
+  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
+  fs_autofd lock = take_evict_lock (cache, TRUE, cancellable);
+
+  if (lock < 0)
+    {
+      if (errno == ECANCELED)
+        return !_fs_cancellable_set_error (cancellable, error);
+      return _fs_throw_errno (error, errno, _ ("Locking %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+                              FS_FILE_EVICT_LOCK);
+    }
+  return evict_locked (cache, target_used, 0, dry_run, TRUE, out_entries, out_bytes, out_drift,
+                       cancellable, error);
 }
 
 /* Whether the free-space floor allows keeping what is on disk now. */
@@ -612,7 +664,7 @@ _fs_evict_account_for_commit (FsCache *cache,
       low = low > size ? low - size : (max > size ? max - size : 0);
     }
   floor_ok (cache, &need_free);
-  if (!evict_locked (cache, low, need_free, FALSE, NULL, NULL, cancellable, error))
+  if (!evict_locked (cache, low, need_free, FALSE, FALSE, NULL, NULL, NULL, cancellable, error))
     return FALSE;
 
   if (!floor_ok (cache, &need_free))
@@ -786,12 +838,15 @@ _fs_evict_collect_garbage (FsCache *cache,
         }
     }
 
-  /* The exact recount, only when nobody else has the cache open. */
-  if (idle && !dry_run)
+  /* The exact recount, only when nobody else has the cache open; a dry run
+   * measures what it would correct (all of the counter's difference from
+   * the entries: what recovering dead records would take off included). */
+  if (idle)
     {
       guint64 before = 0, after = 0;
 
-      if (!_fs_journal_recount (cache, &before, &after, cancellable, error))
+      if (dry_run ? !_fs_journal_measure (cache, &before, &after, cancellable, error)
+                  : !_fs_journal_recount (cache, &before, &after, cancellable, error))
         return FALSE;
       if (after >= before)
         correction = after - before > (guint64) G_MAXINT64 ? G_MAXINT64 : (gint64) (after - before);

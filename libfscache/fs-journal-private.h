@@ -80,6 +80,16 @@ gboolean _fs_journal_recount (FsCache *cache,
                               GCancellable *cancellable,
                               GError **error);
 
+/* The value of cache.size (0 when missing or corrupt) and the sum of the
+ * committed entries, changing nothing: the dry run of _fs_journal_recount().
+ * Their difference is the counter's drift when the caller has the cache to
+ * itself. */
+gboolean _fs_journal_measure (FsCache *cache,
+                              guint64 *out_before,
+                              guint64 *out_after,
+                              GCancellable *cancellable,
+                              GError **error);
+
 /* Sum of the sizes in object.info of the committed entries. */
 gboolean _fs_journal_count_committed (FsCache *cache,
                                       guint64 *out_size,

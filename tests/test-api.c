@@ -253,8 +253,25 @@ assert_nick (GType type, const char *nick, int value)
 }
 
 static void
+assert_flag_nick (GType type, const char *nick, guint value)
+{
+  g_autoptr (GFlagsClass) klass = g_type_class_ref (type);
+  GFlagsValue *v;
+
+  g_assert_true (G_TYPE_IS_FLAGS (type));
+  v = g_flags_get_value_by_nick (klass, nick);
+  g_assert_nonnull (v);
+  g_assert_cmpuint (v->value, ==, value);
+}
+
+static void
 test_enums (void)
 {
+  /* Since 1.1 */
+  assert_flag_nick (FS_TYPE_CACHE_GC_FLAGS, "dry-run", FS_CACHE_GC_DRY_RUN);
+  assert_flag_nick (FS_TYPE_CACHE_GC_FLAGS, "wait-idle", FS_CACHE_GC_WAIT_IDLE);
+  g_assert_cmpuint (FS_CACHE_GC_DRY_RUN, ==, FS_CACHE_MAINTENANCE_DRY_RUN);
+
   assert_nick (FS_TYPE_CACHE_COMMIT_STATUS, "stored", FS_CACHE_COMMIT_STORED);
   assert_nick (FS_TYPE_CACHE_COMMIT_STATUS, "exists", FS_CACHE_COMMIT_EXISTS);
   assert_nick (FS_TYPE_CACHE_COMMIT_STATUS, "too-large", FS_CACHE_COMMIT_TOO_LARGE);
@@ -393,6 +410,10 @@ test_exports (void)
     "fs_cache_commit_status_get_type",
     "fs_cache_compute_boot_id",
     "fs_cache_get_usage",
+    "fs_cache_collect_garbage_full",
+    "fs_cache_collect_garbage_full_async",
+    "fs_cache_collect_garbage_full_finish",
+    "fs_cache_gc_flags_get_type",
   };
   const char *const allowed_other[] = { "_init", "_fini", "_edata", "_end", "__bss_start" };
   Dl_info dl = { 0 };

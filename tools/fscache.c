@@ -94,9 +94,34 @@ static const GOptionEntry prune_options[] = {
   { NULL }
 };
 
-static const GOptionEntry gc_options[] = { { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run,
-                                             N_ ("Only report what would be removed"), NULL },
-                                           { NULL } };
+/* gc --wait-idle[=SECONDS]: -1 when not given, 0 for no limit. */
+static gint64 opt_wait_idle = -1;
+
+static gboolean
+parse_wait_idle (const char *name, const char *value, gpointer data, GError **error)
+{
+  guint64 seconds = 0;
+
+  if (value != NULL &&
+      (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT / 1000, &seconds, NULL)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("%s: “%s” is not a number of seconds (1 or more)"), name, value);
+      return FALSE;
+    }
+  opt_wait_idle = (gint64) seconds;
+  return TRUE;
+}
+
+static const GOptionEntry gc_options[] = {
+  { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt_dry_run, N_ ("Only report what would be removed"),
+    NULL },
+  { "wait-idle", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait_idle,
+    N_ ("Wait until no other process has the cache open (at most SECONDS, if given), so that "
+        "the size counter can be checked"),
+    N_ ("SECONDS") },
+  { NULL }
+};
 
 /* ---- configuration keys ------------------------------------------------- */
 
@@ -920,7 +945,7 @@ cmd_info (FsTool *tool, char **args)
   guint64 used = 0, maximum, reclaimable = 0;
   guint stale = 0;
   gint64 correction = 0;
-  gboolean have_used, have_stale, compatible, others;
+  gboolean have_used, have_stale, compatible, others, checked = FALSE;
   int status;
 
   if ((status = no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
@@ -943,9 +968,11 @@ cmd_info (FsTool *tool, char **args)
       g_debug ("list of %s: %s", path, error->message);
       g_clear_error (&error);
     }
+  /* A dry run: what gc would remove, and when nobody else has the cache
+   * open, how far the size counter is off (osbuild makes it drift). */
   have_stale =
-    compatible && fs_cache_collect_garbage (tool->cache, FS_CACHE_MAINTENANCE_DRY_RUN, &stale,
-                                            &reclaimable, &correction, NULL, &error);
+    compatible && fs_cache_collect_garbage_full (tool->cache, FS_CACHE_GC_DRY_RUN, 0, &stale,
+                                                 &reclaimable, &correction, &checked, NULL, &error);
   if (compatible && !have_stale)
     {
       g_debug ("stale debris of %s: %s", path, error->message);
@@ -982,14 +1009,17 @@ cmd_info (FsTool *tool, char **args)
         {
           json_object_set_int_member (object, "stale-items", stale);
           json_object_set_int_member (object, "stale-bytes", (gint64) reclaimable);
-          json_object_set_int_member (object, "size-correction", correction);
         }
       else
         {
           json_object_set_null_member (object, "stale-items");
           json_object_set_null_member (object, "stale-bytes");
-          json_object_set_null_member (object, "size-correction");
         }
+      if (have_stale && checked)
+        json_object_set_int_member (object, "size-correction", correction);
+      else
+        json_object_set_null_member (object, "size-correction");
+      json_object_set_boolean_member (object, "counter-checked", have_stale && checked);
       json_object_set_boolean_member (object, "other-users", others);
       if (fs_cache_info_get_creation_boot_id (info) != NULL)
         json_object_set_string_member (object, "creation-boot-id",
@@ -1055,7 +1085,7 @@ cmd_info (FsTool *tool, char **args)
              key_describe (find_key ("min-free-space"), info));
     if (!have_stale)
       add_row (labels, values, _ ("Stale debris"), g_strdup (_ ("unknown")));
-    else if (stale == 0 && correction == 0)
+    else if (stale == 0)
       add_row (labels, values, _ ("Stale debris"), g_strdup (_ ("none")));
     else
       {
@@ -1066,6 +1096,22 @@ cmd_info (FsTool *tool, char **args)
                                                "%u items (%s); run “fscache gc” to remove them",
                                                stale),
                                   stale, r));
+      }
+    if (!have_stale)
+      add_row (labels, values, _ ("Size counter"), g_strdup (_ ("unknown")));
+    else if (!checked)
+      add_row (labels, values, _ ("Size counter"),
+               g_strdup (_ ("not measured: the cache is in use by another process")));
+    else if (correction == 0)
+      add_row (labels, values, _ ("Size counter"), g_strdup (_ ("exact")));
+    else
+      {
+        g_autofree char *c = fs_tool_format_size ((guint64) ABS (correction));
+        add_row (labels, values, _ ("Size counter"),
+                 g_strdup_printf (correction > 0
+                                    ? _ ("%s too low; run “fscache gc” to correct it")
+                                    : _ ("%s too high; run “fscache gc” to correct it"),
+                                  c));
       }
     add_row (labels, values, _ ("Other users"),
              g_strdup (others ? _ ("yes: another process has the cache open") : _ ("none")));
@@ -1790,9 +1836,13 @@ static int
 cmd_gc (FsTool *tool, char **args)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = NULL;
   g_autofree char *path = NULL;
+  FsCacheGcFlags flags = FS_CACHE_GC_NONE;
   guint64 reclaimed = 0;
   gint64 correction = 0;
+  gboolean checked = FALSE;
+  gboolean timed_out;
   guint removed = 0;
   int status;
 
@@ -1801,14 +1851,31 @@ cmd_gc (FsTool *tool, char **args)
   if (!open_cache (tool, !opt_dry_run, FALSE))
     return FS_TOOL_EXIT_FAILURE;
   path = absolute_cache_dir (tool);
-  if (!fs_cache_collect_garbage (tool->cache,
-                                 opt_dry_run ? FS_CACHE_MAINTENANCE_DRY_RUN
-                                             : FS_CACHE_MAINTENANCE_NONE,
-                                 &removed, &reclaimed, &correction, NULL, &error))
+  if (opt_dry_run)
+    flags |= FS_CACHE_GC_DRY_RUN;
+  if (opt_wait_idle >= 0)
     {
+      flags |= FS_CACHE_GC_WAIT_IDLE;
+      /* Ctrl-C stops the wait cleanly. */
+      cancellable = g_object_ref (watch_signals ());
+    }
+  if (!fs_cache_collect_garbage_full (tool->cache, flags,
+                                      opt_wait_idle > 0 ? (int) (opt_wait_idle * 1000) : -1,
+                                      &removed, &reclaimed, &correction, &checked, cancellable,
+                                      &error))
+    {
+      int signum = g_atomic_int_get (&interrupt_signal);
+
+      if (signum != 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          fs_tool_error (_ ("Interrupted"));
+          return 128 + signum;
+        }
       fs_tool_error ("%s", error->message);
       return FS_TOOL_EXIT_FAILURE;
     }
+  /* Asked to wait, and the cache stayed in use: the counter is unchecked. */
+  timed_out = !checked && opt_wait_idle >= 0;
 
   if (opt_json)
     {
@@ -1819,32 +1886,49 @@ cmd_gc (FsTool *tool, char **args)
       json_object_set_boolean_member (object, "dry-run", opt_dry_run);
       json_object_set_int_member (object, "removed", removed);
       json_object_set_int_member (object, "reclaimed", (gint64) reclaimed);
-      json_object_set_int_member (object, "correction", correction);
+      if (checked)
+        json_object_set_int_member (object, "correction", correction);
+      else
+        json_object_set_null_member (object, "correction");
+      json_object_set_boolean_member (object, "counter-checked", checked);
       json_node_set_object (node, object);
       fs_tool_print_json (node);
-      return FS_TOOL_EXIT_OK;
+    }
+  else
+    {
+      if (removed == 0 && correction == 0)
+        g_print (_ ("Nothing to collect in %s\n"), path);
+      if (removed > 0)
+        {
+          g_autofree char *r = fs_tool_format_size (reclaimed);
+          g_print (opt_dry_run ? g_dngettext (GETTEXT_PACKAGE, "Would remove %u stale item (%s)\n",
+                                              "Would remove %u stale items (%s)\n", removed)
+                               : g_dngettext (GETTEXT_PACKAGE, "Removed %u stale item (%s)\n",
+                                              "Removed %u stale items (%s)\n", removed),
+                   removed, r);
+        }
+      if (correction != 0)
+        {
+          g_autofree char *c = fs_tool_format_size ((guint64) ABS (correction));
+          g_print (opt_dry_run ? _ ("Would correct the size counter by %s%s\n")
+                               : _ ("Corrected the size counter by %s%s\n"),
+                   correction > 0 ? "+" : "-", c);
+        }
+      if (!checked && !timed_out)
+        g_print (opt_dry_run ? _ ("The size counter was not measured: the cache is in use by "
+                                  "another process\n")
+                             : _ ("The size counter was not checked: the cache is in use by "
+                                  "another process (“fscache gc --wait-idle” waits until it is "
+                                  "not)\n"));
     }
 
-  if (removed == 0 && correction == 0)
+  if (timed_out)
     {
-      g_print (_ ("Nothing to collect in %s\n"), path);
-      return FS_TOOL_EXIT_OK;
-    }
-  if (removed > 0)
-    {
-      g_autofree char *r = fs_tool_format_size (reclaimed);
-      g_print (opt_dry_run ? g_dngettext (GETTEXT_PACKAGE, "Would remove %u stale item (%s)\n",
-                                          "Would remove %u stale items (%s)\n", removed)
-                           : g_dngettext (GETTEXT_PACKAGE, "Removed %u stale item (%s)\n",
-                                          "Removed %u stale items (%s)\n", removed),
-               removed, r);
-    }
-  if (correction != 0)
-    {
-      g_autofree char *c = fs_tool_format_size ((guint64) ABS (correction));
-      g_print (opt_dry_run ? _ ("Would correct the size counter by %s%s\n")
-                           : _ ("Corrected the size counter by %s%s\n"),
-               correction > 0 ? "+" : "-", c);
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, opt_wait_idle);
+      fs_tool_error (_ ("The cache %s was still in use by another process after %s s: the size "
+                        "counter was not checked"),
+                     path, seconds);
+      return FS_TOOL_EXIT_FAILURE;
     }
   return FS_TOOL_EXIT_OK;
 }
@@ -1968,7 +2052,8 @@ print_option_entries (const GOptionEntry *entries)
 {
   for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL; e++)
     {
-      if (e->arg == G_OPTION_ARG_NONE)
+      /* An optional value only follows "=": the next word is not it. */
+      if (e->arg == G_OPTION_ARG_NONE || (e->flags & G_OPTION_FLAG_OPTIONAL_ARG))
         g_print ("--%s\n", e->long_name);
       else
         g_print ("--%s %s\n", e->long_name, e->arg_description);

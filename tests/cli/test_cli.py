@@ -1184,7 +1184,7 @@ def test_gc(work, cache):
     assert not os.path.exists(debris)
     again = cache.json("gc")
     assert again == {"cache": cache.path, "dry-run": False, "removed": 0, "reclaimed": 0,
-                     "correction": 0}
+                     "correction": 0, "counter-checked": True}
     assert ok(cache.run("gc")) == f"Nothing to collect in {cache.path}\n"
     assert cache.names() == ["keep"]
 
@@ -1197,6 +1197,214 @@ def test_gc_corrects_the_size_counter(work, cache):
     result = cache.json("gc")
     assert result["correction"] == -123_456
     assert cache.json("info")["used"] == used
+
+
+# ---- a size counter that drifted (issue 11) ---------------------------------
+
+OSBUILD_DRIFT = 8192  # what each osbuild eviction takes off beyond the entry's size
+
+
+def osbuild_drift(cache, evictions=1):
+    """Lower cache.size as osbuild's evictions leave it; return the exact value."""
+    path = os.path.join(cache.path, "cache.size")
+    with open(path, encoding="utf-8") as f:
+        exact = int(f.read())
+    write(path, str(exact - evictions * OSBUILD_DRIFT))
+    return exact
+
+
+def read_counter(cache):
+    with open(os.path.join(cache.path, "cache.size"), encoding="utf-8") as f:
+        return int(f.read())
+
+
+def hold(cache, name):
+    """Another process that has the cache open (and @name loaded) until release()."""
+    proc = subprocess.Popen([TOOL, "--cache", cache.path, "load", name, "--", "sh", "-c",
+                             "echo held; cat >/dev/null"], env=base_env(cache.work),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"held\n", proc.communicate()
+    return proc
+
+
+def release(proc):
+    out, err = proc.communicate(timeout=60)  # closes its stdin: `cat` ends
+    assert proc.returncode == 0, err
+
+
+def test_info_and_gc_dry_run_report_counter_drift(work, cache):
+    store_sized(work, cache, "a", 20_000)
+    store_sized(work, cache, "b", 20_000)
+    exact = osbuild_drift(cache)
+
+    # idle: measured, nothing written
+    info = cache.json("info")
+    assert info["size-correction"] == OSBUILD_DRIFT and info["counter-checked"] is True
+    assert info["used"] == exact - OSBUILD_DRIFT
+    assert re.search(r"Size counter:\s+8 KiB too low; run “fscache gc” to correct it\n",
+                     ok(cache.run("info")))
+    dry = cache.json("gc", "--dry-run")
+    assert dry == {"cache": cache.path, "dry-run": True, "removed": 0, "reclaimed": 0,
+                   "correction": OSBUILD_DRIFT, "counter-checked": True}
+    assert ok(cache.run("gc", "--dry-run")) == "Would correct the size counter by +8 KiB\n"
+    assert read_counter(cache) == exact - OSBUILD_DRIFT
+
+    # in use by another process: not measured, and said so
+    holder = hold(cache, "a")
+    try:
+        info = cache.json("info")
+        assert info["size-correction"] is None and info["counter-checked"] is False
+        assert re.search(r"Size counter:\s+not measured: the cache is in use by another process\n",
+                         ok(cache.run("info")))
+        dry = cache.json("gc", "--dry-run")
+        assert dry["correction"] is None and dry["counter-checked"] is False
+        assert "The size counter was not measured: the cache is in use by another process" in \
+            ok(cache.run("gc", "--dry-run"))
+    finally:
+        release(holder)
+    assert read_counter(cache) == exact - OSBUILD_DRIFT
+
+
+def test_gc_says_when_it_skips_the_recount(work, cache):
+    store_sized(work, cache, "a", 20_000)
+    exact = osbuild_drift(cache)
+    holder = hold(cache, "a")
+    try:
+        result = cache.json("gc")
+        assert result == {"cache": cache.path, "dry-run": False, "removed": 0, "reclaimed": 0,
+                          "correction": None, "counter-checked": False}
+        out = ok(cache.run("gc"))
+        assert "The size counter was not checked: the cache is in use by another process" in out
+        assert "fscache gc --wait-idle" in out
+        assert read_counter(cache) == exact - OSBUILD_DRIFT
+    finally:
+        release(holder)
+    result = cache.json("gc")
+    assert result["correction"] == OSBUILD_DRIFT and result["counter-checked"] is True
+    assert read_counter(cache) == exact
+
+
+def test_gc_wait_idle(work, cache):
+    store_sized(work, cache, "a", 20_000)
+    exact = osbuild_drift(cache)
+    holder = hold(cache, "a")
+    try:
+        gc = subprocess.Popen([TOOL, "--cache", cache.path, "gc", "--wait-idle=120", "--json"],
+                              env=base_env(work), stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(0.3)  # let it start waiting (the outcome does not depend on it)
+        assert gc.poll() is None, gc.communicate()  # it can't be done while the cache is held
+    finally:
+        release(holder)
+    out, err = gc.communicate(timeout=120)
+    assert gc.returncode == 0, err
+    result = json.loads(out)
+    assert result["correction"] == OSBUILD_DRIFT and result["counter-checked"] is True
+    assert read_counter(cache) == exact
+
+
+def test_gc_wait_idle_timeout(work, cache):
+    store_sized(work, cache, "a", 20_000)
+    exact = osbuild_drift(cache)
+    make_debris(cache)
+    holder = hold(cache, "a")
+    try:
+        proc = cache.run("gc", "--wait-idle=1", "--json")
+        assert_error(proc, EXIT_FAILURE, "still in use by another process after 1 s",
+                     "the size counter was not checked")
+        result = json.loads(proc.stdout)
+        assert result["counter-checked"] is False and result["correction"] is None
+        assert result["removed"] == 1  # the garbage was still collected
+        proc = cache.run("gc", "--wait-idle=1")
+        assert_error(proc, EXIT_FAILURE, "still in use")
+        assert text(proc.stdout) == f"Nothing to collect in {cache.path}\n"
+        assert read_counter(cache) == exact - OSBUILD_DRIFT
+    finally:
+        release(holder)
+
+
+def test_gc_wait_idle_two_waiters(work, cache):
+    """Two gc --wait-idle at once (each keeps the cache open) both get through."""
+    store_sized(work, cache, "a", 20_000)
+    exact = osbuild_drift(cache)
+    holder = hold(cache, "a")
+    try:
+        waiters = [subprocess.Popen([TOOL, "--cache", cache.path, "gc", "--wait-idle=120",
+                                     "--json"], env=base_env(work), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                   for _ in range(2)]
+        time.sleep(0.3)
+    finally:
+        release(holder)
+    corrections = []
+    for w in waiters:
+        out, err = w.communicate(timeout=180)
+        assert w.returncode == 0, err
+        result = json.loads(out)
+        assert result["counter-checked"] is True
+        corrections.append(result["correction"])
+    assert sorted(corrections) == [0, OSBUILD_DRIFT]
+    assert read_counter(cache) == exact
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", ""])
+def test_gc_wait_idle_bad_value(cache, value):
+    assert_error(cache.run("gc", f"--wait-idle={value}"), EXIT_USAGE, "--wait-idle",
+                 f"“{value}” is not a number of seconds")
+
+
+def test_prune_to_zero_with_a_drifted_counter(work, cache):
+    for name in ("a", "b", "small"):
+        store_sized(work, cache, name, 20_000 if name != "small" else 100)
+        time.sleep(0.05)
+    # enough osbuild evictions that the counter would reach 0 before the
+    # most recently used entry, "small", if prune trusted it
+    small = [e["size"] for e in cache.json("ls")["entries"] if e["name"] == "small"][0]
+    osbuild_drift(cache, evictions=-(-small // OSBUILD_DRIFT))
+    assert cache.json("prune", "--to", "0", "--dry-run")["entries"] == 3
+    result = cache.json("prune", "--to", "0")
+    assert result["entries"] == 3 and result["used"] == 0
+    assert cache.names() == []
+    info = cache.json("info")
+    assert info["used"] == 0 and info["size-correction"] == 0
+
+
+def test_expected_conditions_are_not_fatal_warnings(work, cache):
+    """G_DEBUG=fatal-warnings (GNOME test suites) must not kill the tool on
+    what happens in a shared cache: a drifted counter, one lower than a
+    removal it must finish, a corrupt counter."""
+    env = base_env(work, G_DEBUG="fatal-warnings,fatal-criticals")
+    for name in ("a", "b", "c"):
+        store_sized(work, cache, name, 20_000)
+    osbuild_drift(cache)
+    proc = cache.run("prune", "--to", "0", env=env)
+    assert proc.returncode == 0, (proc.returncode, text(proc.stderr))
+    assert cache.names() == []
+
+    # a libfscache removal killed after hiding its entry, with the counter
+    # (osbuild's drift) lower than that entry: the open recovers it
+    store_sized(work, cache, "keep", 4096)
+    store_sized(work, cache, "big", 50_000)
+    size = [e["size"] for e in cache.json("ls")["entries"] if e["name"] == "big"][0]
+    hidden = "uuid-" + "cd" * 16
+    os.rename(os.path.join(cache.path, "objects", "big"),
+              os.path.join(cache.path, "objects", hidden))
+    write(os.path.join(cache.path, "objects", hidden, "object.lock"), f"1 remove {size}\nbig")
+    os.link(os.path.join(cache.path, "objects", hidden, "object.lock"),
+            os.path.join(cache.path, "journal", hidden))
+    write(os.path.join(cache.path, "cache.size"), str(size - 1))
+    proc = cache.run("gc", env=env)
+    assert proc.returncode == 0, (proc.returncode, text(proc.stderr))
+    assert cache.names() == ["keep"]
+    assert not os.path.exists(os.path.join(cache.path, "objects", hidden))
+    info = cache.json("info")
+    assert info["used"] == cache.json("ls")["total-size"] and info["size-correction"] == 0
+
+    # a corrupt counter: repaired, with a message
+    write(os.path.join(cache.path, "cache.size"), "garbage")
+    proc = cache.run("info", env=env)
+    assert proc.returncode == 0, (proc.returncode, text(proc.stderr))
+    assert "cache.size is corrupt" in text(proc.stderr)
 
 
 # ---- the progress bar -------------------------------------------------------
