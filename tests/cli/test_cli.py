@@ -942,19 +942,19 @@ def test_load_miss(stored):
     assert text(proc.stdout) == ""
 
 
-def test_load_unreadable_entry_is_a_failure_not_a_miss(work, stored):
+def test_load_unreadable_entry_is_a_failure_not_a_miss(stored, unprivileged):
     """Only a real miss exits 3: an entry the user may not read is an error."""
     if os.geteuid() != 0:
         pytest.skip("needs root to make an entry another user can't read")
     os.chmod(os.path.join(stored.path, "objects", "tree", "object.info"), 0o600)
-    proc = run_unprivileged(work, "--cache", stored.path, "load", "tree", "--", "echo", "ran")
+    proc = unprivileged("--cache", stored.path, "load", "tree", "--", "echo", "ran")
     assert_error(proc, EXIT_FAILURE, "tree/object.info", "Permission denied")
     assert text(proc.stdout) == ""
     # A listing fails too rather than leave the entry out.
-    assert_error(run_unprivileged(work, "--cache", stored.path, "ls"), EXIT_FAILURE,
+    assert_error(unprivileged("--cache", stored.path, "ls"), EXIT_FAILURE,
                  "tree/object.info", "Permission denied")
     # A name that is not there is still a miss.
-    assert_error(run_unprivileged(work, "--cache", stored.path, "load", "nope", "--", "true"),
+    assert_error(unprivileged("--cache", stored.path, "load", "nope", "--", "true"),
                  EXIT_MISS, "No entry “nope”")
 
 
