@@ -103,7 +103,7 @@ typedef struct {
   gint64 errors;
   gint64 warnings;
   gint64 create_errors;    /* a stage or store that could not create its entry */
-  gint64 osbuild_stages;   /* made the way osbuild makes them (race) */
+  gint64 osbuild_made;     /* anonymous entries made the way osbuild does (race) */
   gint64 osbuild_tmp_lost; /* …whose temporary lock file a sweeper took */
   gint64 pad[1];
 } Stats;
@@ -832,12 +832,12 @@ op_evict (Worker *w)
 }
 
 static gboolean
-osbuild_fail (Worker *w, const char *what, const char *path, int errsv)
+osbuild_fail (Worker *w, const char *area, const char *what, const char *path, int errsv)
 {
-  g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv), "%s %s: %s",
-                                          what, path, g_strerror (errsv));
+  g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv), "%s %s/%s: %s",
+                                          what, area, path, g_strerror (errsv));
   STAT_INC (w->stats, create_errors);
-  unexpected (w, "osbuild stage", error);
+  unexpected (w, g_str_equal (area, "stage") ? "osbuild stage" : "osbuild store", error);
   return FALSE;
 }
 
@@ -894,28 +894,35 @@ osbuild_uuid_name (void)
   return g_string_free (s, FALSE);
 }
 
-/* A staging entry made and discarded the way osbuild does it (the seed's
- * FsCache.stage(): _atomic_dir() over _atomic_file() and _atomic_open(),
- * then _rm_r_object()), system call for system call: a locked temporary
- * file stage/uuid-T, a folder stage/uuid-D, the file renamed (no replace)
- * to uuid-D/object.lock — retried on ENOENT ("a parallel cleanup might
- * have deleted the empty directory"), any other error fails the stage —,
- * then uuid-D/data. Our sweepers share the cache with osbuild: they must
- * never make such a stage fail. */
+/* An anonymous entry made and discarded the way osbuild does it in
+ * @area_name ("stage": the seed's FsCache.stage(); "objects": its store(),
+ * abandoned before the commit): _atomic_dir() over _atomic_file() and
+ * _atomic_open(), then _rm_r_object(), system call for system call. A
+ * locked temporary file AREA/uuid-T, a folder AREA/uuid-D, the file renamed
+ * (no replace) to uuid-D/object.lock — retried on ENOENT ("a parallel
+ * cleanup might have deleted the empty directory"), any other error fails
+ * osbuild's call —, then uuid-D/data. Our sweepers share the cache with
+ * osbuild: they must never make such a call fail. */
 static void
-op_osbuild_stage (Worker *w)
+op_osbuild_anonymous (Worker *w, const char *area_name)
 {
-  g_autofree char *stage_dir = g_build_filename (opt_cache, "stage", NULL);
-  int area = open (stage_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_autofree char *area_dir = g_build_filename (opt_cache, area_name, NULL);
+  int area = open (area_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int lock_fd = -1;
   char dir_name[64], lock_rel[128], data_rel[128], file_rel[160];
   gboolean ok = TRUE;
 
-  STAT_INC (w->stats, stages);
-  STAT_INC (w->stats, osbuild_stages);
+  if (g_str_equal (area_name, "stage"))
+    STAT_INC (w->stats, stages);
+  else
+    {
+      STAT_INC (w->stats, stores);
+      STAT_INC (w->stats, abandoned);
+    }
+  STAT_INC (w->stats, osbuild_made);
   if (area < 0)
     {
-      osbuild_fail (w, "opening", stage_dir, errno);
+      osbuild_fail (w, area_name, "opening", "", errno);
       return;
     }
   for (;;)
@@ -932,7 +939,7 @@ op_osbuild_stage (Worker *w)
       lock_fd = openat (area, tmp, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0644);
       if (lock_fd < 0)
         {
-          ok = osbuild_fail (w, "creating", tmp, errno);
+          ok = osbuild_fail (w, area_name, "creating", tmp, errno);
           break;
         }
       while (fcntl (lock_fd, F_OFD_SETLKW, &fl) < 0 && errno == EINTR)
@@ -952,7 +959,7 @@ op_osbuild_stage (Worker *w)
         }
       if (mkdirat (area, dir, 0755) < 0)
         {
-          ok = osbuild_fail (w, "creating", dir, errno);
+          ok = osbuild_fail (w, area_name, "creating", dir, errno);
           break;
         }
       /* osbuild runs Python between the two (the exit of its context
@@ -974,23 +981,23 @@ op_osbuild_stage (Worker *w)
         /* osbuild's error path: unlink the lock path and the folder, raise */
         unlinkat (area, lock_rel, 0);
         unlinkat (area, dir, AT_REMOVEDIR);
-        ok = osbuild_fail (w, "linking the lock file", lock_rel, errsv);
+        ok = osbuild_fail (w, area_name, "linking the lock file", lock_rel, errsv);
         break;
       }
     }
 
   if (ok)
     {
-      /* stage(): data/, used, then _rm_r_object() */
+      /* data/, used, then _rm_r_object() */
       g_snprintf (data_rel, sizeof data_rel, "%s/data", dir_name);
       g_snprintf (file_rel, sizeof file_rel, "%s/data/file", dir_name);
       if (mkdirat (area, data_rel, 0755) < 0)
-        ok = osbuild_fail (w, "creating", data_rel, errno);
+        ok = osbuild_fail (w, area_name, "creating", data_rel, errno);
       else
         {
           int fd = openat (area, file_rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
           if (fd < 0)
-            corrupted (w, "(osbuild stage)", g_strerror (errno), file_rel);
+            corrupted (w, "(osbuild)", g_strerror (errno), file_rel);
           else
             close (fd);
         }
@@ -1003,8 +1010,8 @@ op_osbuild_stage (Worker *w)
   close (area);
 }
 
-static const char *const all_jobs[] = { "stage", "store",         "gc", "evict",
-                                        "load",  "osbuild-stage", NULL };
+static const char *const all_jobs[] = { "stage",         "store",         "gc", "evict", "load",
+                                        "osbuild-stage", "osbuild-store", NULL };
 
 /* One operation of the worker's --job. */
 static void
@@ -1019,7 +1026,9 @@ run_job (Worker *w)
   else if (g_str_equal (opt_job, "evict"))
     op_evict (w);
   else if (g_str_equal (opt_job, "osbuild-stage"))
-    op_osbuild_stage (w);
+    op_osbuild_anonymous (w, "stage");
+  else if (g_str_equal (opt_job, "osbuild-store"))
+    op_osbuild_anonymous (w, "objects");
   else
     op_load (w);
 }
@@ -1988,7 +1997,7 @@ run_crashpoints (void)
  * succeeds, and every live staging entry stays whole. Rare windows need
  * many creations: on a tmpfs (/dev/shm, the default when it is there)
  * this makes several hundred thousand in 20 s. */
-#define RACE_JOBS "stage,stage,osbuild-stage,osbuild-stage,store,gc,gc,evict"
+#define RACE_JOBS "stage,stage,osbuild-stage,osbuild-store,store,gc,gc,evict"
 
 static int
 run_race (void)
@@ -2056,12 +2065,12 @@ run_race (void)
                           ", abandoned %" G_GINT64_FORMAT "): %" G_GINT64_FORMAT " FAILED\n",
                           total.stages, total.stores, total.stored, total.exists, total.no_space,
                           total.too_large, total.abandoned, total.create_errors);
-  if (total.osbuild_stages > 0)
+  if (total.osbuild_made > 0)
     g_string_append_printf (figures,
                             "  osbuild's way  %" G_GINT64_FORMAT
-                            " stages (counted above); %" G_GINT64_FORMAT
+                            " of them (stages, abandoned stores); %" G_GINT64_FORMAT
                             " lost their temporary lock file to a sweeper (known, not failed)\n",
-                            total.osbuild_stages, total.osbuild_tmp_lost);
+                            total.osbuild_made, total.osbuild_tmp_lost);
   g_string_append_printf (figures,
                           "  sweepers       %" G_GINT64_FORMAT
                           " garbage collections (%" G_GINT64_FORMAT
