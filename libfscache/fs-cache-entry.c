@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "fs-anon-private.h"
 #include "fs-cache-private.h"
 #include "fs-evict-private.h"
 #include "fs-journal-private.h"
@@ -494,8 +495,7 @@ release_locked (FsCacheEntry *self)
                    g_strerror (errno));
     }
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
-    _fs_journal_discard_anonymous (self->cache, self->area_fd, self->dir_name, self->lock_fd,
-                                   self->has_record);
+    _fs_anon_discard (self->cache, self->area_fd, self->dir_name, self->lock_fd, self->has_record);
   self->has_record = FALSE;
   _fs_clear_fd (&self->lock_fd);
 }

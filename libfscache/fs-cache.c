@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fs-anon-private.h"
 #include "fs-cache-info-private.h"
 #include "fs-cache-private.h"
 #include "fs-cache-item-private.h"
@@ -1026,8 +1027,8 @@ fs_cache_store (FsCache *self, const char *name, GCancellable *cancellable, GErr
       return entry;
     }
 
-  fd = _fs_journal_create_anonymous (self, self->dirs.objects_fd, FS_DIR_OBJECTS, TRUE, uuid,
-                                     &has_record, error);
+  fd =
+    _fs_anon_create (self, self->dirs.objects_fd, FS_DIR_OBJECTS, TRUE, uuid, &has_record, error);
   if (fd < 0)
     return NULL;
 
@@ -1065,8 +1066,7 @@ fs_cache_stage (FsCache *self, GCancellable *cancellable, GError **error)
   if (_fs_cancellable_set_error (cancellable, error))
     return NULL;
 
-  fd = _fs_journal_create_anonymous (self, self->dirs.stage_fd, FS_DIR_STAGE, FALSE, uuid,
-                                     &has_record, error);
+  fd = _fs_anon_create (self, self->dirs.stage_fd, FS_DIR_STAGE, FALSE, uuid, &has_record, error);
   if (fd < 0)
     return NULL;
 

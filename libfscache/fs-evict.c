@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "fs-anon-private.h"
 #include "fs-evict-private.h"
 #include "fs-journal-private.h"
 #include "fs-lock-private.h"
@@ -50,11 +51,6 @@
 #define FS_FILE_EVICT_LOCK "evict.lock"
 #define BATCH_MAX 128
 
-static gboolean sweep_one (int area_fd,
-                           int journal_fd,
-                           const char *name,
-                           gboolean dry_run,
-                           guint64 *out_bytes);
 static gboolean sweep_invalid_entry (FsCache *cache,
                                      const char *name,
                                      gboolean dry_run,
@@ -456,7 +452,7 @@ evict_locked (FsCache *cache,
         const char *name = debris->pdata[i];
         guint64 bytes = 0;
         if (g_str_has_prefix (name, "uuid-"))
-          sweep_one (dirs->objects_fd, dirs->journal_fd, name, FALSE, &bytes);
+          _fs_anon_sweep (dirs->objects_fd, dirs->journal_fd, name, FALSE, &bytes);
         else
           sweep_invalid_entry (cache, name, FALSE, &bytes);
       }
@@ -676,55 +672,6 @@ _fs_evict_account_for_commit (FsCache *cache,
   return TRUE;
 }
 
-/* A top-level anonymous object of objects/ or stage/: stale if we can
- * write-lock its lock file (creating one, as osbuild does, when it has
- * none). Returns TRUE when it was (or, dry, would be) removed. */
-static gboolean
-sweep_one (int area_fd, int journal_fd, const char *name, gboolean dry_run, guint64 *out_bytes)
-{
-  g_autofree char *lock_path = NULL;
-  fs_autofd fd = -1;
-  struct stat st;
-  guint64 size = 0;
-
-  /* One of ours with a journal record belongs to record recovery, which
-   * covers its creation too (the record is linked before the mkdir). A
-   * dry run, which recovers nothing, counts it when its owner is dead. */
-  if (journal_fd >= 0 && fstatat (journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    {
-      fs_autofd rfd = -1;
-      if (!dry_run)
-        return FALSE;
-      rfd = _fs_lock_open_at (journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
-      if (rfd < 0 || fstatat (area_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return FALSE;
-      if (_fs_tree_size_at (area_fd, name, &size, NULL, NULL, NULL))
-        *out_bytes += size;
-      return TRUE;
-    }
-  if (fstatat (area_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return FALSE;
-  if (S_ISDIR (st.st_mode))
-    {
-      lock_path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
-      fd = _fs_lock_open_at (area_fd, lock_path, O_RDWR | O_CREAT | O_NOCTTY, 0644, F_WRLCK, FALSE,
-                             NULL, NULL);
-    }
-  else if (S_ISREG (st.st_mode))
-    fd = _fs_lock_open_at (area_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
-  else
-    return FALSE; /* not something we make: leave it */
-  if (fd < 0)
-    return FALSE;
-
-  if (!_fs_tree_size_at (area_fd, name, &size, NULL, NULL, NULL))
-    size = 0;
-  if (!dry_run && _fs_remove_stale_at (area_fd, name, NULL) < 0)
-    return FALSE;
-  *out_bytes += size;
-  return TRUE;
-}
-
 /* FALSE only when the object.info at @info_path is absent, corrupt or
  * oversized; TRUE when it is valid, and also when it can't be read for a
  * reason that says nothing about it (EMFILE, EIO, ...): such an entry is
@@ -774,7 +721,7 @@ sweep_invalid_entry (FsCache *cache, const char *name, gboolean dry_run, guint64
   g_debug ("removing entry %s without a valid object.info", name);
   if (!_fs_tree_size_at (dirs->objects_fd, name, &size, NULL, NULL, NULL))
     size = 0;
-  if (!dry_run && _fs_remove_stale_at (dirs->objects_fd, name, NULL) < 0)
+  if (!dry_run && _fs_anon_remove_stale_at (dirs->objects_fd, name) < 0)
     return FALSE;
   *out_bytes += size;
   return TRUE;
@@ -829,8 +776,8 @@ _fs_evict_collect_garbage (FsCache *cache,
 
           if (g_str_has_prefix (name, "uuid-"))
             {
-              if (sweep_one (area_fds[a], a == 1 ? dirs->journal_fd : -1, name, dry_run,
-                             &reclaimed))
+              if (_fs_anon_sweep (area_fds[a], a == 1 ? dirs->journal_fd : -1, name, dry_run,
+                                  &reclaimed))
                 removed++;
             }
           else if (a == 1 && sweep_invalid_entry (cache, name, dry_run, &reclaimed))

@@ -36,25 +36,6 @@ gboolean _fs_journal_get_size (FsCache *cache,
                                GCancellable *cancellable,
                                GError **error);
 
-/* Creates and write-locks an anonymous entry AREA/uuid-X/ with its
- * object.lock and an empty data/. With @with_record, a journal record
- * journal/uuid-X (a hard link of the lock file) is made first. Returns the
- * lock descriptor and fills @out_name. */
-int _fs_journal_create_anonymous (FsCache *cache,
-                                  int area_fd,
-                                  const char *area,
-                                  gboolean with_record,
-                                  char out_name[38],
-                                  gboolean *out_has_record,
-                                  GError **error);
-
-/* Removes an anonymous entry we hold the write lock of, then its record. */
-void _fs_journal_discard_anonymous (FsCache *cache,
-                                    int area_fd,
-                                    const char *name,
-                                    int lock_fd,
-                                    gboolean has_record);
-
 /* Finishes or undoes the operations of dead owners found in journal/, and
  * when @idle (the caller holds cache.lock for writing) also sweeps stale
  * staging entries and runs a full recount if one was asked for. */
@@ -63,8 +44,6 @@ typedef struct {
   guint removed;
   guint64 bytes;
 } FsSweepStats;
-
-int _fs_remove_stale_at (int dirfd, const char *name, FsSweepStats *stats);
 
 gboolean _fs_journal_recover (FsCache *cache,
                               gboolean idle,

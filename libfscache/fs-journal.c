@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fs-anon-private.h"
 #include "fs-journal-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
@@ -438,185 +439,6 @@ _fs_journal_get_size (FsCache *cache, guint64 *out_size, GCancellable *cancellab
   return TRUE;
 }
 
-static int
-create_lock_file (int area_fd, mode_t mode, gboolean *out_tmpfile)
-{
-  int fd = _fs_openat (area_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, mode);
-
-  *out_tmpfile = fd >= 0;
-  return fd;
-}
-
-/* In a function returning a descriptor: set @error, return -1. */
-#define THROW_FD(...) (_fs_throw_errno (__VA_ARGS__), -1)
-
-int
-_fs_journal_create_anonymous (FsCache *cache,
-                              int area_fd,
-                              const char *area,
-                              gboolean with_record,
-                              char out_name[38],
-                              gboolean *out_has_record,
-                              GError **error)
-{
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  mode_t fmode = _fs_cache_get_file_mode (cache);
-  mode_t dmode = _fs_cache_get_dir_mode (cache);
-
-  *out_has_record = FALSE;
-
-  for (int attempt = 0; attempt < 16; attempt++)
-    {
-      fs_autofd fd = -1;
-      char lock_path[38 + sizeof "/" FS_FILE_OBJECT_LOCK];
-      char data_path[38 + sizeof "/" FS_DIR_DATA];
-      gboolean tmpfile, has_record = FALSE;
-      int errsv;
-
-      _fs_random_uuid_name (out_name);
-      g_snprintf (lock_path, sizeof lock_path, "%s/%s", out_name, FS_FILE_OBJECT_LOCK);
-      g_snprintf (data_path, sizeof data_path, "%s/%s", out_name, FS_DIR_DATA);
-
-      fd = create_lock_file (area_fd, fmode, &tmpfile);
-      if (fd >= 0)
-        {
-          /* Unnamed: nobody else can see it before it is locked. */
-          _fs_cache_fix_mode (cache, fd, FALSE);
-          if (_fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0)
-            return THROW_FD (error, errno, _ ("Locking a new entry in %s/%s"), dirs->path, area);
-          if (with_record && dirs->journal_fd >= 0)
-            {
-              if (_fs_link_fd_at (fd, dirs->journal_fd, out_name))
-                has_record = TRUE;
-              else if (errno == EEXIST)
-                continue; /* the name is taken: draw another */
-              else if (errno != EXDEV)
-                return THROW_FD (error, errno, _ ("Creating a journal record in %s/%s"), dirs->path,
-                                 FS_DIR_JOURNAL);
-            }
-          _fs_fault_point ("anon-record");
-          if (mkdirat (area_fd, out_name, dmode) < 0)
-            {
-              errsv = errno;
-              if (has_record)
-                unlinkat (dirs->journal_fd, out_name, 0);
-              if (errsv == EEXIST)
-                continue;
-              return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, out_name);
-            }
-          _fs_cache_fix_mode_at (cache, area_fd, out_name, TRUE);
-          if (!_fs_link_fd_at (fd, area_fd, lock_path))
-            {
-              errsv = errno;
-              unlinkat (area_fd, out_name, AT_REMOVEDIR);
-              if (has_record)
-                unlinkat (dirs->journal_fd, out_name, 0);
-              /* A racing sweeper removed the fresh directory or planted a
-               * lock file in it: take another name. */
-              if (errsv == ENOENT || errsv == EEXIST)
-                continue;
-              return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, lock_path);
-            }
-        }
-      else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
-        {
-          /* No O_TMPFILE here: create the directory, then the lock file,
-           * and check nobody replaced it before we locked it. */
-          struct stat st;
-          if (mkdirat (area_fd, out_name, dmode) < 0)
-            {
-              if (errno == EEXIST)
-                continue;
-              return THROW_FD (error, errno, _ ("Creating %s/%s/%s"), dirs->path, area, out_name);
-            }
-          fd = _fs_lock_open_at (area_fd, lock_path, O_RDWR | O_CREAT | O_EXCL | O_NOCTTY, fmode,
-                                 F_WRLCK, FALSE, NULL, &st);
-          if (fd < 0)
-            {
-              errsv = errno;
-              _fs_rm_rf_at (area_fd, out_name);
-              if (errsv == ENOENT || errsv == EEXIST || errsv == EAGAIN)
-                continue;
-              return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, lock_path);
-            }
-          if (with_record && dirs->journal_fd >= 0)
-            {
-              if (linkat (area_fd, lock_path, dirs->journal_fd, out_name, 0) == 0)
-                has_record = TRUE;
-              else if (errno != EXDEV)
-                {
-                  errsv = errno;
-                  _fs_rm_rf_at (area_fd, out_name);
-                  return THROW_FD (error, errsv, _ ("Creating a journal record in %s/%s"),
-                                   dirs->path, FS_DIR_JOURNAL);
-                }
-            }
-        }
-      else
-        return THROW_FD (error, errno, _ ("Creating a lock file in %s/%s"), dirs->path, area);
-
-      if (mkdirat (area_fd, data_path, dmode) < 0)
-        {
-          errsv = errno;
-          _fs_rm_rf_at (area_fd, out_name);
-          if (has_record)
-            unlinkat (dirs->journal_fd, out_name, 0);
-          return THROW_FD (error, errsv, _ ("Creating %s/%s/%s"), dirs->path, area, data_path);
-        }
-      _fs_cache_fix_mode_at (cache, area_fd, data_path, TRUE);
-
-      /* A sweeper that found the folder before our lock file was linked
-       * may have taken it: check the lock file is still ours. */
-      {
-        struct stat ours, there;
-        if (fstat (fd, &ours) < 0 ||
-            fstatat (area_fd, lock_path, &there, AT_SYMLINK_NOFOLLOW) < 0 ||
-            ours.st_dev != there.st_dev || ours.st_ino != there.st_ino)
-          {
-            if (has_record)
-              unlinkat (dirs->journal_fd, out_name, 0);
-            continue;
-          }
-      }
-
-      *out_has_record = has_record;
-      return _fs_steal_fd (&fd);
-    }
-
-  return THROW_FD (error, EEXIST, _ ("Creating an entry in %s/%s"), dirs->path, area);
-}
-
-void
-_fs_journal_discard_anonymous (FsCache *cache,
-                               int area_fd,
-                               const char *name,
-                               int lock_fd,
-                               gboolean has_record)
-{
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  char path[38 + sizeof "/" FS_FILE_OBJECT_LOCK];
-  struct stat ours, there;
-
-  /* Only ours: the lock file at that name must be the one we hold. */
-  g_snprintf (path, sizeof path, "%s/%s", name, FS_FILE_OBJECT_LOCK);
-  if (lock_fd >= 0 && fstat (lock_fd, &ours) == 0 &&
-      fstatat (area_fd, path, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
-      (ours.st_dev != there.st_dev || ours.st_ino != there.st_ino))
-    {
-      g_warning ("%s is not the entry this process created: not removing it", name);
-      return;
-    }
-
-  /* The entry first, the record last: a kill in between leaves a record
-   * whose recovery finds nothing left to remove. Fast path for the layout
-   * we made (an empty data/ and the lock file), the walk otherwise. */
-  if (_fs_rm_anonymous_at (area_fd, name) < 0)
-    g_debug ("could not remove %s: %s (left for garbage collection)", name, g_strerror (errno));
-  _fs_fault_point ("discard-entry");
-  if (has_record && unlinkat (dirs->journal_fd, name, 0) < 0 && errno != ENOENT)
-    g_debug ("could not remove journal record %s: %s", name, g_strerror (errno));
-}
-
 /* Whether objects/NAME/object.lock is the inode @st. */
 static gboolean
 entry_is_inode (int objects_fd, const char *name, const struct stat *st)
@@ -643,20 +465,6 @@ dir_exists (int dirfd, const char *name)
 /* Finish or undo the operation of a dead record. We hold its write lock
  * through @rfd, so its owner is gone and nobody else recovers it. */
 static int remove_counted (int dirfd, const char *name, FsSweepStats *stats);
-
-/* Remove a stale top-level object we hold the write lock of: first rename
- * it to a fresh name, so that nothing its late creator (or anyone going by
- * its old name) adds afterwards is deleted with it, then delete that. */
-int
-_fs_remove_stale_at (int dirfd, const char *name, FsSweepStats *stats)
-{
-  char fresh[38];
-
-  _fs_random_uuid_name (fresh);
-  if (renameat2 (dirfd, name, dirfd, fresh, RENAME_NOREPLACE) < 0)
-    return errno == ENOENT ? 0 : -1;
-  return remove_counted (dirfd, fresh, stats);
-}
 
 /* Remove @name below @dirfd, counting it in @stats when it was there. */
 static int
@@ -847,7 +655,8 @@ sweep_batches (FsCache *cache)
   return TRUE;
 }
 
-/* Remove staging entries whose lock no live process holds. */
+/* Remove staging entries whose lock no live process holds (see
+ * _fs_anon_sweep(), the one judge of anonymous entries). */
 static gboolean
 sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
 {
@@ -871,28 +680,13 @@ sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
 
   for (guint i = 0; i < names->len; i++)
     {
-      const char *name = names->pdata[i];
-      g_autofree char *lock = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
-      struct stat st;
-      fs_autofd fd = -1;
+      guint64 bytes = 0;
 
-      if (fstatat (dirs->stage_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        continue;
-      /* A folder without its lock file may be one whose creator is between
-       * its mkdir and the link of its lock: create the lock file (osbuild
-       * does the same), so that creator's link fails and it moves on. */
-      if (S_ISDIR (st.st_mode))
-        fd = _fs_lock_open_at (dirs->stage_fd, lock, O_RDWR | O_CREAT | O_NOCTTY, 0644, F_WRLCK,
-                               FALSE, NULL, NULL);
-      else if (S_ISREG (st.st_mode))
-        fd =
-          _fs_lock_open_at (dirs->stage_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
-      else
-        continue;
-      if (fd < 0)
-        continue; /* in use, or gone */
-      g_debug ("removing stale staging entry %s", name);
-      _fs_remove_stale_at (dirs->stage_fd, name, stats);
+      if (_fs_anon_sweep (dirs->stage_fd, -1, names->pdata[i], FALSE, &bytes) && stats != NULL)
+        {
+          stats->removed++;
+          stats->bytes += bytes;
+        }
     }
   return TRUE;
 }

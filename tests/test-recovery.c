@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -550,6 +551,77 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
   assert_clean (fx->cache_dir);
 }
 
+/* uuid-<32 hex>, a name as osbuild draws them */
+static char *
+uuid_name (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  GString *s = g_string_new ("uuid-");
+
+  for (const char *p = uuid; *p != '\0'; p++)
+    if (*p != '-')
+      g_string_append_c (s, *p);
+  return g_string_free (s, FALSE);
+}
+
+/* Folders without a lock file (issue 11). An empty one may be a creator's
+ * between its mkdir and the link (ours) or the rename (osbuild's
+ * _atomic_dir) of its lock file there: a collection removes it with rmdir
+ * only, so that the creator's rename fails with ENOENT, the error osbuild
+ * takes another name on, and a dry run leaves it as it is (a lock file
+ * given to it would make osbuild's rename fail with EEXIST). One that is not
+ * empty is no creator's and is collected. @user_data: the area. */
+static void
+test_gc_lockless_folders (FsTestFixture *fx, gconstpointer user_data)
+{
+  const char *area = user_data;
+  g_autoptr (FsTestHelper) holder = NULL;
+  g_autofree char *empty = uuid_name ();
+  g_autofree char *full = uuid_name ();
+  g_autofree char *tmp = uuid_name ();
+  g_autofree char *empty_path = g_build_filename (fx->cache_dir, area, empty, NULL);
+  g_autofree char *full_path = g_build_filename (fx->cache_dir, area, full, NULL);
+  g_autofree char *tmp_path = g_build_filename (fx->cache_dir, area, tmp, NULL);
+  g_autofree char *lock_path = g_build_filename (empty_path, "object.lock", NULL);
+  g_autofree char *file = g_build_filename (full_path, "data", "sub", "file", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  guint64 space, reclaimed;
+  guint removed;
+  gint64 correction;
+
+  g_assert_cmpint (store_named (fx->cache, "a", 50000), ==, FS_CACHE_COMMIT_STORED);
+  /* osbuild has the cache open: no collection is idle */
+  holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
+  assert_line (holder, "ok");
+  g_assert_cmpint (g_mkdir (empty_path, 0755), ==, 0);
+  fs_test_write_file (file, 5000);
+  space = fs_test_tree_space (empty_path) + fs_test_tree_space (full_path);
+
+  before = fs_test_snapshot (fx->cache_dir);
+  gc (fx->cache, FS_CACHE_MAINTENANCE_DRY_RUN, &removed, &reclaimed, &correction);
+  after = fs_test_snapshot (fx->cache_dir);
+  g_assert_cmpstr (after, ==, before); /* no lock file given to either */
+  g_assert_cmpuint (removed, ==, 2);
+  g_assert_cmpuint (reclaimed, ==, space);
+
+  gc (fx->cache, FS_CACHE_MAINTENANCE_NONE, &removed, &reclaimed, &correction);
+  g_assert_cmpuint (removed, ==, 2);
+  g_assert_cmpuint (reclaimed, ==, space);
+  g_assert_false (g_file_test (empty_path, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (full_path, G_FILE_TEST_EXISTS));
+
+  /* the creator of the empty one renames its lock file in: ENOENT */
+  g_assert_true (g_file_set_contents (tmp_path, "", 0, NULL));
+  g_assert_cmpint (renameat2 (AT_FDCWD, tmp_path, AT_FDCWD, lock_path, RENAME_NOREPLACE), ==, -1);
+  g_assert_cmpint (errno, ==, ENOENT);
+  g_assert_cmpint (g_unlink (tmp_path), ==, 0);
+
+  assert_clean (fx->cache_dir);
+  assert_whole (fx->cache, "a");
+  g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
+}
+
 /* ------------------------------------------------------------------------ */
 /* §5.4: the correction of the counter                                       */
 
@@ -1027,6 +1099,10 @@ main (int argc, char **argv)
               fs_test_fixture_setup_unlimited, test_gc_removes_leftovers, fs_test_fixture_teardown);
   g_test_add ("/recovery/gc-removes-leftovers/busy", FsTestFixture, GINT_TO_POINTER (TRUE),
               fs_test_fixture_setup_unlimited, test_gc_removes_leftovers, fs_test_fixture_teardown);
+  g_test_add ("/recovery/gc-lockless-folders/stage", FsTestFixture, "stage",
+              fs_test_fixture_setup_unlimited, test_gc_lockless_folders, fs_test_fixture_teardown);
+  g_test_add ("/recovery/gc-lockless-folders/objects", FsTestFixture, "objects",
+              fs_test_fixture_setup_unlimited, test_gc_lockless_folders, fs_test_fixture_teardown);
   g_test_add ("/recovery/eviction-removes-leftovers/of-killed-processes", FsTestFixture,
               GINT_TO_POINTER (FALSE), fs_test_fixture_setup_unlimited,
               test_eviction_removes_leftovers, fs_test_fixture_teardown);

@@ -13,9 +13,16 @@
  *                hit by a worker, then the repair checked twice: by a live
  *                process that is not alone (a store that does not fit must
  *                repair before evicting), and by a lone open
+ *   race         creation against sweeping (issue 11): processes that only
+ *                stage (through the library, or system call for system call
+ *                the way osbuild's fscache does), only store, only collect
+ *                garbage and only evict, on one cache, for M seconds; every
+ *                stage and store must succeed and leave a whole entry,
+ *                whatever the sweepers do
  *   worker       one worker process (the drivers start these): random load,
  *                store + commit, stage, store_tree (copy and move), remove,
- *                prune, garbage collection and list, in T threads
+ *                prune, garbage collection and list, in T threads; with
+ *                --job, one kind of operation only (race)
  *   check        the checks alone, on an existing cache directory
  *
  * Every entry a worker stores is a function of its name: data/payload holds
@@ -95,7 +102,10 @@ typedef struct {
   gint64 corrupt;
   gint64 errors;
   gint64 warnings;
-  gint64 pad[2];
+  gint64 create_errors;    /* a stage or store that could not create its entry */
+  gint64 osbuild_made;     /* anonymous entries made the way osbuild does (race) */
+  gint64 osbuild_tmp_lost; /* …whose temporary lock file a sweeper took */
+  gint64 pad[1];
 } Stats;
 
 #define STAT_ADD(s, field, n) __atomic_add_fetch (&(s)->field, (n), __ATOMIC_RELAXED)
@@ -421,6 +431,8 @@ static char *opt_figures;
 static char *opt_tmpdir;
 static char *opt_max_str;
 static char *opt_points;
+static char *opt_job;
+static char *opt_jobs;
 
 typedef struct {
   FsCache *cache;
@@ -585,6 +597,7 @@ op_store (Worker *w, gboolean huge)
     entry = fs_cache_store (w->cache, name, NULL, &error);
   if (entry == NULL)
     {
+      STAT_INC (w->stats, create_errors);
       unexpected (w, "store", error);
       return;
     }
@@ -772,6 +785,254 @@ op_list (Worker *w)
     corrupted (w, "(usage)", "maximum size changed", "(usage)");
 }
 
+/* A bare staging entry, as many as can be made (race): it must come whole
+ * (its lock file and an empty data/) and stay whole until released, however
+ * many sweepers run beside it. */
+static void
+op_stage_bare (Worker *w)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) stage = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *lock = NULL;
+
+  STAT_INC (w->stats, stages);
+  stage = fs_cache_stage (w->cache, NULL, &error);
+  if (stage == NULL)
+    {
+      STAT_INC (w->stats, create_errors);
+      unexpected (w, "stage", error);
+      return;
+    }
+  file = g_build_filename (fs_cache_entry_get_path (stage), "file", NULL);
+  if (!write_file (file, "x", 1, &error))
+    corrupted (w, "(stage)", error->message, fs_cache_entry_get_path (stage));
+  dir = g_path_get_dirname (fs_cache_entry_get_path (stage));
+  lock = g_build_filename (dir, "object.lock", NULL);
+  if (!g_file_test (lock, G_FILE_TEST_IS_REGULAR))
+    corrupted (w, "(stage)", "the lock file of a live staging entry is gone",
+               fs_cache_entry_get_path (stage));
+  fs_cache_entry_release (stage);
+}
+
+/* Eviction down to a random target of at most half the maximum size. */
+static void
+op_evict (Worker *w)
+{
+  g_autoptr (GError) error = NULL;
+  guint64 target = (guint64) (g_rand_double (w->rand) * (double) (opt_max_size / 2));
+  guint n = 0;
+  guint64 bytes = 0;
+
+  STAT_INC (w->stats, prunes);
+  if (!fs_cache_prune (w->cache, target, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error))
+    unexpected (w, "prune", error);
+  STAT_ADD (w->stats, pruned, n);
+}
+
+static gboolean
+osbuild_fail (Worker *w, const char *area, const char *what, const char *path, int errsv)
+{
+  g_autoptr (GError) error = g_error_new (G_IO_ERROR, g_io_error_from_errno (errsv), "%s %s/%s: %s",
+                                          what, area, path, g_strerror (errsv));
+  STAT_INC (w->stats, create_errors);
+  unexpected (w, g_str_equal (area, "stage") ? "osbuild stage" : "osbuild store", error);
+  return FALSE;
+}
+
+static void
+osbuild_rm_tree (int dfd, const char *name)
+{
+  int fd;
+  DIR *dir;
+  struct dirent *de;
+
+  if (unlinkat (dfd, name, 0) == 0 || errno == ENOENT)
+    return;
+  fd = openat (dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    {
+      close (fd);
+      return;
+    }
+  while ((de = readdir (dir)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      osbuild_rm_tree (dirfd (dir), de->d_name);
+  closedir (dir);
+  unlinkat (dfd, name, AT_REMOVEDIR);
+}
+
+static volatile guint64 interpreter_sink;
+
+static void
+osbuild_interpreter_work (void)
+{
+  guint64 x = (guint64) g_get_monotonic_time () | 1;
+
+  for (int i = 0; i < 20000; i++)
+    {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+    }
+  interpreter_sink = x;
+}
+
+static char *
+osbuild_uuid_name (void)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  GString *s = g_string_new ("uuid-");
+
+  for (const char *p = uuid; *p != '\0'; p++)
+    if (*p != '-')
+      g_string_append_c (s, *p);
+  return g_string_free (s, FALSE);
+}
+
+/* An anonymous entry made and discarded the way osbuild does it in
+ * @area_name ("stage": the seed's FsCache.stage(); "objects": its store(),
+ * abandoned before the commit): _atomic_dir() over _atomic_file() and
+ * _atomic_open(), then _rm_r_object(), system call for system call. A
+ * locked temporary file AREA/uuid-T, a folder AREA/uuid-D, the file renamed
+ * (no replace) to uuid-D/object.lock — retried on ENOENT ("a parallel
+ * cleanup might have deleted the empty directory"), any other error fails
+ * osbuild's call —, then uuid-D/data. Our sweepers share the cache with
+ * osbuild: they must never make such a call fail. */
+static void
+op_osbuild_anonymous (Worker *w, const char *area_name)
+{
+  g_autofree char *area_dir = g_build_filename (opt_cache, area_name, NULL);
+  int area = open (area_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int lock_fd = -1;
+  char dir_name[64], lock_rel[128], data_rel[128], file_rel[160];
+  gboolean ok = TRUE;
+
+  if (g_str_equal (area_name, "stage"))
+    STAT_INC (w->stats, stages);
+  else
+    {
+      STAT_INC (w->stats, stores);
+      STAT_INC (w->stats, abandoned);
+    }
+  STAT_INC (w->stats, osbuild_made);
+  if (area < 0)
+    {
+      osbuild_fail (w, area_name, "opening", "", errno);
+      return;
+    }
+  for (;;)
+    {
+      g_autofree char *tmp = osbuild_uuid_name ();
+      g_autofree char *dir = osbuild_uuid_name ();
+      struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+      struct stat st_fd, st_path;
+
+      g_strlcpy (dir_name, dir, sizeof dir_name);
+      g_snprintf (lock_rel, sizeof lock_rel, "%s/object.lock", dir);
+      /* _atomic_file(): O_CREAT|O_EXCL, a write lock (waiting), then the
+       * check that the path is still that file */
+      lock_fd = openat (area, tmp, O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0644);
+      if (lock_fd < 0)
+        {
+          ok = osbuild_fail (w, area_name, "creating", tmp, errno);
+          break;
+        }
+      while (fcntl (lock_fd, F_OFD_SETLKW, &fl) < 0 && errno == EINTR)
+        ;
+      if (fstat (lock_fd, &st_fd) < 0 || fstatat (area, tmp, &st_path, 0) < 0 ||
+          st_fd.st_ino != st_path.st_ino || st_fd.st_dev != st_path.st_dev)
+        {
+          /* A sweeper locked the bare file between osbuild's open and its
+           * lock and removed it as stale: osbuild's stage fails here too.
+           * A known limit, counted apart: a busy collection of unlocked
+           * bare uuid-* files (DESIGN §5.6) can't tell this window from a
+           * crash leftover. */
+          STAT_INC (w->stats, osbuild_tmp_lost);
+          unlinkat (area, tmp, 0);
+          ok = FALSE;
+          break;
+        }
+      if (mkdirat (area, dir, 0755) < 0)
+        {
+          ok = osbuild_fail (w, area_name, "creating", dir, errno);
+          break;
+        }
+      /* osbuild runs Python between the two (the exit of its context
+       * managers): some work of that order, tens of microseconds. */
+      osbuild_interpreter_work ();
+      if (renameat2 (area, tmp, area, lock_rel, RENAME_NOREPLACE) == 0)
+        break;
+      {
+        int errsv = errno;
+
+        unlinkat (area, tmp, 0);
+        if (errsv == ENOENT)
+          {
+            /* the empty folder was collected: osbuild takes another name */
+            close (lock_fd);
+            lock_fd = -1;
+            continue;
+          }
+        /* osbuild's error path: unlink the lock path and the folder, raise */
+        unlinkat (area, lock_rel, 0);
+        unlinkat (area, dir, AT_REMOVEDIR);
+        ok = osbuild_fail (w, area_name, "linking the lock file", lock_rel, errsv);
+        break;
+      }
+    }
+
+  if (ok)
+    {
+      /* data/, used, then _rm_r_object() */
+      g_snprintf (data_rel, sizeof data_rel, "%s/data", dir_name);
+      g_snprintf (file_rel, sizeof file_rel, "%s/data/file", dir_name);
+      if (mkdirat (area, data_rel, 0755) < 0)
+        ok = osbuild_fail (w, area_name, "creating", data_rel, errno);
+      else
+        {
+          int fd = openat (area, file_rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+          if (fd < 0)
+            corrupted (w, "(osbuild)", g_strerror (errno), file_rel);
+          else
+            close (fd);
+        }
+      osbuild_rm_tree (area, data_rel);
+      unlinkat (area, lock_rel, 0);
+      unlinkat (area, dir_name, AT_REMOVEDIR);
+    }
+  if (lock_fd >= 0)
+    close (lock_fd);
+  close (area);
+}
+
+static const char *const all_jobs[] = { "stage",         "store",         "gc", "evict", "load",
+                                        "osbuild-stage", "osbuild-store", NULL };
+
+/* One operation of the worker's --job. */
+static void
+run_job (Worker *w)
+{
+  if (g_str_equal (opt_job, "stage"))
+    op_stage_bare (w);
+  else if (g_str_equal (opt_job, "store"))
+    op_store (w, FALSE);
+  else if (g_str_equal (opt_job, "gc"))
+    op_gc (w);
+  else if (g_str_equal (opt_job, "evict"))
+    op_evict (w);
+  else if (g_str_equal (opt_job, "osbuild-stage"))
+    op_osbuild_anonymous (w, "stage");
+  else if (g_str_equal (opt_job, "osbuild-store"))
+    op_osbuild_anonymous (w, "objects");
+  else
+    op_load (w);
+}
+
 static gpointer
 worker_thread (gpointer data)
 {
@@ -784,6 +1045,12 @@ worker_thread (gpointer data)
     {
       int r = g_rand_int_range (w->rand, 0, 1000);
 
+      if (opt_job != NULL)
+        {
+          run_job (w);
+          STAT_INC (w->stats, ops);
+          continue;
+        }
       if (r < 420)
         op_load (w);
       else if (r < 690)
@@ -1143,8 +1410,27 @@ create_cache (const char *dir, guint64 max)
   return TRUE;
 }
 
+static GPid spawn_worker_job (const char *cache_dir,
+                              const char *stats,
+                              int slot,
+                              int seconds,
+                              const char *crash_at,
+                              const char *job);
+
 static GPid
 spawn_worker (const char *cache_dir, const char *stats, int slot, int seconds, const char *crash_at)
+{
+  return spawn_worker_job (cache_dir, stats, slot, seconds, crash_at, NULL);
+}
+
+/* With @job, the worker does that one kind of operation only. */
+static GPid
+spawn_worker_job (const char *cache_dir,
+                  const char *stats,
+                  int slot,
+                  int seconds,
+                  const char *crash_at,
+                  const char *job)
 {
   g_autofree char *slot_s = g_strdup_printf ("%d", slot);
   g_autofree char *seconds_s = g_strdup_printf ("%d", seconds);
@@ -1152,10 +1438,27 @@ spawn_worker (const char *cache_dir, const char *stats, int slot, int seconds, c
   g_autofree char *keys_s = g_strdup_printf ("%d", opt_keys);
   g_autofree char *seed_s = g_strdup_printf ("%" G_GINT64_FORMAT, opt_seed);
   g_autofree char *max_s = g_strdup_printf ("%" G_GUINT64_FORMAT, opt_max_size);
-  const char *argv[] = { self_exe,    "worker",  "--cache", cache_dir,   "--stats",
-                         stats,       "--slot",  slot_s,    "--seconds", seconds_s,
-                         "--threads", threads_s, "--keys",  keys_s,      "--seed",
-                         seed_s,      "--max",   max_s,     NULL };
+  const char *argv[] = { self_exe,
+                         "worker",
+                         "--cache",
+                         cache_dir,
+                         "--stats",
+                         stats,
+                         "--slot",
+                         slot_s,
+                         "--seconds",
+                         seconds_s,
+                         "--threads",
+                         threads_s,
+                         "--keys",
+                         keys_s,
+                         "--seed",
+                         seed_s,
+                         "--max",
+                         max_s,
+                         job ? "--job" : NULL,
+                         job,
+                         NULL };
   pid_t pid;
 
   fflush (stdout);
@@ -1687,6 +1990,111 @@ run_crashpoints (void)
   }
 }
 
+/* Creation against sweeping (issue 11, item 4): stagers and a storer
+ * create anonymous entries as fast as they can while garbage collectors
+ * and an evictor sweep stage/ and objects/ without pause. A sweeper must
+ * never take an entry whose creator is alive: every stage and store
+ * succeeds, and every live staging entry stays whole. Rare windows need
+ * many creations: on a tmpfs (/dev/shm, the default when it is there)
+ * this makes several hundred thousand in 20 s. */
+#define RACE_JOBS "stage,stage,osbuild-stage,osbuild-store,store,gc,gc,evict"
+
+static int
+run_race (void)
+{
+  g_auto (GStrv) jobs = g_strsplit (opt_jobs != NULL ? opt_jobs : RACE_JOBS, ",", -1);
+  g_autofree char *work = NULL;
+  g_autofree char *cache_dir = NULL;
+  g_autofree char *stats_path = NULL;
+  g_autoptr (GString) figures = g_string_new (NULL);
+  guint n_jobs = g_strv_length (jobs);
+  g_autofree GPid *pids = g_new0 (GPid, MAX (n_jobs, 1));
+  Stats *slots, total;
+  CheckResult r = { 0 };
+  guint bad_exits = 0;
+  gint64 t0;
+  double secs;
+
+  for (guint i = 0; i < n_jobs; i++)
+    if (!g_strv_contains (all_jobs, jobs[i]))
+      {
+        g_printerr ("race: unknown job %s\n", jobs[i]);
+        return 2;
+      }
+  if (opt_tmpdir == NULL && g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) &&
+      g_access ("/dev/shm", W_OK) == 0)
+    opt_tmpdir = g_strdup ("/dev/shm");
+  work = make_workdir ();
+  cache_dir = g_build_filename (work, "cache", NULL);
+  stats_path = g_build_filename (work, "stats", NULL);
+  if (!create_cache (cache_dir, opt_max_size))
+    return 1;
+  slots = map_stats (stats_path, TRUE);
+
+  g_print ("race: %s × %d threads × %d s on %s (maximum size %" G_GUINT64_FORMAT
+           " bytes, seed %" G_GINT64_FORMAT ")\n",
+           opt_jobs != NULL ? opt_jobs : RACE_JOBS, opt_threads, opt_seconds, cache_dir,
+           opt_max_size, opt_seed);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < n_jobs; i++)
+    pids[i] = spawn_worker_job (cache_dir, stats_path, (int) i, opt_seconds, NULL, jobs[i]);
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      int status;
+      char buf[64];
+      while (waitpid (pids[i], &status, 0) < 0 && errno == EINTR)
+        ;
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        {
+          bad_exits++;
+          g_printerr ("%s worker (pid %d) ended with %s\n", jobs[i], (int) pids[i],
+                      describe_status (status, buf));
+        }
+    }
+  secs = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+  sum_stats (slots, n_jobs, &total);
+
+  /* Nobody crashed: nothing may be left over, not even before an open. */
+  check_cache (cache_dir, opt_max_size, FALSE, &r);
+
+  g_string_append_printf (figures, "== race figures (%.1f s)\n", secs);
+  g_string_append_printf (figures,
+                          "  creations      %" G_GINT64_FORMAT " stages, %" G_GINT64_FORMAT
+                          " stores (stored %" G_GINT64_FORMAT ", exists %" G_GINT64_FORMAT
+                          ", no space %" G_GINT64_FORMAT ", too large %" G_GINT64_FORMAT
+                          ", abandoned %" G_GINT64_FORMAT "): %" G_GINT64_FORMAT " FAILED\n",
+                          total.stages, total.stores, total.stored, total.exists, total.no_space,
+                          total.too_large, total.abandoned, total.create_errors);
+  if (total.osbuild_made > 0)
+    g_string_append_printf (figures,
+                            "  osbuild's way  %" G_GINT64_FORMAT
+                            " of them (stages, abandoned stores); %" G_GINT64_FORMAT
+                            " lost their temporary lock file to a sweeper (known, not failed)\n",
+                            total.osbuild_made, total.osbuild_tmp_lost);
+  g_string_append_printf (figures,
+                          "  sweepers       %" G_GINT64_FORMAT
+                          " garbage collections (%" G_GINT64_FORMAT
+                          " leftovers removed), %" G_GINT64_FORMAT " prunes (%" G_GINT64_FORMAT
+                          " entries evicted)\n",
+                          total.gcs, total.gc_removed, total.prunes, total.pruned);
+  g_string_append_printf (figures,
+                          "  problems       corrupted %" G_GINT64_FORMAT
+                          ", unexpected errors %" G_GINT64_FORMAT ", warnings %" G_GINT64_FORMAT
+                          ", check problems %u, bad worker exits %u\n",
+                          total.corrupt, total.errors, total.warnings, r.problems, bad_exits);
+  emit (figures);
+
+  {
+    gboolean ok = r.problems == 0 && bad_exits == 0 && total.corrupt == 0 && total.errors == 0 &&
+                  total.warnings == 0 && total.create_errors == 0 &&
+                  total.finished == (gint64) n_jobs;
+    munmap (slots, sizeof (Stats) * MAX_SLOTS);
+    remove_workdir (work, ok);
+    g_print ("race: %s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+  }
+}
+
 /* Keeps the cache open (so that it is never idle) for --seconds. */
 static int
 run_hold (void)
@@ -1771,6 +2179,10 @@ main (int argc, char **argv)
       "Keep the cache open in the driver while workers run (run)", NULL },
     { "figures", 0, 0, G_OPTION_ARG_FILENAME, &opt_figures, "Also write the figures to FILE",
       "FILE" },
+    { "job", 0, 0, G_OPTION_ARG_STRING, &opt_job,
+      "One kind of operation only: stage, store, gc, evict or load (worker)", "JOB" },
+    { "jobs", 0, 0, G_OPTION_ARG_STRING, &opt_jobs,
+      "The workers, one job each (race) [" RACE_JOBS "]", "LIST" },
     { NULL }
   };
 
@@ -1781,7 +2193,7 @@ main (int argc, char **argv)
   opt_seed = g_get_real_time ();
   opt_slot = -1;
 
-  context = g_option_context_new ("run|crash|crashpoints|worker|check — stress libfscache");
+  context = g_option_context_new ("run|crash|crashpoints|race|worker|check — stress libfscache");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -1790,7 +2202,7 @@ main (int argc, char **argv)
     }
   if (argc < 2)
     {
-      g_printerr ("usage: %s run|crash|crashpoints|worker|check [OPTION…]\n", argv[0]);
+      g_printerr ("usage: %s run|crash|crashpoints|race|worker|check [OPTION…]\n", argv[0]);
       return 2;
     }
   role = argv[1];
@@ -1811,6 +2223,11 @@ main (int argc, char **argv)
   self_exe = g_file_read_link ("/proc/self/exe", NULL);
   if (self_exe == NULL)
     self_exe = g_strdup (argv[0]);
+  if (opt_job != NULL && !g_strv_contains (all_jobs, opt_job))
+    {
+      g_printerr ("unknown job %s\n", opt_job);
+      return 2;
+    }
   install_log_handler ();
 
   if (g_str_equal (role, "worker"))
@@ -1822,6 +2239,8 @@ main (int argc, char **argv)
     return run_crash ();
   if (g_str_equal (role, "crashpoints"))
     return run_crashpoints ();
+  if (g_str_equal (role, "race"))
+    return run_race ();
   if (g_str_equal (role, "check"))
     return run_check ();
   if (g_str_equal (role, "hold"))
