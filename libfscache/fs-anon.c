@@ -31,7 +31,11 @@
  *   - one of ours with a journal record belongs to record recovery, which
  *     locks the record, that is the creator's lock file, and so covers
  *     creation too (the record is linked before the mkdir);
- *   - a folder with a lock file, and a bare temporary file, are stale when
+ *   - a bare temporary file (osbuild's, replacing a metadata file) is
+ *     created unlocked, locked, and its path then stat()ed by osbuild,
+ *     which fails if it is gone: it is considered only once it is older
+ *     than a grace period (ten minutes), so that window is never hit;
+ *   - a folder with a lock file, and an old bare temporary file, are stale when
  *     the lock file can be write-locked: renamed to a fresh name, then
  *     deleted there, so that nothing its late owner (or anyone going by its
  *     old name) adds afterwards is deleted with it;
@@ -253,6 +257,18 @@ _fs_anon_remove_stale_at (int dirfd, const char *name)
   return _fs_rm_rf_at (dirfd, fresh);
 }
 
+/* A bare temporary file modified this long ago can't be between its
+ * creator's open and lock any more. */
+#define FS_TEMP_FILE_GRACE_SECONDS (10 * 60)
+
+static gboolean
+temp_file_is_old (const struct stat *st)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  return st->st_mtim.tv_sec < now - FS_TEMP_FILE_GRACE_SECONDS;
+}
+
 gboolean
 _fs_anon_sweep (int area_fd, int journal_fd, const char *name, gboolean dry_run, guint64 *out_bytes)
 {
@@ -279,7 +295,14 @@ _fs_anon_sweep (int area_fd, int journal_fd, const char *name, gboolean dry_run,
   if (fstatat (area_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return FALSE;
   if (S_ISREG (st.st_mode))
-    fd = _fs_lock_open_at (area_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
+    {
+      /* osbuild creates its temporary files unlocked, locks them, then
+       * stats the path (and fails if it is gone): a young one may be in
+       * that window. Only one older than the grace period is a leftover. */
+      if (!temp_file_is_old (&st))
+        return FALSE;
+      fd = _fs_lock_open_at (area_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
+    }
   else if (S_ISDIR (st.st_mode))
     {
       lock_path = g_strconcat (name, "/" FS_FILE_OBJECT_LOCK, NULL);
