@@ -61,7 +61,7 @@ read_list (const char *path)
   return items;
 }
 
-/* ---- the async comparison: GETs on one thread ----------------------------------------- */
+/* ---- the async comparison: GETs on one thread ------------------------------------- */
 
 typedef struct _Async Async;
 
@@ -108,8 +108,8 @@ async_get_done (AsyncGet *g, GError *error)
         g_snprintf (hex + 2 * i, 3, "%02x", md[i]);
       if (error == NULL && (g->written != g->item->size || strcmp (hex, g->item->digest) != 0) &&
           a->error == NULL)
-        a->error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: digest mismatch",
-                                g->item->path);
+        a->error =
+          g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: digest mismatch", g->item->path);
       EVP_MD_CTX_free (g->sha);
     }
   if (g->body != NULL)
@@ -226,7 +226,7 @@ run_async_get (const char *base, GArray *items, guint connections, guint64 *wire
   return TRUE;
 }
 
-/* ---- main -------------------------------------------------------------------------------- */
+/* ---- main ------------------------------------------------------------------------- */
 
 int
 main (int argc, char **argv)

@@ -86,7 +86,7 @@
 /* How often _fs_http_run() reports progress. */
 #define FS_HTTP_PROGRESS_INTERVAL_US (100 * 1000)
 
-/* ---- SHA-256 ---------------------------------------------------------------- */
+/* ---- SHA-256 ---------------------------------------------------------------------- */
 
 typedef struct {
   EVP_MD_CTX *ctx;
@@ -135,7 +135,7 @@ sha256_clear (Sha256 *sha)
   sha->ctx = NULL;
 }
 
-/* ---- the client ---------------------------------------------------------------- */
+/* ---- the client ------------------------------------------------------------------- */
 
 struct _FsHttp {
   SoupSession *session;
@@ -312,6 +312,49 @@ find_credentials (const FsHttpOptions *options, char **out_header, GError **erro
   return TRUE;
 }
 
+/* Proxies as curl and Bazel take them: from the environment only
+ * (https_proxy or HTTPS_PROXY for https, http_proxy for http, then
+ * all_proxy or ALL_PROXY; no_proxy or NO_PROXY lists the hosts to reach
+ * directly), never from desktop settings: GIO's default resolver loads
+ * libproxy and GSettings into the process and asks them for every new
+ * connection. NULL: connect directly. */
+static GProxyResolver *
+proxy_resolver_from_env (const char *base)
+{
+  gboolean https = g_ascii_strncasecmp (base, "https:", 6) == 0;
+  const char *proxy = https ? g_getenv ("https_proxy") : g_getenv ("http_proxy");
+  const char *no_proxy = g_getenv ("no_proxy");
+  g_auto (GStrv) ignore = NULL;
+
+  if ((proxy == NULL || *proxy == '\0') && https)
+    proxy = g_getenv ("HTTPS_PROXY");
+  /* Not HTTP_PROXY: a CGI program gets it from a request's "Proxy:" header. */
+  if (proxy == NULL || *proxy == '\0')
+    proxy = g_getenv ("all_proxy");
+  if (proxy == NULL || *proxy == '\0')
+    proxy = g_getenv ("ALL_PROXY");
+  if (proxy == NULL || *proxy == '\0')
+    return NULL;
+  if (no_proxy == NULL)
+    no_proxy = g_getenv ("NO_PROXY");
+  if (no_proxy != NULL)
+    {
+      ignore = g_strsplit (no_proxy, ",", 0);
+      for (guint i = 0; ignore[i] != NULL; i++)
+        {
+          char *h = g_strstrip (ignore[i]);
+          /* curl's ".example.org" is GIO's "*.example.org". */
+          if (h[0] == '.')
+            {
+              char *star = g_strconcat ("*", h, NULL);
+              g_free (ignore[i]);
+              ignore[i] = star;
+            }
+        }
+    }
+  return g_simple_proxy_resolver_new (proxy, ignore);
+}
+
 /* The base URL with a trailing '/', or NULL and an error. */
 static char *
 check_url (const char *url, GError **error)
@@ -424,6 +467,10 @@ _fs_http_new (const FsHttpOptions *options, GError **error)
    * are of those), and answer a 401 with an error instead of a prompt. */
   soup_session_remove_feature_by_type (http->session, SOUP_TYPE_CONTENT_DECODER);
   soup_session_remove_feature_by_type (http->session, SOUP_TYPE_AUTH_MANAGER);
+  {
+    g_autoptr (GProxyResolver) proxy = proxy_resolver_from_env (http->base);
+    soup_session_set_proxy_resolver (http->session, proxy);
+  }
   g_main_context_pop_thread_default (http->context);
 
   g_debug ("remote %s: %u connections, timeout %u s, minimum %" G_GUINT64_FORMAT " B/s%s",
@@ -530,7 +577,7 @@ throw_prefixed (GError **error, GError *local_error, const char *method, const c
   return FALSE;
 }
 
-/* ---- progress and the minimum speed ------------------------------------------- */
+/* ---- progress and the minimum speed ----------------------------------------------- */
 
 typedef struct {
   guint timeout;
@@ -580,7 +627,7 @@ meter_add (Meter *meter, gsize n, const char *method, const char *url, GError **
   return TRUE;
 }
 
-/* ---- a blob as a request body -------------------------------------------------- */
+/* ---- a blob as a request body ----------------------------------------------------- */
 
 /* A GInputStream over @size bytes of a file descriptor (pread from offset
  * 0), optionally hashed and checked against a digest before its last bytes
@@ -603,7 +650,7 @@ struct _FsHttpBodyStream {
   Meter *meter;
 
   guint8 *src; /* source bytes (plain: also what is handed out) */
-  gsize src_len, src_pos;
+  gsize src_size, src_len, src_pos;
   guint8 *out; /* zstd: compressed bytes to hand out */
   gsize out_size, out_len, out_pos;
   gboolean src_done; /* all @size bytes read (and checked) */
@@ -618,7 +665,7 @@ G_DEFINE_FINAL_TYPE (FsHttpBodyStream, fs_http_body_stream, G_TYPE_INPUT_STREAM)
 static gboolean
 body_stream_read_source (FsHttpBodyStream *self, GError **error)
 {
-  gsize want = (gsize) MIN ((guint64) FS_HTTP_BUFFER_SIZE, self->size - self->offset);
+  gsize want = (gsize) MIN ((guint64) self->src_size, self->size - self->offset);
   gssize n;
 
   do
@@ -803,7 +850,10 @@ body_stream_new (FsHttp *http,
   self->size = size;
   self->url = url;
   self->meter = meter;
-  self->src = g_malloc (FS_HTTP_BUFFER_SIZE);
+  /* No more than the blob: most are small, and 256 KiB per transfer is
+   * an mmap() and a munmap() with glibc. */
+  self->src_size = (gsize) CLAMP (size, 1, FS_HTTP_BUFFER_SIZE);
+  self->src = g_malloc (self->src_size);
   self->src_done = size == 0;
   if (digest != NULL)
     {
@@ -838,7 +888,7 @@ body_stream_new (FsHttp *http,
   return G_INPUT_STREAM (g_steal_pointer (&self));
 }
 
-/* ---- PUT ------------------------------------------------------------------------ */
+/* ---- PUT -------------------------------------------------------------------------- */
 
 /* Every PUT carries a Content-Length. A body cut short by an error (a
  * source that does not match its digest, a cancellation) then ends with
@@ -1069,7 +1119,7 @@ _fs_http_blob_put (FsHttp *http,
   return blob_put (http, encoding, digest, size, fd, NULL, out_wire_bytes, cancellable, error);
 }
 
-/* ---- HEAD ----------------------------------------------------------------------- */
+/* ---- HEAD ------------------------------------------------------------------------- */
 
 static gboolean
 blob_exists (FsHttp *http,
@@ -1126,7 +1176,7 @@ _fs_http_blob_exists (FsHttp *http,
   return blob_exists (http, encoding, digest, size, out_exists, cancellable, error);
 }
 
-/* ---- GET ------------------------------------------------------------------------ */
+/* ---- GET -------------------------------------------------------------------------- */
 
 typedef struct {
   int fd;
@@ -1182,6 +1232,7 @@ blob_get (FsHttp *http,
   g_autoptr (GError) local_error = NULL;
   g_autofree guint8 *buf = NULL;
   g_autofree guint8 *zbuf = NULL;
+  gsize buf_size = FS_HTTP_BUFFER_SIZE;
   ZSTD_DCtx *dctx = NULL;
   gsize zbuf_size = 0;
   size_t zret = 0;
@@ -1215,7 +1266,11 @@ blob_get (FsHttp *http,
 
   meter_init (&meter, http, progress);
   sha256_init (&sink.sha);
-  buf = g_malloc (FS_HTTP_BUFFER_SIZE);
+  /* A plain blob needs no more than its size (and one byte to see that
+   * nothing follows). */
+  if (encoding == FS_HTTP_ENCODING_PLAIN)
+    buf_size = (gsize) CLAMP (size + 1, 4096, FS_HTTP_BUFFER_SIZE);
+  buf = g_malloc (buf_size);
   if (encoding == FS_HTTP_ENCODING_ZSTD)
     {
       dctx = ZSTD_createDCtx ();
@@ -1227,7 +1282,7 @@ blob_get (FsHttp *http,
 
   for (;;)
     {
-      gssize n = g_input_stream_read (body, buf, FS_HTTP_BUFFER_SIZE, cancellable, &local_error);
+      gssize n = g_input_stream_read (body, buf, buf_size, cancellable, &local_error);
       if (n < 0)
         {
           throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
@@ -1523,7 +1578,7 @@ _fs_http_run (FsHttp *http,
   return TRUE;
 }
 
-/* ---- ac ------------------------------------------------------------------------------ */
+/* ---- ac --------------------------------------------------------------------------- */
 
 void
 _fs_http_ac_key (const char *namespace_, const char *name, char out[FS_HTTP_DIGEST_LEN + 1])

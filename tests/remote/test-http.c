@@ -19,7 +19,7 @@
 #include "fs-test-nginx.h"
 #include "fs-test-util.h"
 
-/* ---- what the tests log ------------------------------------------------------------ */
+/* ---- what the tests log ----------------------------------------------------------- */
 
 /* Everything the library logs, debug messages included, to check that no
  * secret ever appears in it. */
@@ -59,7 +59,7 @@ log_contains (const char *needle)
   return found;
 }
 
-/* ---- fixture -------------------------------------------------------------------------- */
+/* ---- fixture ---------------------------------------------------------------------- */
 
 typedef struct {
   char *tmpdir;
@@ -114,7 +114,7 @@ static const FsTestNginxOptions basic_server = { .basic_user = "alice",
 static const FsTestNginxOptions bearer_server = { .bearer = "TOKEN-d41d8cd98f00b204" };
 static const FsTestNginxOptions fast_slow_server = { .limit_rate = "256k" };
 
-/* ---- blobs ----------------------------------------------------------------------------- */
+/* ---- blobs ------------------------------------------------------------------------ */
 
 typedef enum {
   CONTENT_RANDOM,
@@ -266,7 +266,7 @@ server_blob_path (Fixture *fx, FsHttpEncoding encoding, const char *digest)
   return fs_test_nginx_path (fx->nx, rel);
 }
 
-/* ---- options and credentials (no traffic) ------------------------------------------------ */
+/* ---- options and credentials (no traffic) ----------------------------------------- */
 
 static void
 test_options (void)
@@ -392,7 +392,7 @@ test_credentials_file_errors (void)
   fs_test_rm_rf (dir);
 }
 
-/* ---- blobs against nginx --------------------------------------------------------------------- */
+/* ---- blobs against nginx ---------------------------------------------------------- */
 
 static void
 test_head (Fixture *fx, gconstpointer data)
@@ -677,8 +677,7 @@ test_status_errors (Fixture *fx, gconstpointer data)
   blob_clear (&blob);
 }
 
-/* ---- the server dies, is slow, a transfer is cancelled -----------------------------------------
- */
+/* ---- the server dies, is slow, a transfer is cancelled ---------------------------- */
 
 typedef struct {
   FsHttp *http;
@@ -890,8 +889,7 @@ test_cancel_run (Fixture *fx, gconstpointer data)
   blob_clear (&blob);
 }
 
-/* ---- credentials
- * ----------------------------------------------------------------------------------- */
+/* ---- credentials ------------------------------------------------------------------ */
 
 static void
 check_denied (Fixture *fx, FsHttp *http, const Blob *blob)
@@ -1010,8 +1008,84 @@ test_auth_bearer (Fixture *fx, gconstpointer data)
   blob_clear (&blob);
 }
 
-/* ---- many at once
- * ------------------------------------------------------------------------------------ */
+/* ---- proxies ------------------------------------------------------------------------ */
+
+static void
+set_env (const char *name, const char *value)
+{
+  if (value != NULL)
+    g_setenv (name, value, TRUE);
+  else if (g_getenv (name) != NULL)
+    g_unsetenv (name);
+}
+
+/* Proxies from the environment, as curl takes them. nginx answers a request
+ * for an absolute URL with its default server: a blob of a host that does
+ * not exist arrives when, and only when, the request goes through it. */
+static void
+test_proxy_env (Fixture *fx, gconstpointer data)
+{
+  static const char *const vars[] = { "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                      "ALL_PROXY",  "no_proxy",    "NO_PROXY" };
+  char *saved[G_N_ELEMENTS (vars)] = { NULL };
+  g_autofree char *out = g_build_filename (fx->tmpdir, "out", NULL);
+  const char *base = "http://fscache-test.invalid/";
+  Blob blob = { 0 };
+
+  NEED_SERVER (fx);
+  for (gsize i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      saved[i] = g_strdup (g_getenv (vars[i]));
+      set_env (vars[i], NULL);
+    }
+  blob_make (&blob, fx->tmpdir, "blob", 3000, CONTENT_RANDOM, 31);
+  {
+    g_autoptr (FsHttp) direct = http_new (fx->nx->url, 0, FS_HTTP_ENCODING_PLAIN);
+    put_blob (direct, FS_HTTP_ENCODING_PLAIN, &blob);
+  }
+
+  for (int pass = 0; pass < 4; pass++)
+    {
+      g_autoptr (FsHttp) http = NULL;
+      g_autoptr (GError) error = NULL;
+      gboolean through_proxy = pass < 2;
+
+      set_env ("http_proxy", pass == 0 ? fx->nx->url : NULL);
+      set_env ("all_proxy", pass == 1 ? fx->nx->url : NULL);
+      /* 2: a proxy, but not for this host; 3: no proxy at all. */
+      if (pass == 2)
+        {
+          set_env ("http_proxy", fx->nx->url);
+          set_env ("no_proxy", "localhost, .invalid");
+        }
+      if (pass == 3)
+        set_env ("no_proxy", NULL);
+      http = http_new (base, 0, FS_HTTP_ENCODING_PLAIN);
+      g_test_message ("pass %d", pass);
+      if (through_proxy)
+        {
+          g_assert_true (get_blob (http, FS_HTTP_ENCODING_PLAIN, &blob, out, &error));
+          g_assert_no_error (error);
+          g_assert_true (files_equal (out, blob.path));
+        }
+      else
+        {
+          g_assert_false (get_blob (http, FS_HTTP_ENCODING_PLAIN, &blob, out, &error));
+          g_assert_nonnull (error);
+          g_test_message ("%s", error->message);
+        }
+    }
+  g_assert_cmpuint (fs_test_nginx_count (fx->nx, "GET", "/cas/", 200), ==, 2);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      set_env (vars[i], saved[i]);
+      g_free (saved[i]);
+    }
+  blob_clear (&blob);
+}
+
+/* ---- many at once ----------------------------------------------------------------- */
 
 typedef struct {
   guint calls;
@@ -1192,8 +1266,7 @@ test_parallel_failure (Fixture *fx, gconstpointer data)
     blob_clear (&blobs[i]);
 }
 
-/* ---- uploads that must not land
- * ------------------------------------------------------------------------ */
+/* ---- uploads that must not land --------------------------------------------------- */
 
 static void
 test_put_verify (Fixture *fx, gconstpointer data)
@@ -1249,8 +1322,7 @@ test_put_verify (Fixture *fx, gconstpointer data)
     }
 }
 
-/* ---- ac
- * ---------------------------------------------------------------------------------------------- */
+/* ---- ac --------------------------------------------------------------------------- */
 
 static void
 test_ac_key (void)
@@ -1411,8 +1483,7 @@ test_ac_roundtrip (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fs_test_nginx_count (fx->nx, "PUT", "/ac/", 0), ==, 2);
 }
 
-/* ---- restarts: a kept-alive connection closed under a PUT -------------------------------------
- */
+/* ---- restarts: a kept-alive connection closed under a PUT ------------------------- */
 
 /* A home-made server, only for this: it answers the first request on a
  * connection, reads the second one whole and closes the connection without
@@ -1672,6 +1743,7 @@ main (int argc, char **argv)
   ADD ("/http/parallel/failure", NULL, test_parallel_failure);
   ADD ("/http/put-verify", NULL, test_put_verify);
   ADD ("/http/ac/roundtrip", NULL, test_ac_roundtrip);
+  ADD ("/http/proxy-env", NULL, test_proxy_env);
 #undef ADD
 
   return g_test_run ();
