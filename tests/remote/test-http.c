@@ -113,6 +113,7 @@ static const FsTestNginxOptions basic_server = { .basic_user = "alice",
                                                  .basic_password = "s3cret:pw" };
 static const FsTestNginxOptions bearer_server = { .bearer = "TOKEN-d41d8cd98f00b204" };
 static const FsTestNginxOptions fast_slow_server = { .limit_rate = "256k" };
+static const FsTestNginxOptions trickle_server = { .limit_rate = "4k" };
 
 /* ---- blobs ------------------------------------------------------------------------ */
 
@@ -796,6 +797,42 @@ test_timeout (Fixture *fx, gconstpointer data)
   g_assert_false (get_blob (http, FS_HTTP_ENCODING_PLAIN, &blob, out, &error));
   g_test_message ("%s", error->message);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, slow));
+  blob_clear (&blob);
+}
+
+/* A trickle that never stops: /slow/ at 4 KiB/s sends something every
+ * second, so no wait reaches the 3 s timeout, but the average stays under
+ * the minimum speed (10 KiB/s by default) over a window of 3 s. */
+static void
+test_min_speed (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *slow = NULL;
+  g_autofree char *out = g_build_filename (fx->tmpdir, "out", NULL);
+  g_autofree char *cas = NULL;
+  g_autofree char *on_server = NULL;
+  g_autoptr (FsHttp) http = NULL;
+  g_autoptr (GError) error = NULL;
+  FsHttpOptions options;
+  Blob blob = { 0 };
+
+  NEED_SERVER (fx);
+  blob_make (&blob, fx->tmpdir, "blob", 1 << 20, CONTENT_RANDOM, 4);
+  cas = fs_test_nginx_path (fx->nx, "cas");
+  on_server = server_blob_path (fx, FS_HTTP_ENCODING_PLAIN, blob.digest);
+  g_assert_cmpint (g_mkdir_with_parents (cas, 0755), ==, 0);
+  g_assert_cmpint (link (blob.path, on_server), ==, 0);
+  slow = fs_test_nginx_url (fx->nx, "slow/");
+  _fs_http_options_init (&options);
+  options.url = slow;
+  options.timeout = 3;
+  http = _fs_http_new (&options, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (get_blob (http, FS_HTTP_ENCODING_PLAIN, &blob, out, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "too slow"));
   g_assert_nonnull (strstr (error->message, slow));
   blob_clear (&blob);
 }
@@ -1734,6 +1771,7 @@ main (int argc, char **argv)
   ADD ("/http/status-errors", NULL, test_status_errors);
   ADD ("/http/server-killed", &fast_slow_server, test_server_killed);
   ADD ("/http/timeout", NULL, test_timeout);
+  ADD ("/http/min-speed", &trickle_server, test_min_speed);
   ADD ("/http/cancel", &fast_slow_server, test_cancel);
   ADD ("/http/cancel-run", &fast_slow_server, test_cancel_run);
   ADD ("/http/auth/basic", &basic_server, test_auth_basic);
