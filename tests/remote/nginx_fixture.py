@@ -50,6 +50,7 @@ number, request number on that connection, and request time.
 import argparse
 import base64
 import collections
+import ctypes
 import hashlib
 import os
 import pwd
@@ -66,6 +67,7 @@ NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/bin/nginx")
 START_DEADLINE_S = 30.0
 STOP_GRACE_S = 10.0
 SKIP = 77
+PR_SET_PDEATHSIG = 1
 
 Request = collections.namedtuple(
     "Request", "method path status bytes_sent request_length connection conn_requests request_time"
@@ -83,6 +85,17 @@ def nginx_path():
 
 def nginx_available():
     return nginx_path() is not None
+
+
+def _die_with_parent():
+    """In the child before exec: SIGTERM (nginx's fast shutdown: the master
+    stops its workers) when the thread that started nginx dies, however it
+    dies, so that a test killed from outside leaves no server behind."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _free_port():
@@ -208,6 +221,7 @@ class NginxServer:
                 stdout=err,
                 stderr=err,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
             err.close()
             if self._wait_ready(port):
@@ -388,6 +402,13 @@ def _serve(args):
     except (OSError, RuntimeError) as e:
         print(f"nginx-fixture: {e}", file=sys.stderr)
         return 1
+    # Stopped from outside (timeout(1) signals its whole group): stop nginx
+    # properly on the way out.
+    def on_signal(signum, frame):
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     sys.stdout.write(f"{srv.port} {srv.pid}\n")
     sys.stdout.flush()
     # Until stdin closes (the test's teardown, or the test process died), or

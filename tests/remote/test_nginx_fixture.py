@@ -185,3 +185,21 @@ def test_program_skips_without_nginx(tmp_path, monkeypatch):
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=HERE, env=env,
                        capture_output=True, text=True)
     assert r.returncode == 77, r.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_program_killed(tmp_path, sig):
+    """Killed from outside (timeout(1), a CI job cancelled): nginx stops too."""
+    if not nginx_fixture.nginx_available():
+        pytest.skip("nginx is not installed")
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "nginx_fixture.py"), "serve", str(tmp_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    pid = int(proc.stdout.readline().split()[1])
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while group_members(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert group_members(pid) == []
