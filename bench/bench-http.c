@@ -16,7 +16,8 @@
  *   head       _fs_http_run() of HEADs
  *
  * Prints one JSON line: mode, files, bytes, wire bytes, seconds (wall clock
- * of the transfers alone), requests per second, MB/s.
+ * of the transfers alone), cpu_s (user + system time of the whole process),
+ * requests per second, MB/s.
  */
 
 #include "config.h"
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <libsoup/soup.h>
 #include <openssl/evp.h>
 
@@ -251,7 +253,8 @@ main (int argc, char **argv)
   FsHttpOp op;
   guint64 bytes = 0, wire = 0;
   gint64 t0, t1;
-  double secs;
+  double secs, cpu;
+  struct rusage ru;
   guint n_requests;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -330,11 +333,15 @@ main (int argc, char **argv)
     }
 
   secs = (double) (t1 - t0) / G_USEC_PER_SEC;
+  getrusage (RUSAGE_SELF, &ru);
+  cpu = (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 +
+        (double) ru.ru_stime.tv_sec + (double) ru.ru_stime.tv_usec / 1e6;
   g_print ("{\"mode\": \"%s\", \"connections\": %d, \"zstd\": %s, \"level\": %d, \"verify\": %s, "
            "\"files\": %u, \"bytes\": %" G_GUINT64_FORMAT ", \"wire_bytes\": %" G_GUINT64_FORMAT
-           ", \"seconds\": %.4f, \"requests\": %u, \"rps\": %.1f, \"mb_s\": %.1f}\n",
+           ", \"seconds\": %.4f, \"cpu_s\": %.3f, \"requests\": %u, \"rps\": %.1f, "
+           "\"mb_s\": %.1f}\n",
            mode, connections, zstd ? "true" : "false", level, no_verify ? "false" : "true",
-           items->len, bytes, wire, secs, n_requests, n_requests / secs, bytes / secs / 1e6);
+           items->len, bytes, wire, secs, cpu, n_requests, n_requests / secs, bytes / secs / 1e6);
   for (guint i = 0; i < items->len; i++)
     g_free (g_array_index (items, Item, i).path);
   return 0;

@@ -141,9 +141,15 @@ class Bench:
             self.json.write(line + "\n")
 
     def timed(self, argv):
+        """Wall-clock seconds and CPU seconds (user + system) of a command."""
         t0 = time.monotonic()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-        return time.monotonic() - t0
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        _pid, status, ru = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, argv)
+        return wall, ru.ru_utime + ru.ru_stime
 
     def client(self, mode, url, listfile, *extra):
         out = subprocess.run(
@@ -177,7 +183,7 @@ class Bench:
         ) else None
 
         if "put" in scen:
-            lib, ref = [], []
+            lib, ref, lib_cpu, ref_cpu = [], [], [], []
             for rep in range(reps):
                 for who in ("lib", "curl") if rep % 2 == 0 else ("curl", "lib"):
                     if who == "lib":
@@ -185,12 +191,15 @@ class Bench:
                         r["rep"] = rep
                         self.emit(r)
                         lib.append(r["seconds"])
+                        lib_cpu.append(r["cpu_s"])
                     else:
                         self.clear_cas(srv)
-                        t = self.timed(["curl", "-sS", "-f", "-T", one, srv.url + "put/one"])
-                        self.emit({"mode": "curl-put", "bytes": total, "seconds": t, "rep": rep})
+                        t, cpu = self.timed(["curl", "-sS", "-f", "-T", one, srv.url + "put/one"])
+                        self.emit({"mode": "curl-put", "bytes": total, "seconds": t, "cpu_s": cpu,
+                                   "rep": rep})
                         ref.append(t)
-            self.row("put (HEAD+PUT)", items, total, lib, "curl -T", ref, 1.5)
+                        ref_cpu.append(cpu)
+            self.row("put (HEAD+PUT)", items, total, lib, "curl -T", ref, 1.5, cpu=(lib_cpu, ref_cpu))
             lib_nv = []
             for rep in range(reps):
                 r = self.put_all(srv, src_list, "-c", conns, "--no-verify")
@@ -202,7 +211,7 @@ class Bench:
         for mode in ("get", "get-async"):
             if mode not in scen:
                 continue
-            lib, ref = [], []
+            lib, ref, lib_cpu, ref_cpu = [], [], [], []
             for rep in range(reps):
                 for who in ("lib", "curl") if rep % 2 == 0 else ("curl", "lib"):
                     if who == "lib":
@@ -211,15 +220,19 @@ class Bench:
                         r["rep"] = rep
                         self.emit(r)
                         lib.append(r["seconds"])
+                        lib_cpu.append(r["cpu_s"])
                     else:
                         self.clear(out_dir)
-                        t = self.timed(
+                        t, cpu = self.timed(
                             ["curl", "-sS", "-f", "-o", os.path.join(out_dir, "one"), srv.url + "one"]
                         )
-                        self.emit({"mode": "curl-get", "bytes": total, "seconds": t, "rep": rep})
+                        self.emit({"mode": "curl-get", "bytes": total, "seconds": t, "cpu_s": cpu,
+                                   "rep": rep})
                         ref.append(t)
+                        ref_cpu.append(cpu)
             label = "get (threads, verified)" if mode == "get" else "get-async (one thread, verified)"
-            self.row(label, items, total, lib, "curl -o", ref, 1.5 if mode == "get" else None)
+            self.row(label, items, total, lib, "curl -o", ref, 1.5 if mode == "get" else None,
+                     cpu=(lib_cpu, ref_cpu))
 
         if "conns" in scen:
             for c in (1, 4, 8, 16):
@@ -282,7 +295,7 @@ class Bench:
 
     # ---- output ------------------------------------------------------------------------
 
-    def row(self, label, items, total, lib, ref_name, ref, target, note=""):
+    def row(self, label, items, total, lib, ref_name, ref, target, note="", cpu=None):
         m = statistics.median(lib)
         mb = total / m / 1e6
         cells = [label, f"{m:.3f} s ({mb:.0f} MB/s)"]
@@ -296,6 +309,9 @@ class Bench:
             cells += ["", "", "", "", ""]
         if not note:
             note = f"{len(items)} files, {total / (1 << 20):.0f} MiB"
+        if cpu:
+            note += (f"; CPU {statistics.median(cpu[0]):.2f} s vs "
+                     f"{statistics.median(cpu[1]):.2f} s")
         cells.append(note)
         self.rows.append(tuple(cells))
 

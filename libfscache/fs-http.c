@@ -1464,7 +1464,9 @@ run_worker (gpointer data)
           if (!run->keep_going)
             g_cancellable_cancel (run->stop);
         }
-      g_cond_signal (&run->cond);
+      /* No wake-up of the caller per transfer (a context switch per small
+       * blob): it looks every FS_HTTP_PROGRESS_INTERVAL_US, and is woken
+       * when the last worker ends. */
       g_mutex_unlock (&run->mutex);
     }
 
