@@ -1133,14 +1133,13 @@ blob_exists (FsHttp *http,
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_HEAD, url);
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) nothing = NULL; /* the body of a HEAD: empty */
   SoupMessageHeaders *headers;
   guint status;
 
-  if (!soup_session_send_and_read (http->session, msg, cancellable, &local_error))
-    {
-      if (local_error != NULL)
-        return throw_prefixed (error, g_steal_pointer (&local_error), "HEAD", url);
-    }
+  nothing = soup_session_send_and_read (http->session, msg, cancellable, &local_error);
+  if (nothing == NULL)
+    return throw_prefixed (error, g_steal_pointer (&local_error), "HEAD", url);
   status = soup_message_get_status (msg);
   if (status == SOUP_STATUS_NOT_FOUND)
     {

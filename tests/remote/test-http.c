@@ -160,7 +160,7 @@ blob_make (Blob *blob,
            guint32 seed)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
-  g_autofree guint32 *buf = g_malloc (64 * 1024);
+  g_autofree guint32 *buf = g_malloc (64 * 1024 + 1); /* + the NUL of the last line */
   guint64 done = 0;
   int fd;
 
@@ -382,12 +382,14 @@ test_credentials_file_errors (void)
     g_autoptr (GError) error = NULL;
     g_autoptr (FsHttp) http = _fs_http_new (&options, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (http);
   }
   g_setenv ("FSCACHE_REMOTE_TOKEN", "two words", TRUE);
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (FsHttp) http = _fs_http_new (&options, &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+    g_assert_null (http);
   }
   g_unsetenv ("FSCACHE_REMOTE_TOKEN");
   fs_test_rm_rf (dir);
