@@ -22,7 +22,9 @@
  * error that names the URL and the reason; the caller discards what was
  * written. Uploads are hashed too (verify_uploads): a source that does not
  * match its digest makes the PUT fail before its last byte is sent, so the
- * server never stores a wrong blob under a digest.
+ * server never stores a wrong blob under a digest. Every PUT has a
+ * Content-Length (a zstd blob is compressed into a temporary file first;
+ * see "PUT" below for why never chunked).
  *
  * Threads. libsoup 3.2's rules (docs: "Client thread safety"): a session is
  * configured in the thread that creates it, before any request; after that
@@ -55,7 +57,7 @@
  *        TOKEN                 (a file holding just a token)
  * and are sent with every request (no 401 round trip first). Redirects are
  * not followed (a redirect to another host would carry them there): a 3xx is
- * an error.
+ * an error. Proxies come from the environment only (proxy_resolver_from_env).
  *
  * Restarts. libsoup sends a request again by itself when a kept-alive
  * connection turns out to be closed before any response (an idle connection

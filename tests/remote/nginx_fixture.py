@@ -42,6 +42,11 @@ With basic or bearer (a check of
 the Authorization header), every location but /__alive asks for the
 credentials and answers 401 without them.
 
+With one worker (the default), NginxServer.sync() makes the access log
+exact as soon as the answers arrived; requests() and count() call it.
+nginx dies with the thread that started it (PR_SET_PDEATHSIG), so a test
+killed from outside leaves no server behind.
+
 The access log (DIR/access.log) has one line per request, space-separated:
 method, path, status, body bytes sent, request length, connection serial
 number, request number on that connection, and request time.
