@@ -137,6 +137,9 @@ sha256_clear (Sha256 *sha)
   sha->ctx = NULL;
 }
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sha256, sha256_clear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZSTD_DCtx, ZSTD_freeDCtx)
+
 /* ---- the client ------------------------------------------------------------------- */
 
 struct _FsHttp {
@@ -1184,7 +1187,7 @@ typedef struct {
   guint64 size;    /* expected */
   guint64 written; /* uncompressed bytes so far */
   const char *url;
-  Sha256 sha;
+  Sha256 *sha;
 } Sink;
 
 /* Hashes and writes @len uncompressed bytes. */
@@ -1198,7 +1201,7 @@ sink_write (Sink *sink, const guint8 *data, gsize len, GError **error)
                    sink->url, sink->size);
       return FALSE;
     }
-  sha256_update (&sink->sha, data, len);
+  sha256_update (sink->sha, data, len);
   while (len > 0)
     {
       gssize n = pwrite (sink->fd, data, len, (off_t) sink->written);
@@ -1216,61 +1219,30 @@ sink_write (Sink *sink, const guint8 *data, gsize len, GError **error)
   return TRUE;
 }
 
+/* Reads the body to its end into @sink, decompressing a zstd blob; the
+ * bytes received are counted in @out_wire. */
 static gboolean
-blob_get (FsHttp *http,
-          FsHttpEncoding encoding,
-          const char *digest,
-          guint64 size,
-          int fd,
-          guint64 *progress,
-          guint64 *out_wire_bytes,
-          GCancellable *cancellable,
-          GError **error)
+read_body (GInputStream *body,
+           FsHttpEncoding encoding,
+           Sink *sink,
+           Meter *meter,
+           guint64 *out_wire,
+           GCancellable *cancellable,
+           GError **error)
 {
-  g_autofree char *url = blob_url (http, encoding, digest);
-  g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_GET, url);
-  g_autoptr (GInputStream) body = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (ZSTD_DCtx) dctx = NULL;
   g_autofree guint8 *buf = NULL;
   g_autofree guint8 *zbuf = NULL;
   gsize buf_size = FS_HTTP_BUFFER_SIZE;
-  ZSTD_DCtx *dctx = NULL;
   gsize zbuf_size = 0;
   size_t zret = 0;
-  SoupMessageHeaders *headers;
-  Sink sink = { fd, size, 0, url, { NULL } };
-  char got[FS_HTTP_DIGEST_LEN + 1];
-  guint64 wire = 0;
-  Meter meter;
-  gboolean ok = FALSE;
 
-  body = soup_session_send (http->session, msg, cancellable, &local_error);
-  if (body == NULL)
-    return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
-  if (soup_message_get_status (msg) != SOUP_STATUS_OK)
-    {
-      g_input_stream_close (body, NULL, NULL);
-      return throw_status (error, "GET", url, msg);
-    }
-  headers = soup_message_get_response_headers (msg);
-  if (encoding == FS_HTTP_ENCODING_PLAIN &&
-      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) != size)
-    {
-      g_input_stream_close (body, NULL, NULL);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("GET %s: the server has %" G_GINT64_FORMAT
-                      " bytes, expected %" G_GUINT64_FORMAT),
-                   url, soup_message_headers_get_content_length (headers), size);
-      return FALSE;
-    }
-
-  meter_init (&meter, http, progress);
-  sha256_init (&sink.sha);
+  *out_wire = 0;
   /* A plain blob needs no more than its size (and one byte to see that
    * nothing follows). */
   if (encoding == FS_HTTP_ENCODING_PLAIN)
-    buf_size = (gsize) CLAMP (size + 1, 4096, FS_HTTP_BUFFER_SIZE);
+    buf_size = (gsize) CLAMP (sink->size + 1, 4096, FS_HTTP_BUFFER_SIZE);
   buf = g_malloc (buf_size);
   if (encoding == FS_HTTP_ENCODING_ZSTD)
     {
@@ -1284,52 +1256,99 @@ blob_get (FsHttp *http,
   for (;;)
     {
       gssize n = g_input_stream_read (body, buf, buf_size, cancellable, &local_error);
+      ZSTD_inBuffer in = { buf, 0, 0 };
+
       if (n < 0)
-        {
-          throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
-          goto out;
-        }
+        return throw_prefixed (error, g_steal_pointer (&local_error), "GET", sink->url);
       if (n == 0)
         break;
-      wire += (guint64) n;
-      if (!meter_add (&meter, (gsize) n, "GET", url, error))
-        goto out;
+      *out_wire += (guint64) n;
+      if (!meter_add (meter, (gsize) n, "GET", sink->url, error))
+        return FALSE;
       if (dctx == NULL)
         {
-          if (!sink_write (&sink, buf, (gsize) n, error))
-            goto out;
+          if (!sink_write (sink, buf, (gsize) n, error))
+            return FALSE;
           continue;
         }
-      {
-        ZSTD_inBuffer in = { buf, (size_t) n, 0 };
-        while (in.pos < in.size)
-          {
-            ZSTD_outBuffer out = { zbuf, zbuf_size, 0 };
-            zret = ZSTD_decompressStream (dctx, &out, &in);
-            if (ZSTD_isError (zret))
-              {
-                g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                             _ ("GET %s: not a valid zstd stream: %s"), url,
-                             ZSTD_getErrorName (zret));
-                goto out;
-              }
-            if (!sink_write (&sink, zbuf, out.pos, error))
-              goto out;
-          }
-      }
+      in.size = (size_t) n;
+      while (in.pos < in.size)
+        {
+          ZSTD_outBuffer out = { zbuf, zbuf_size, 0 };
+          zret = ZSTD_decompressStream (dctx, &out, &in);
+          if (ZSTD_isError (zret))
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _ ("GET %s: not a valid zstd stream: %s"), sink->url,
+                           ZSTD_getErrorName (zret));
+              return FALSE;
+            }
+          if (!sink_write (sink, zbuf, out.pos, error))
+            return FALSE;
+        }
     }
 
-  if (dctx != NULL && wire > 0 && zret != 0)
+  if (dctx != NULL && *out_wire == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("GET %s: the zstd stream is cut short"), url);
-      goto out;
+                   _ ("GET %s: the zstd stream is empty"), sink->url);
+      return FALSE;
     }
-  if (dctx != NULL && wire == 0)
+  if (dctx != NULL && zret != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("GET %s: the zstd stream is empty"), url);
-      goto out;
+                   _ ("GET %s: the zstd stream is cut short"), sink->url);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+blob_get (FsHttp *http,
+          FsHttpEncoding encoding,
+          const char *digest,
+          guint64 size,
+          int fd,
+          guint64 *progress,
+          guint64 *out_wire_bytes,
+          GCancellable *cancellable,
+          GError **error)
+{
+  g_autofree char *url = blob_url (http, encoding, digest);
+  g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_GET, url);
+  /* Dropped unfinished, it is closed and its connection not reused. */
+  g_autoptr (GInputStream) body = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_auto (Sha256) sha = { NULL };
+  SoupMessageHeaders *headers;
+  Sink sink = { fd, size, 0, url, &sha };
+  char got[FS_HTTP_DIGEST_LEN + 1];
+  guint64 wire = 0;
+  Meter meter;
+
+  body = soup_session_send (http->session, msg, cancellable, &local_error);
+  if (body == NULL)
+    return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK)
+    return throw_status (error, "GET", url, msg);
+  headers = soup_message_get_response_headers (msg);
+  if (encoding == FS_HTTP_ENCODING_PLAIN &&
+      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) != size)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _ ("GET %s: the server has %" G_GINT64_FORMAT
+                      " bytes, expected %" G_GUINT64_FORMAT),
+                   url, soup_message_headers_get_content_length (headers), size);
+      return FALSE;
+    }
+
+  meter_init (&meter, http, progress);
+  sha256_init (&sha);
+  if (!read_body (body, encoding, &sink, &meter, &wire, cancellable, error))
+    {
+      g_debug ("GET %s: failed", url);
+      return FALSE;
     }
   if (sink.written != size)
     {
@@ -1337,31 +1356,22 @@ blob_get (FsHttp *http,
                    _ ("GET %s: the blob ended after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                       " bytes"),
                    url, sink.written, size);
-      goto out;
+      return FALSE;
     }
-  sha256_finish_hex (&sink.sha, got);
+  sha256_finish_hex (&sha, got);
   if (strcmp (got, digest) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    _ ("GET %s: the blob does not match its digest (its SHA-256 is %s)"), url, got);
-      goto out;
+      return FALSE;
     }
+  /* Closed at the end of the body: the connection goes back to the pool. */
   if (!g_input_stream_close (body, cancellable, &local_error))
-    {
-      throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
-      goto out;
-    }
+    return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
   if (out_wire_bytes != NULL)
     *out_wire_bytes = wire;
-  ok = TRUE;
-
-out:
-  sha256_clear (&sink.sha);
-  ZSTD_freeDCtx (dctx);
-  if (!ok)
-    g_input_stream_close (body, NULL, NULL);
-  g_debug ("GET %s: %s", url, ok ? "verified" : "failed");
-  return ok;
+  g_debug ("GET %s: verified", url);
+  return TRUE;
 }
 
 gboolean
