@@ -770,6 +770,87 @@ test_server_killed (Fixture *fx, gconstpointer data)
   blob_clear (&blob);
 }
 
+typedef struct {
+  FsHttp *http;
+  const Blob *blob;
+  GError *error;
+  gboolean ok;
+  gint done; /* atomic */
+} PutThread;
+
+static gpointer
+put_thread (gpointer data)
+{
+  PutThread *p = data;
+  int fd = open_read (p->blob->path);
+
+  p->ok = _fs_http_blob_put (p->http, FS_HTTP_ENCODING_PLAIN, p->blob->digest, p->blob->size, fd,
+                             NULL, NULL, &p->error);
+  close (fd);
+  g_atomic_int_set (&p->done, 1);
+  return NULL;
+}
+
+/* Whether nginx has started to receive a request body (its temporary file). */
+static gboolean
+server_receiving (Fixture *fx)
+{
+  g_autofree char *dir = g_build_filename (fx->nx->dir, "tmp", "body", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (dir, name, NULL);
+      if (!g_file_test (sub, G_FILE_TEST_IS_DIR))
+        return TRUE;
+      /* nginx spreads its temporary files over levels of folders */
+      {
+        g_autoptr (GDir) d2 = g_dir_open (sub, 0, NULL);
+        if (d2 != NULL && g_dir_read_name (d2) != NULL)
+          return TRUE;
+      }
+    }
+  return FALSE;
+}
+
+static void
+test_server_killed_put (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FsHttp) http = NULL;
+  g_autofree char *on_server = NULL;
+  PutThread p = { 0 };
+  GThread *thread;
+  Blob blob = { 0 };
+
+  NEED_SERVER (fx);
+  blob_make (&blob, fx->tmpdir, "big", (guint64) 512 << 20, CONTENT_SPARSE, 8);
+  http = http_new (fx->nx->url, 0, FS_HTTP_ENCODING_PLAIN);
+  p = (PutThread){ http, &blob, NULL, FALSE, 0 };
+  thread = g_thread_new ("put", put_thread, &p);
+  while (!server_receiving (fx) && !g_atomic_int_get (&p.done))
+    g_usleep (1000);
+  if (g_atomic_int_get (&p.done))
+    {
+      g_thread_join (thread);
+      g_clear_error (&p.error);
+      blob_clear (&blob);
+      g_test_skip ("the upload ended before the server could be stopped");
+      return;
+    }
+  fs_test_nginx_kill (fx->nx);
+  g_thread_join (thread);
+  g_assert_false (p.ok);
+  g_assert_nonnull (p.error);
+  g_test_message ("%s", p.error->message);
+  g_assert_nonnull (strstr (p.error->message, "PUT"));
+  g_assert_nonnull (strstr (p.error->message, blob.digest));
+  g_clear_error (&p.error);
+  on_server = server_blob_path (fx, FS_HTTP_ENCODING_PLAIN, blob.digest);
+  g_assert_false (g_file_test (on_server, G_FILE_TEST_EXISTS));
+  blob_clear (&blob);
+}
+
 static void
 test_timeout (Fixture *fx, gconstpointer data)
 {
@@ -1772,6 +1853,7 @@ main (int argc, char **argv)
   ADD ("/http/damaged", NULL, test_damaged);
   ADD ("/http/status-errors", NULL, test_status_errors);
   ADD ("/http/server-killed", &fast_slow_server, test_server_killed);
+  ADD ("/http/server-killed-put", NULL, test_server_killed_put);
   ADD ("/http/timeout", NULL, test_timeout);
   ADD ("/http/min-speed", &trickle_server, test_min_speed);
   ADD ("/http/cancel", &fast_slow_server, test_cancel);
