@@ -570,13 +570,13 @@ commit_locked (FsCacheEntry *self,
   /* Re-reads cache.info if another process changed it (volatile, maximum). */
   max = _fs_cache_get_maximum (cache);
 
-  /* Durability: the tree reaches the disk before the entry can become
-   * visible. One syncfs() of the cache's file system instead of an fsync()
-   * per file: see docs/format.md for the numbers. Synced before the size is
-   * measured, so delayed allocation has settled into the blocks the tree
-   * will keep. (object.info is not synced on its own: after a power cut an
-   * entry whose object.info did not reach the disk is never served, and the
-   * first idle open of the new boot recounts.) */
+  /* Durability (see "Power cuts" in fs-journal.c): the tree reaches the
+   * disk before the entry can become visible. One syncfs() of the cache's
+   * file system instead of an fsync() per file: see docs/format.md for the
+   * numbers. Synced before the size is measured, so delayed allocation has
+   * settled into the blocks the tree will keep. What the commit writes
+   * after this (object.info, the record, the counter, the rename) is synced
+   * by the second syncfs(), after the rename, before STORED. */
   if (!_fs_cache_is_volatile (cache))
     {
       _fs_count_sync ();
@@ -680,11 +680,16 @@ commit_locked (FsCacheEntry *self,
       _fs_tree_make_group_writable_at (self->area_fd, stored_data);
     }
 
-  /* ...and the rename itself, so a committed entry stays committed. */
+  /* ...and everything written since the first sync, so a committed entry
+   * stays committed: the rename, and object.info, without which the entry
+   * is never served (an fsync() of objects/ alone left it empty after a
+   * power cut, and the repair then removed the entry as invalid); the
+   * record and the counter with them. One syncfs() again: it costs about
+   * an fsync() of objects/, since little got dirty since the first one. */
   if (!_fs_cache_is_volatile (cache))
     {
       _fs_count_sync ();
-      if (fsync (self->area_fd) < 0)
+      if (syncfs (self->area_fd) < 0)
         g_debug ("could not sync %s/%s: %s", dirs->path, self->area, g_strerror (errno));
     }
 

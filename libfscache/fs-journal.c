@@ -36,6 +36,63 @@
  * accounting included, by any process that finds it: at an idle open, when
  * a commit does not fit (before evicting), and by garbage collection.
  * Nothing else scans: opening a clean cache reads no directory.
+ *
+ * # Power cuts
+ *
+ * A kill -9 loses nothing that was written: the page cache survives the
+ * process. A power cut loses every write that was not synced, each file on
+ * its own and in any order: a pwrite() may come back as the old text, as
+ * an empty file (delayed allocation: a new file's size reaches the disk
+ * with its blocks) or not at all; an unlink, a truncate or a rename may be
+ * undone. Journaling file systems keep each metadata operation whole and
+ * in order (a rename is either done or not), and nothing more.
+ *
+ * So a durable commit (fs-cache-entry.c commit_locked()) syncs twice:
+ *
+ *   1. syncfs() before it measures the tree: the tree, and the record's
+ *      link and the entry's folder, are on disk before anything refers to
+ *      them.
+ *   2. syncfs() after the rename, before it returns STORED: object.info,
+ *      the record's text, the counter, the intent and the rename are on
+ *      disk. Only then is the commit reported.
+ *
+ * What a power cut can leave, and why recovery is still right:
+ *
+ *   - A STORED entry: objects/NAME with its tree, a valid object.info and
+ *     its size in cache.size, all synced by 2. What 2 did not cover is
+ *     the unlink of its record and the truncate of its lock file: the
+ *     record may come back, saying "1 store S NAME" (synced by 2). It is
+ *     dead; recover_record() finds the record's inode at NAME and keeps
+ *     the entry. A stale or torn record never removes a published entry
+ *     anyway: recovery only ever deletes objects/<record name>, a uuid-*
+ *     folder, never a name; only an entry without a valid object.info is
+ *     swept as invalid — which is why object.info must be synced before
+ *     STORED (with an fsync() of objects/ alone, the rename survived and
+ *     object.info came back empty, and the next repair removed the entry).
+ *   - A commit cut before 2 completed: its rename may or may not have
+ *     reached the disk. Not renamed: objects/uuid-X and its record, whose
+ *     text is empty, "0 store", "1 store" or torn — all of them end in the
+ *     removal of uuid-X, since an unreadable record is treated as one
+ *     that accounted nothing. Renamed: objects/NAME, whose object.info is
+ *     whole (then its tree is too, by 1: the entry is complete, merely
+ *     not reported) or empty (never served, swept as invalid). Either way
+ *     no reader ever sees a partial entry.
+ *   - A removal cut anywhere: the entry is at NAME (not hidden yet: kept,
+ *     its record is dropped) or at objects/uuid-Y (hidden: removed).
+ *     Removals are not synced; undoing one is allowed.
+ *   - The counter: cache.size, the intent and the records' flags are
+ *     written without syncs between them, so after a cut they may
+ *     disagree, and a record's recovery may add or subtract on a counter
+ *     that never saw the matching change. Hence the boot id in the intent
+ *     file: a counter last written in another boot is recounted at the
+ *     first idle open, and a transaction of a non-idle process that finds
+ *     the intent of another boot keeps that recount asked for.
+ *
+ * A volatile cache skips both syncs: after a power cut its last entries
+ * may be missing, and one whose object.info reached the disk before its
+ * tree may even be partial — volatile is for caches whose content need
+ * not survive one (a tmpfs, a CI runner's disk). The accounting is exact
+ * again after the recount all the same.
  */
 
 #include "config.h"
@@ -249,6 +306,16 @@ _fs_journal_size_txn (FsCache *cache,
         g_warning (_ ("The intent file of the cache %s is corrupt; the cache will be recounted"),
                    dirs->path);
         memset (&intent, 0, sizeof intent);
+        intent.recount = TRUE;
+        intent_dirty = TRUE;
+      }
+    else if (intent.boot[0] != '\0' &&
+             !g_str_equal (intent.boot, _fs_cache_get_journal_boot_id (cache)))
+      {
+        /* Last written in another boot: a power cut may have lost writes of
+         * the counter (see "Power cuts" above). Our boot id replaces that
+         * one below, so keep the recount asked for: the first idle open
+         * must still do it, even if this process is not idle. */
         intent.recount = TRUE;
         intent_dirty = TRUE;
       }
