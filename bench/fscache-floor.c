@@ -946,6 +946,12 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
 
   if (out_evicted != NULL)
     *out_evicted = 0;
+
+  /* Durable: the tree on disk before the entry can be visible; one
+   * syncfs() of the file system, before the tree is measured. */
+  if (durable && syncfs (c->objects_fd) < 0)
+    bench_die ("syncfs: %s", strerror (errno));
+
   join (p, e->uuid, "data");
   e->size = tree_size_at (c->objects_fd, p);
 
@@ -957,11 +963,6 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
     bench_die ("writing object.info: %s", strerror (errno));
   close (ifd);
   e->has_info = 1;
-
-  /* Durable: the tree and object.info on disk before the entry can be
-   * visible; one syncfs() of the file system. */
-  if (durable && syncfs (c->objects_fd) < 0)
-    bench_die ("syncfs: %s", strerror (errno));
 
   len = snprintf (rec, sizeof rec, "0 store %" PRIu64 "\n%s", e->size, e->name);
   if (pwrite_all (e->lock_fd, rec, (size_t) len, 0) < 0)
@@ -997,9 +998,9 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
       floor_discard (c, e);
       return COMMIT_EXISTS;
     }
-  /* ...and the rename. */
-  if (durable && fsync (c->objects_fd) < 0)
-    bench_die ("fsync: %s", strerror (errno));
+  /* ...and the rename with object.info, before STORED: syncfs() again. */
+  if (durable && syncfs (c->objects_fd) < 0)
+    bench_die ("syncfs: %s", strerror (errno));
   unlinkat (c->journal_fd, e->uuid, 0);
   e->has_record = 0;
   if (ftruncate (e->lock_fd, 0) < 0)

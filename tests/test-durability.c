@@ -20,8 +20,8 @@
 #include "fs-util-private.h"
 
 /* Syncs a commit of a durable cache does: the entry's data and metadata
- * before the rename that publishes it (one syncfs), the rename after it
- * (one fsync of objects/). */
+ * before the rename that publishes it (one syncfs), the rename and
+ * object.info after it (one syncfs again). */
 #define SYNCS_PER_DURABLE_COMMIT 2
 
 static FsCacheEntry *

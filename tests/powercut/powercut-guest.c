@@ -272,7 +272,7 @@ snapshot (const char *cache_dir, GPtrArray *names)
 }
 
 typedef struct {
-  GPtrArray *names;   /* in the order printed */
+  GPtrArray *names;   /* in the order printed: the last ones are the most at risk */
   GHashTable *sums;   /* name -> digest */
   GHashTable *stored; /* the names printed STORED (the others only began) */
 } Expected;
@@ -328,9 +328,9 @@ static JsonNode *
 check (const char *cache_dir, const char *expected_path, GError **error)
 {
   g_auto (Expected) e = { 0 };
-  g_autoptr (GPtrArray) at_risk = g_ptr_array_new ();
   g_autoptr (GPtrArray) lost = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) torn = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (JsonNode) before = NULL;
@@ -349,10 +349,8 @@ check (const char *cache_dir, const char *expected_path, GError **error)
     return NULL;
   n_stored = g_hash_table_size (e.stored);
 
-  /* Diagnostics for the entries most at risk: the last ones printed. */
-  for (guint i = e.names->len > 4 ? e.names->len - 4 : 0; i < e.names->len; i++)
-    g_ptr_array_add (at_risk, e.names->pdata[i]);
-  before = snapshot (cache_dir, at_risk);
+  /* For the diagnostics of a failure: what the power cut left. */
+  before = snapshot (cache_dir, e.names);
 
   /* The repair: the idle open recovers, garbage collection sweeps. */
   cache = fs_cache_new_for_path (APP_ID, cache_dir, NULL, error);
@@ -401,6 +399,8 @@ check (const char *cache_dir, const char *expected_path, GError **error)
       got = tree_sum (data);
       if (strcmp (got, g_hash_table_lookup (e.sums, n)) != 0)
         g_ptr_array_add (torn, g_strdup (n));
+      else if (!g_hash_table_contains (e.stored, n))
+        g_ptr_array_add (kept, g_strdup (n));
     }
 
   /* The accounting: the counter, the list and object.info agree. */
@@ -448,6 +448,7 @@ check (const char *cache_dir, const char *expected_path, GError **error)
   json_builder_add_int_value (b, n_stored);
   add_strings (b, "lost", lost);
   add_strings (b, "torn", torn);
+  add_strings (b, "kept", kept);
   add_strings (b, "problems", problems);
   json_builder_set_member_name (b, "entries");
   json_builder_add_int_value (b, info_entries);
@@ -459,6 +460,19 @@ check (const char *cache_dir, const char *expected_path, GError **error)
   json_builder_add_int_value (b, correction);
   if (lost->len > 0 || torn->len > 0 || problems->len > 0)
     {
+      /* The entries that failed, and the last few for context. */
+      JsonObject *all = json_object_get_object_member (json_node_get_object (before), "entries");
+      JsonObject *some = json_object_new ();
+      GPtrArray *shown[] = { lost, torn };
+
+      for (guint k = 0; k < G_N_ELEMENTS (shown); k++)
+        for (guint i = 0; i < shown[k]->len; i++)
+          json_object_set_member (some, shown[k]->pdata[i],
+                                  json_object_dup_member (all, shown[k]->pdata[i]));
+      for (guint i = e.names->len > 3 ? e.names->len - 3 : 0; i < e.names->len; i++)
+        json_object_set_member (some, e.names->pdata[i],
+                                json_object_dup_member (all, e.names->pdata[i]));
+      json_object_set_object_member (json_node_get_object (before), "entries", some);
       json_builder_set_member_name (b, "before-repair");
       json_builder_add_value (b, g_steal_pointer (&before));
     }

@@ -44,7 +44,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_RUNS = "ext4:16 xfs:5 btrfs:5 ext4-volatile:4"
+# Two chains on ext4, so that two guests at a time finish together.
+DEFAULT_RUNS = "ext4:8 ext4:8 xfs:5 btrfs:5 ext4-volatile:4"
 MARK = re.compile(rb"@@([^@\n]*)@@")
 # When the power goes, counted from the start of the stores of a boot.
 KILL_MIN, KILL_MAX = 0.1, 2.5
@@ -97,7 +98,6 @@ class Boot:
         self.result = None
         self.fail = None
         self.halted = False
-        self.killed_storing = False
 
 
 def boot(uml, link_dir, image, settings, kill_after, log):
@@ -133,7 +133,6 @@ def boot(uml, link_dir, image, settings, kill_after, log):
         while True:
             now = time.monotonic()
             if kill_at is not None and now >= kill_at:
-                b.killed_storing = True
                 break
             if now >= deadline:
                 b.fail = "the guest did not finish in %d s" % BOOT_TIMEOUT
@@ -163,11 +162,14 @@ def boot(uml, link_dir, image, settings, kill_after, log):
                     b.stored.append(tuple(rest.split()))
                 elif word == "RESULT":
                     b.result = json.loads(rest)
-                elif word in ("FAIL", "STOREFAIL"):
+                elif word == "FAIL":
                     b.fail = text
                 elif word == "HALT":
                     b.halted = True
-            buf = buf[end:] if end else buf[-4096:]
+            # A marker never spans lines: keep the unfinished line only.
+            buf = buf[end:]
+            if b"\n" in buf:
+                buf = buf[buf.rindex(b"\n") + 1:]
             if b.fail is not None or b.halted:
                 break
     finally:
@@ -187,11 +189,10 @@ def boot(uml, link_dir, image, settings, kill_after, log):
     return b
 
 
-def run_one(uml, tmp, agent, work, fs, volatile, cycles, rng, out):
+def run_one(uml, tmp, agent, work, label, fs, volatile, cycles, rng, out):
     """A chain of cycles on one image; returns its figures."""
-    label = "%s%s" % (fs, " volatile" if volatile else "")
     fig = {"label": label, "cycles": 0, "stored": 0, "lost": 0, "torn": 0, "problems": 0,
-           "kept": 0, "checks": 0, "seconds": 0.0}
+           "entries": 0, "checks": 0, "seconds": 0.0}
     mkfs, mib = MKFS[fs]
     if find_tool(mkfs[0]) is None:
         fig["skipped"] = "%s is not installed" % mkfs[0]
@@ -207,7 +208,7 @@ def run_one(uml, tmp, agent, work, fs, volatile, cycles, rng, out):
 
 def run_cycles(uml, tmp, agent, work, fs, volatile, cycles, rng, out, label, fig):
     mkfs, mib = MKFS[fs]
-    rdir = os.path.join(work, label.replace(" ", "-"))
+    rdir = os.path.join(work, label.replace(" ", "-").replace("#", ""))
     scratch = os.path.join(rdir, "scratch")  # the guest mounts its tmpfs here
     os.makedirs(scratch)
     image = os.path.join(rdir, "disk.img")
@@ -216,13 +217,15 @@ def run_cycles(uml, tmp, agent, work, fs, volatile, cycles, rng, out, label, fig
     subprocess.run(mkfs + [image], check=True, stdout=subprocess.DEVNULL)
     # The kernel command line splits at spaces: its paths are links in a
     # folder of our own.
-    link_dir = os.path.join(tmp, label.replace(" ", "-"))
+    link_dir = os.path.join(tmp, os.path.basename(rdir))
     os.makedirs(link_dir)
     os.symlink(os.path.join(HERE, "guest-init.sh"), os.path.join(link_dir, "init"))
     os.symlink(image, os.path.join(link_dir, "disk.img"))
     expected = os.path.join(rdir, "expected.txt")
     open(expected, "w").close()
-    stored, begun = {}, {}
+    # Every entry printed, in the order printed: name -> [kind, digest],
+    # kind "stored" or "begun" (a store that began, cut before STORED).
+    entries = {}
     with open(os.path.join(rdir, "console.log"), "ab") as log:
         for cycle in range(cycles + 1):
             last = cycle == cycles
@@ -249,39 +252,39 @@ def run_cycles(uml, tmp, agent, work, fs, volatile, cycles, rng, out, label, fig
                     raise RuntimeError("%s, boot %d: no check result" % (label, cycle))
                 fig["checks"] += 1
                 # Each lost entry counts once, at the check after its cut.
-                newly_lost = [n for n in r["lost"] if n in stored]
+                newly_lost = [n for n in r["lost"] if n in entries]
                 fig["lost"] += len(newly_lost)
                 fig["torn"] += len(r["torn"])
                 fig["problems"] += len(r["problems"])
-                if (newly_lost and not volatile) or r["torn"] or r["problems"]:
+                if (not volatile and (newly_lost or r["torn"])) or r["problems"]:
                     out.append({"run": label, "boot": cycle, "lost": r["lost"],
                                 "torn": r["torn"], "problems": r["problems"],
                                 "before-repair": r.get("before-repair")})
-                for n in newly_lost:
-                    del stored[n]
-                for n in r["torn"]:
-                    stored.pop(n, None)
-                    begun.pop(n, None)
-                fig["kept"] = r["entries"]
+                for n in newly_lost + r["torn"]:
+                    entries.pop(n, None)
+                # An entry whose store was cut but that a repair kept,
+                # whole, must stay too (durable caches).
+                for n in r["kept"]:
+                    if not volatile and n in entries:
+                        entries[n][0] = "stored"
+                fig["entries"] = r["entries"]
             if not last:
                 fig["cycles"] += 1
-                done = {n for n, _ in b.stored}
-                for n, d in b.stored:
-                    stored[n] = d
-                for n, d in b.begun:
-                    if n not in done:
-                        begun[n] = d
                 fig["stored"] += len(b.stored)
+                for n, d in b.begun:
+                    entries[n] = ["begun", d]
+                for n, d in b.stored:
+                    entries[n] = ["stored", d]
                 with open(expected, "w") as f:
-                    for n, d in stored.items():
-                        f.write("stored %s %s\n" % (n, d))
-                    for n, d in begun.items():
-                        f.write("begun %s %s\n" % (n, d))
+                    for n, (kind, d) in entries.items():
+                        f.write("%s %s %s\n" % (kind, n, d))
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Power cuts of a user-mode Linux guest storing entries.")
-    ap.add_argument("--agent", required=True, help="powercut-guest, the guest side, from the build tree")
+    ap = argparse.ArgumentParser(
+        description="Power cuts of a user-mode Linux guest storing entries.")
+    ap.add_argument("--agent", required=True,
+                    help="powercut-guest, the guest side, from the build tree")
     ap.add_argument("--work", help="work folder (default: a new one in the current folder)")
     ap.add_argument("--figures", help="write the figures here too")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -319,13 +322,17 @@ def main():
         fs = fs.removesuffix("-volatile")
         if fs not in MKFS:
             ap.error("unknown file system in %r" % spec)
-        specs.append((fs, volatile, int(n or 10), random.Random(seed + i)))
+        label = "%s%s" % (fs, " volatile" if volatile else "")
+        same = sum(1 for x in specs if x[0].split(" #")[0] == label)
+        if same:
+            label += " #%d" % (same + 1)
+        specs.append((label, fs, volatile, int(n or 10), random.Random(seed + i)))
 
     failures = []
 
     def one(spec):
-        fs, volatile, n, rng = spec
-        fig = run_one(uml, tmp, agent, work, fs, volatile, n, rng, failures)
+        label, fs, volatile, n, rng = spec
+        fig = run_one(uml, tmp, agent, work, label, fs, volatile, n, rng, failures)
         print("  %-15s %s" % (fig["label"], json.dumps(fig)), flush=True)
         return fig
 
@@ -349,13 +356,14 @@ def main():
                 ok = False  # e2fsprogs is in the Makefile's packages
             continue
         if "error" in fig:
-            lines.append("  %-15s FAILED after %d cycles: %s" % (fig["label"], fig["cycles"], fig["error"]))
+            lines.append("  %-15s FAILED after %d cycles: %s"
+                         % (fig["label"], fig["cycles"], fig["error"]))
             ok = False
-        volatile = fig["label"].endswith("volatile")
+        volatile = "volatile" in fig["label"]
         lines.append("  %-15s %3d cycles, %4d entries stored, %3d lost, %3d torn, "
                      "%d check problems, %d entries at the end (%.0f s)%s"
                      % (fig["label"], fig["cycles"], fig["stored"], fig["lost"], fig["torn"],
-                        fig["problems"], fig["kept"], fig["seconds"],
+                        fig["problems"], fig["entries"], fig["seconds"],
                         "  <- no syncs: losses expected" if volatile else ""))
         if volatile:
             volatile_runs += 1
