@@ -961,7 +961,6 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
   ifd = open_beneath (c->objects_fd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0644);
   if (ifd < 0 || pwrite_all (ifd, info, (size_t) len, 0) < 0)
     bench_die ("writing object.info: %s", strerror (errno));
-  close (ifd);
   e->has_info = 1;
 
   len = snprintf (rec, sizeof rec, "0 store %" PRIu64 "\n%s", e->size, e->name);
@@ -975,6 +974,7 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
 
       if (low == 0)
         {
+          close (ifd);
           floor_discard (c, e);
           return COMMIT_NO_SPACE;
         }
@@ -985,6 +985,7 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
         *out_evicted = evicted;
       if (!size_txn (c, (int64_t) e->size, limit, &r, 1, 1, NULL))
         {
+          close (ifd);
           floor_discard (c, e);
           return COMMIT_NO_SPACE;
         }
@@ -995,12 +996,14 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
       if (errno != EEXIST && errno != ENOTEMPTY)
         bench_die ("renameat2: %s", strerror (errno));
       size_txn (c, -(int64_t) e->size, 0, &r, 1, 0, NULL);
+      close (ifd);
       floor_discard (c, e);
       return COMMIT_EXISTS;
     }
-  /* ...and the rename with object.info, before STORED: syncfs() again. */
-  if (durable && syncfs (c->objects_fd) < 0)
-    bench_die ("syncfs: %s", strerror (errno));
+  /* ...and object.info and the rename, before STORED. */
+  if (durable && (fdatasync (ifd) < 0 || fsync (c->objects_fd) < 0))
+    bench_die ("fsync: %s", strerror (errno));
+  close (ifd);
   unlinkat (c->journal_fd, e->uuid, 0);
   e->has_record = 0;
   if (ftruncate (e->lock_fd, 0) < 0)

@@ -47,36 +47,36 @@
  * undone. Journaling file systems keep each metadata operation whole and
  * in order (a rename is either done or not), and nothing more.
  *
- * So a durable commit (fs-cache-entry.c commit_locked()) syncs twice:
+ * So a durable commit (fs-cache-entry.c commit_locked()) syncs:
  *
- *   1. syncfs() before it measures the tree: the tree, and the record's
- *      link and the entry's folder, are on disk before anything refers to
- *      them.
- *   2. syncfs() after the rename, before it returns STORED: object.info,
- *      the record's text, the counter, the intent and the rename are on
- *      disk. Only then is the commit reported.
+ *   1. syncfs() before it measures the tree: the tree, the record's link
+ *      and the entry's folder are on disk before anything refers to them.
+ *   2. After the rename, before it returns STORED: fdatasync() of
+ *      object.info and fsync() of objects/ (the rename). Only then is the
+ *      commit reported. The record's text, the counter and the intent are
+ *      not synced: recovery does not need them, see below.
  *
  * What a power cut can leave, and why recovery is still right:
  *
- *   - A STORED entry: objects/NAME with its tree, a valid object.info and
- *     its size in cache.size, all synced by 2. What 2 did not cover is
- *     the unlink of its record and the truncate of its lock file: the
- *     record may come back, saying "1 store S NAME" (synced by 2). It is
- *     dead; recover_record() finds the record's inode at NAME and keeps
- *     the entry. A stale or torn record never removes a published entry
- *     anyway: recovery only ever deletes objects/<record name>, a uuid-*
- *     folder, never a name; only an entry without a valid object.info is
- *     swept as invalid — which is why object.info must be synced before
- *     STORED (with an fsync() of objects/ alone, the rename survived and
- *     object.info came back empty, and the next repair removed the entry).
+ *   - A STORED entry: objects/NAME with its tree (1), a valid object.info
+ *     and the rename (2). Its record may come back (its unlink was not
+ *     synced), empty, torn, "0 store S NAME" or "1 store S NAME": it is
+ *     dead, and whatever it says, recover_record() only ever deletes
+ *     objects/<record name> — a uuid-* folder, which the entry no longer
+ *     is — and keeps the entry. No repair removes a published entry with
+ *     a valid object.info; only one without is swept as invalid — which
+ *     is why object.info must be on disk before STORED (with an fsync() of
+ *     objects/ alone, the rename survived, object.info came back empty and
+ *     the next repair removed the entry). The recount (below) accounts
+ *     the entry, whatever the counter said.
  *   - A commit cut before 2 completed: its rename may or may not have
  *     reached the disk. Not renamed: objects/uuid-X and its record, whose
  *     text is empty, "0 store", "1 store" or torn — all of them end in the
  *     removal of uuid-X, since an unreadable record is treated as one
  *     that accounted nothing. Renamed: objects/NAME, whose object.info is
  *     whole (then its tree is too, by 1: the entry is complete, merely
- *     not reported) or empty (never served, swept as invalid). Either way
- *     no reader ever sees a partial entry.
+ *     not reported) or empty or missing (never served, swept as invalid).
+ *     Either way no reader ever sees a partial entry.
  *   - A removal cut anywhere: the entry is at NAME (not hidden yet: kept,
  *     its record is dropped) or at objects/uuid-Y (hidden: removed).
  *     Removals are not synced; undoing one is allowed.
@@ -88,7 +88,7 @@
  *     first idle open, and a transaction of a non-idle process that finds
  *     the intent of another boot keeps that recount asked for.
  *
- * A volatile cache skips both syncs: after a power cut its last entries
+ * A volatile cache skips these syncs: after a power cut its last entries
  * may be missing, and one whose object.info reached the disk before its
  * tree may even be partial — volatile is for caches whose content need
  * not survive one (a tmpfs, a CI runner's disk). The accounting is exact
