@@ -44,8 +44,9 @@
  * its own and in any order: a pwrite() may come back as the old text, as
  * an empty file (delayed allocation: a new file's size reaches the disk
  * with its blocks) or not at all; an unlink, a truncate or a rename may be
- * undone. Journaling file systems keep each metadata operation whole and
- * in order (a rename is either done or not), and nothing more.
+ * undone. Journaling file systems keep each metadata operation whole (a
+ * rename is done or not); which unsynced ones reach the disk is theirs to
+ * choose. Only what a sync covered is certain.
  *
  * So a durable commit (fs-cache-entry.c commit_locked()) syncs:
  *
