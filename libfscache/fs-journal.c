@@ -40,7 +40,7 @@
  * # Power cuts
  *
  * A kill -9 loses nothing that was written: the page cache survives the
- * process. A power cut loses every write that was not synced, each file on
+ * process. A power cut may lose any write that was not synced, each file on
  * its own and in any order: a pwrite() may come back as the old text, as
  * an empty file (delayed allocation: a new file's size reaches the disk
  * with its blocks) or not at all; an unlink, a truncate or a rename may be
