@@ -12,9 +12,11 @@
  *   PC_INIT      1: create the cache (the first boot of an image)
  *   PC_VOLATILE  1: create it volatile (no syncs)
  *   PC_CHECK     1: repair the cache with the library — an idle open, then
- *                garbage collection — and check it against PC_EXPECTED, the
- *                entries the previous boots printed
- *   PC_STORE     1: then store entries until the host cuts the power
+ *                garbage collection (twice: the second must find nothing) —
+ *                and check it against PC_EXPECTED, the entries the previous
+ *                boots printed
+ *   PC_STORE     1: then store entries with fs_cache_store_tree() (what
+ *                `fscache store` runs) until the host cuts the power
  *   PC_CYCLE     the number of this boot, for the names of its entries
  *   PC_SCRATCH   a tmpfs of the guest's, where the trees to store are made
  *
@@ -27,12 +29,8 @@
  * program started costs a fraction of a second, the power cut's budget.
  */
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -567,39 +565,44 @@ env_is (const char *name)
   return g_strcmp0 (g_getenv (name), "1") == 0;
 }
 
+static gboolean
+run (const char *cache_dir, GError **error)
+{
+  if (env_is ("PC_INIT") && !init_cache (cache_dir, env_is ("PC_VOLATILE"), error))
+    return FALSE;
+  if (env_is ("PC_CHECK"))
+    {
+      g_autoptr (JsonNode) result = check (cache_dir, g_getenv ("PC_EXPECTED"), error);
+      g_autofree char *text = NULL;
+
+      if (result == NULL)
+        return FALSE;
+      text = json_to_string (result, FALSE);
+      say ("RESULT %s", text);
+    }
+  if (env_is ("PC_STORE"))
+    return store_forever (cache_dir, (int) g_ascii_strtoll (g_getenv ("PC_CYCLE"), NULL, 10),
+                          error);
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  const char *cache_dir;
 
-  if (argc != 2)
+  if (argc != 2 || g_getenv ("PC_EXPECTED") == NULL || g_getenv ("PC_SCRATCH") == NULL ||
+      g_getenv ("PC_CYCLE") == NULL)
     {
-      g_printerr ("usage: %s CACHE\n", argv[0]);
+      g_printerr ("usage: PC_EXPECTED=… PC_SCRATCH=… PC_CYCLE=… %s CACHE (see powercut.py)\n",
+                  argv[0]);
       return 2;
     }
-  cache_dir = argv[1];
   say ("GUEST");
-
-  if (env_is ("PC_INIT") && !init_cache (cache_dir, env_is ("PC_VOLATILE"), &error))
-    goto fail;
-  if (env_is ("PC_CHECK"))
+  if (!run (argv[1], &error))
     {
-      g_autoptr (JsonNode) result = NULL;
-      g_autofree char *text = NULL;
-
-      result = check (cache_dir, g_getenv ("PC_EXPECTED"), &error);
-      if (result == NULL)
-        goto fail;
-      text = json_to_string (result, FALSE);
-      say ("RESULT %s", text);
+      say ("FAIL %s", error->message);
+      return 1;
     }
-  if (env_is ("PC_STORE") &&
-      !store_forever (cache_dir, (int) g_ascii_strtoll (g_getenv ("PC_CYCLE"), NULL, 10), &error))
-    goto fail;
   return 0;
-
-fail:
-  say ("FAIL %s", error->message);
-  return 1;
 }
