@@ -47,7 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Two chains on ext4, so that two guests at a time finish together.
 DEFAULT_RUNS = "ext4:8 ext4:8 xfs:5 btrfs:5 ext4-volatile:4"
 MARK = re.compile(rb"@@([^@\n]*)@@")
-# When the power goes, counted from the start of the stores of a boot.
+# When the power goes, counted from the start of the stores of a boot (of
+# a volatile run: from its first entry stored).
 KILL_MIN, KILL_MAX = 0.1, 2.5
 BOOT_TIMEOUT = 180
 
@@ -100,10 +101,11 @@ class Boot:
         self.halted = False
 
 
-def boot(uml, link_dir, image, settings, kill_after, log):
-    """Boots the guest on @image; kills it @kill_after seconds after it
-    starts storing (or once it halts). @link_dir: a short folder without
-    spaces for what goes on the kernel command line."""
+def boot(uml, link_dir, image, settings, kill_after, kill_from, log):
+    """Boots the guest on @image; kills it @kill_after seconds after the
+    marker @kill_from (STORING: it starts storing; STORED: its first entry
+    is stored), or once it halts. @link_dir: a short folder without spaces
+    for what goes on the kernel command line."""
     with open(os.path.join(link_dir, "guest.env"), "w") as f:
         for k, v in settings.items():
             f.write("%s=%s\n" % (k, shlex.quote(v)))
@@ -153,10 +155,9 @@ def boot(uml, link_dir, image, settings, kill_after, log):
                 text = m.group(1).decode("utf-8", "replace")
                 log.write(b"[host: +%.2f s: %s]\n" % (time.monotonic() - t0, text[:40].encode()))
                 word, _, rest = text.partition(" ")
-                if word == "STORING":
-                    if kill_after is not None:
-                        kill_at = time.monotonic() + kill_after
-                elif word == "BEGIN":
+                if word == kill_from and kill_after is not None and kill_at is None:
+                    kill_at = time.monotonic() + kill_after
+                if word == "BEGIN":
                     b.begun.append(tuple(rest.split()))
                 elif word == "STORED":
                     b.stored.append(tuple(rest.split()))
@@ -242,7 +243,11 @@ def run_cycles(uml, tmp, agent, work, fs, volatile, cycles, rng, out, label, fig
             }
             log.write(b"\n==== %s boot %d ====\n" % (label.encode(), cycle))
             kill_after = None if last else rng.uniform(KILL_MIN, KILL_MAX)
-            b = boot(uml, link_dir, image, settings, kill_after, log)
+            # A volatile run must have printed something to lose.
+            b = boot(uml, link_dir, image, settings, kill_after,
+                     "STORED" if volatile else "STORING", log)
+            if b.fail is None and b.halted and not last:
+                b.fail = "the guest stopped storing by itself"
             if b.fail is not None:
                 raise RuntimeError("%s, boot %d: %s (console: %s)"
                                    % (label, cycle, b.fail, os.path.join(rdir, "console.log")))
