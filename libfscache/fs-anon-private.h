@@ -5,40 +5,44 @@
 
 #pragma once
 
-#include "fs-cache-private.h"
+#include "fs-store-private.h"
 
 G_BEGIN_DECLS
 
 /* Creates and write-locks an anonymous entry AREA/uuid-X/ with its
- * object.lock and an empty data/. With @with_record, a journal record
- * journal/uuid-X (a hard link of the lock file) is made first. Returns the
- * lock descriptor and fills @out_name. */
-int _fs_anon_create (FsCache *cache,
-                     int area_fd,
-                     const char *area,
-                     gboolean with_record,
-                     char out_name[38],
-                     gboolean *out_has_record,
-                     GError **error);
+ * object.lock and an empty data/, filling @out. With @with_record, a
+ * journal record journal/uuid-X (a hard link of the lock file) is made
+ * first. */
+gboolean _fs_anon_create (FsStore *store,
+                          FsArea area,
+                          gboolean with_record,
+                          FsHandle *out,
+                          GError **error);
 
-/* Removes an anonymous entry we hold the write lock of, then its record. */
-void _fs_anon_discard (FsCache *cache,
-                       int area_fd,
-                       const char *name,
-                       int lock_fd,
-                       gboolean has_record);
+/* Removes an anonymous entry we hold the write lock of, then its record,
+ * and clears @handle's lock. */
+void _fs_anon_discard (FsStore *store, FsHandle *handle);
 
-/* Judges the top-level uuid-* @name of stage/ or objects/ (@area_fd) and
- * removes it when stale: the one sweeper of anonymous entries, for every
- * collector. @journal_fd: the journal, for objects/ (whose entries with a
- * record belong to record recovery), or -1. Returns TRUE when it was (or,
- * with @dry_run, would be) removed, adding the space it took to
- * *@out_bytes. */
-gboolean _fs_anon_sweep (int area_fd,
-                         int journal_fd,
+/* Judges the top-level uuid-* @name of @area and removes it when stale:
+ * the one sweeper of anonymous entries, for every collector (entries of
+ * objects/ with a journal record belong to record recovery). Returns TRUE
+ * when it was (or, with @dry_run, would be) removed, adding the space it
+ * took to *@out_bytes. */
+gboolean _fs_anon_sweep (FsStore *store,
+                         FsArea area,
                          const char *name,
                          gboolean dry_run,
                          guint64 *out_bytes);
+
+/* Judges the named entry @name of objects/: one without a valid
+ * object.info is never served (an interrupted removal — osbuild's starts by
+ * unlinking it — or a corrupt entry) and is removed when nobody holds it.
+ * Its accounting is unknown: the idle recount fixes it. Returns TRUE when
+ * it was (or, with @dry_run, would be) removed. */
+gboolean _fs_anon_sweep_invalid (FsStore *store,
+                                 const char *name,
+                                 gboolean dry_run,
+                                 guint64 *out_bytes);
 
 /* Removes a top-level object of @dirfd whose lock we hold: renamed to a
  * fresh name first, then deleted. 0 when removed; -1 with errno otherwise

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include "fs-cache-private.h"
+#include "fs-store-private.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +20,7 @@ typedef struct {
   const char *name;
 } FsTxnRecord;
 
-gboolean _fs_journal_size_txn (FsCache *cache,
+gboolean _fs_journal_size_txn (FsStore *store,
                                gint64 delta,
                                guint64 limit,
                                const FsTxnRecord *records,
@@ -31,7 +31,7 @@ gboolean _fs_journal_size_txn (FsCache *cache,
                                GError **error);
 
 /* The value of cache.size (repairing it first if it is corrupt). */
-gboolean _fs_journal_get_size (FsCache *cache,
+gboolean _fs_journal_get_size (FsStore *store,
                                guint64 *out_size,
                                GCancellable *cancellable,
                                GError **error);
@@ -45,7 +45,7 @@ typedef struct {
   guint64 bytes;
 } FsSweepStats;
 
-gboolean _fs_journal_recover (FsCache *cache,
+gboolean _fs_journal_recover (FsStore *store,
                               gboolean idle,
                               FsSweepStats *stats,
                               GCancellable *cancellable,
@@ -53,7 +53,7 @@ gboolean _fs_journal_recover (FsCache *cache,
 
 /* Sets cache.size to the sum of the committed entries, under its lock; exact
  * only when the caller has the cache to itself (cache.lock for writing). */
-gboolean _fs_journal_recount (FsCache *cache,
+gboolean _fs_journal_recount (FsStore *store,
                               guint64 *out_before,
                               guint64 *out_after,
                               GCancellable *cancellable,
@@ -63,14 +63,14 @@ gboolean _fs_journal_recount (FsCache *cache,
  * committed entries, changing nothing: the dry run of _fs_journal_recount().
  * Their difference is the counter's drift when the caller has the cache to
  * itself. */
-gboolean _fs_journal_measure (FsCache *cache,
+gboolean _fs_journal_measure (FsStore *store,
                               guint64 *out_before,
                               guint64 *out_after,
                               GCancellable *cancellable,
                               GError **error);
 
 /* Sum of the sizes in object.info of the committed entries. */
-gboolean _fs_journal_count_committed (FsCache *cache,
+gboolean _fs_journal_count_committed (FsStore *store,
                                       guint64 *out_size,
                                       guint *out_entries,
                                       GCancellable *cancellable,

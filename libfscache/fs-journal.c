@@ -147,11 +147,11 @@ read_meta_fd (int fd, char **out_data, gsize *out_len, GError **error, const cha
 }
 
 static gboolean
-write_intent_for (FsCache *cache, int fd, FsIntent *intent)
+write_intent_for (FsStore *store, int fd, FsIntent *intent)
 {
   char buf[FS_INTENT_WIDTH + 1];
 
-  g_strlcpy (intent->boot, _fs_cache_get_journal_boot_id (cache), sizeof intent->boot);
+  g_strlcpy (intent->boot, store->journal_boot_id, sizeof intent->boot);
   _fs_meta_format_intent (intent, buf);
   return _fs_write_all (fd, buf, FS_INTENT_WIDTH, 0);
 }
@@ -177,17 +177,6 @@ set_record_flag (int record_fd, gboolean accounted)
   return _fs_write_all (record_fd, accounted ? "1" : "0", 1, 0);
 }
 
-static gboolean
-is_uuid_name (const char *name)
-{
-  if (strlen (name) != 37 || !g_str_has_prefix (name, "uuid-"))
-    return FALSE;
-  for (int i = 5; i < 37; i++)
-    if (!g_ascii_isxdigit (name[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static void
 set_flag_of (int journal_fd, const char *name, gboolean accounted)
 {
@@ -204,9 +193,8 @@ set_flag_of (int journal_fd, const char *name, gboolean accounted)
 
 /* Resolve the intent of a writer that died holding the cache.size lock. */
 static void
-resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
+resolve_intent (FsStore *store, FsIntent *intent, gboolean size_ok, guint64 cur)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   gboolean accounted;
 
   g_debug ("resolving the pending size transaction of %s (%" G_GUINT64_FORMAT
@@ -230,12 +218,12 @@ resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
       gsize len;
       int errsv;
 
-      if (_fs_read_small_at (dirs->journal_fd, intent->record, &list, &len, &errsv))
+      if (_fs_read_small_at (store->journal_fd, intent->record, &list, &len, &errsv))
         {
           g_auto (GStrv) names = g_strsplit (list, "\n", -1);
           for (guint i = 0; names[i] != NULL; i++)
-            if (is_uuid_name (names[i]))
-              set_flag_of (dirs->journal_fd, names[i], accounted);
+            if (_fs_is_uuid_name (names[i]))
+              set_flag_of (store->journal_fd, names[i], accounted);
         }
       else
         {
@@ -244,54 +232,79 @@ resolve_intent (FsCache *cache, FsIntent *intent, gboolean size_ok, guint64 cur)
           g_debug ("could not read the batch %s: %s", intent->record, g_strerror (errsv));
           intent->recount = TRUE;
         }
-      unlinkat (dirs->journal_fd, intent->record, 0);
+      unlinkat (store->journal_fd, intent->record, 0);
     }
   else
-    set_flag_of (dirs->journal_fd, intent->record, accounted);
+    set_flag_of (store->journal_fd, intent->record, accounted);
   intent->pending = FALSE;
 }
 
 static gboolean
-recount_estimate (FsCache *cache, guint64 *out_size, GCancellable *cancellable, GError **error)
+recount_estimate (FsStore *store, guint64 *out_size, GCancellable *cancellable, GError **error)
 {
-  return _fs_journal_count_committed (cache, out_size, NULL, cancellable, error);
+  return _fs_journal_count_committed (store, out_size, NULL, cancellable, error);
 }
 
 /* For a transaction over several records: journal/bat-X lists them. The
  * file is locked while its owner lives; it is removed once the transaction
  * is over, or by whoever resolves the intent that names it. */
 static gboolean
-write_batch (FsCache *cache,
+write_batch (FsStore *store,
              const FsTxnRecord *records,
              guint n,
-             char out_name[37],
+             FsUuidName *out_name,
              int *out_fd,
              GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autoptr (GString) list = g_string_new (NULL);
   fs_autofd fd = -1;
-  char uuid[38];
+  FsUuidName uuid;
 
   for (guint i = 0; i < n; i++)
     g_string_append_printf (list, "%s\n", records[i].name);
-  fd = _fs_openat (dirs->journal_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY,
-                   _fs_cache_get_file_mode (cache));
-  if (fd < 0 || _fs_lock_fd (fd, F_WRLCK, FALSE, NULL) < 0 ||
+  fd =
+    _fs_openat (store->journal_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, _fs_store_file_mode (store));
+  if (fd < 0 || _fs_lock_fd (fd, FS_LOCK_EXCLUSIVE, NULL) < 0 ||
       !_fs_write_all (fd, list->str, list->len, 0))
-    return _fs_throw_errno (error, errno, _ ("Writing a batch file in %s/%s"), dirs->path,
+    return _fs_throw_errno (error, errno, _ ("Writing a batch file in %s/%s"), store->path,
                             FS_DIR_JOURNAL);
-  _fs_random_uuid_name (uuid);
-  g_snprintf (out_name, 37, "bat-%s", uuid + 5);
-  if (!_fs_link_fd_at (fd, dirs->journal_fd, out_name))
-    return _fs_throw_errno (error, errno, _ ("Writing a batch file in %s/%s"), dirs->path,
+  /* "bat-" and the hex digits of a fresh uuid name: no uuid-* name. */
+  _fs_uuid_name_random (&uuid);
+  g_snprintf (out_name->str, sizeof out_name->str, "bat-%s", uuid.str + 5);
+  if (!_fs_link_fd_at (fd, store->journal_fd, out_name->str))
+    return _fs_throw_errno (error, errno, _ ("Writing a batch file in %s/%s"), store->path,
                             FS_DIR_JOURNAL);
   *out_fd = _fs_steal_fd (&fd);
   return TRUE;
 }
 
+/* The counter and the intent file, the counter write-locked (waiting for
+ * it): the start of every change of cache.size. */
+static gboolean
+open_counter (FsStore *store,
+              FsLock *out_size,
+              int *out_intent_fd,
+              GCancellable *cancellable,
+              GError **error)
+{
+  if (_fs_lock_at (store->dir_fd, FS_FILE_CACHE_SIZE,
+                   FS_LOCK_EXCLUSIVE | FS_LOCK_WAIT | FS_LOCK_CREATE, cancellable, out_size) < 0)
+    {
+      if (errno == ECANCELED)
+        return !_fs_cancellable_set_error (cancellable, error);
+      return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), store->path, FS_FILE_CACHE_SIZE);
+    }
+  *out_intent_fd = _fs_openat (store->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
+                               _fs_store_file_mode (store));
+  if (*out_intent_fd < 0)
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s/%s"), store->path, FS_DIR_JOURNAL,
+                            FS_FILE_INTENT);
+  _fs_store_fix_mode (store, *out_intent_fd, FALSE);
+  return TRUE;
+}
+
 gboolean
-_fs_journal_size_txn (FsCache *cache,
+_fs_journal_size_txn (FsStore *store,
                       gint64 delta,
                       guint64 limit,
                       const FsTxnRecord *records,
@@ -302,9 +315,8 @@ _fs_journal_size_txn (FsCache *cache,
                       GError **error)
 {
   fs_autofd batch_fd = -1;
-  char batch_name[37] = "";
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  fs_autofd size_fd = -1;
+  FsUuidName batch = { "" };
+  g_auto (FsLock) size_lock = FS_LOCK_INIT;
   fs_autofd intent_fd = -1;
   g_autofree char *data = NULL;
   FsIntent intent = { 0 };
@@ -313,28 +325,16 @@ _fs_journal_size_txn (FsCache *cache,
   gboolean size_ok;
   gsize len = 0;
   int errsv = 0;
+  int size_fd;
 
   if (out_applied != NULL)
     *out_applied = FALSE;
 
-  size_fd = _fs_lock_open_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, O_RDWR | O_CREAT | O_NOCTTY,
-                              _fs_cache_get_file_mode (cache), F_WRLCK, TRUE, cancellable, NULL);
-  if (size_fd < 0)
-    {
-      errsv = errno;
-      if (errsv == ECANCELED)
-        return !_fs_cancellable_set_error (cancellable, error);
-      return _fs_throw_errno (error, errsv, _ ("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
-    }
+  if (!open_counter (store, &size_lock, &intent_fd, cancellable, error))
+    return FALSE;
+  size_fd = size_lock.fd;
 
-  intent_fd = _fs_openat (dirs->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
-                          _fs_cache_get_file_mode (cache));
-  if (intent_fd < 0)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
-                            FS_FILE_INTENT);
-  _fs_cache_fix_mode (cache, intent_fd, FALSE);
-
-  if (!read_meta_fd (size_fd, &data, &len, error, _ ("Reading %s/%s"), dirs->path,
+  if (!read_meta_fd (size_fd, &data, &len, error, _ ("Reading %s/%s"), store->path,
                      FS_FILE_CACHE_SIZE))
     return FALSE;
   size_ok = data != NULL && _fs_meta_parse_size (data, len, &cur);
@@ -343,25 +343,24 @@ _fs_journal_size_txn (FsCache *cache,
     g_autofree char *idata = NULL;
     gsize ilen = 0;
 
-    if (!read_meta_fd (intent_fd, &idata, &ilen, error, _ ("Reading %s/%s/%s"), dirs->path,
+    if (!read_meta_fd (intent_fd, &idata, &ilen, error, _ ("Reading %s/%s/%s"), store->path,
                        FS_DIR_JOURNAL, FS_FILE_INTENT))
       return FALSE;
     if (idata == NULL || !_fs_meta_parse_intent (idata, ilen, &intent))
       {
         /* A torn write of a crashed writer, or a foreign one: recoverable. */
         g_message (_ ("The intent file of the cache %s is corrupt; the cache will be recounted"),
-                   dirs->path);
+                   store->path);
         memset (&intent, 0, sizeof intent);
         intent.recount = TRUE;
         intent_dirty = TRUE;
         /* Written back below at its width: cut what an oversized one had
          * beyond it. */
         if (ilen > FS_INTENT_WIDTH && ftruncate (intent_fd, FS_INTENT_WIDTH) < 0)
-          return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+          return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                                   FS_FILE_INTENT);
       }
-    else if (intent.boot[0] != '\0' &&
-             !g_str_equal (intent.boot, _fs_cache_get_journal_boot_id (cache)))
+    else if (intent.boot[0] != '\0' && !g_str_equal (intent.boot, store->journal_boot_id))
       {
         /* Last written in another boot: a power cut may have lost writes of
          * the counter (see "Power cuts" above). Our boot id replaces that
@@ -374,7 +373,7 @@ _fs_journal_size_txn (FsCache *cache,
 
   if (intent.pending)
     {
-      resolve_intent (cache, &intent, size_ok, cur);
+      resolve_intent (store, &intent, size_ok, cur);
       intent_dirty = TRUE;
     }
 
@@ -382,15 +381,15 @@ _fs_journal_size_txn (FsCache *cache,
 
   if (!size_ok)
     {
-      g_message (_ ("The size counter %s/%s is corrupt; recounting it"), dirs->path,
+      g_message (_ ("The size counter %s/%s is corrupt; recounting it"), store->path,
                  FS_FILE_CACHE_SIZE);
-      if (!recount_estimate (cache, &cur, cancellable, error))
+      if (!recount_estimate (store, &cur, cancellable, error))
         return FALSE;
       /* Entries may have been in flight while we counted: exact at idle. */
       intent.recount = TRUE;
       intent_dirty = TRUE;
       if (!write_size (size_fd, cur, len))
-        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), store->path, FS_FILE_CACHE_SIZE);
       len = FS_SIZE_FILE_WIDTH;
     }
 
@@ -401,7 +400,7 @@ _fs_journal_size_txn (FsCache *cache,
        * message; the recount (at idle) makes it exact again. */
       g_debug ("the size counter %s/%s (%" G_GUINT64_FORMAT ") was lower than the %" G_GINT64_FORMAT
                " bytes to take off it: clamped to 0, recount requested",
-               dirs->path, FS_FILE_CACHE_SIZE, cur, -delta);
+               store->path, FS_FILE_CACHE_SIZE, cur, -delta);
       next = 0;
       intent.recount = TRUE;
       intent_dirty = TRUE;
@@ -409,26 +408,26 @@ _fs_journal_size_txn (FsCache *cache,
   else if (delta > 0 && (G_MAXUINT64 - cur < (guint64) delta ||
                          (limit != FS_CACHE_SIZE_UNLIMITED && cur + (guint64) delta > limit)))
     {
-      if (intent_dirty && !write_intent_for (cache, intent_fd, &intent))
-        return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+      if (intent_dirty && !write_intent_for (store, intent_fd, &intent))
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                                 FS_FILE_INTENT);
       return TRUE; /* does not fit: *out_applied stays FALSE */
     }
   else
     next = delta < 0 ? cur - (guint64) -delta : cur + (guint64) delta;
 
-  if (n_records > 1 && !write_batch (cache, records, n_records, batch_name, &batch_fd, error))
+  if (n_records > 1 && !write_batch (store, records, n_records, &batch, &batch_fd, error))
     return FALSE;
 
   if (n_records > 0)
     {
-      g_strlcpy (intent.record, n_records > 1 ? batch_name : records[0].name, sizeof intent.record);
+      g_strlcpy (intent.record, n_records > 1 ? batch.str : records[0].name, sizeof intent.record);
       intent.pending = TRUE;
       intent.old_size = cur;
       intent.new_size = next;
       intent.after = after;
-      if (!write_intent_for (cache, intent_fd, &intent))
-        return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+      if (!write_intent_for (store, intent_fd, &intent))
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                                 FS_FILE_INTENT);
       _fs_fault_point ("txn-intent");
     }
@@ -440,10 +439,10 @@ _fs_journal_size_txn (FsCache *cache,
       errsv = errno;
       /* Nothing changed: put the intent back to idle if we can. */
       intent.pending = FALSE;
-      write_intent_for (cache, intent_fd, &intent);
-      if (batch_name[0] != '\0')
-        unlinkat (dirs->journal_fd, batch_name, 0);
-      return _fs_throw_errno (error, errsv, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+      write_intent_for (store, intent_fd, &intent);
+      if (batch.str[0] != '\0')
+        unlinkat (store->journal_fd, batch.str, 0);
+      return _fs_throw_errno (error, errsv, _ ("Writing %s/%s"), store->path, FS_FILE_CACHE_SIZE);
     }
   _fs_fault_point ("txn-size");
 
@@ -463,12 +462,12 @@ _fs_journal_size_txn (FsCache *cache,
       intent_dirty = TRUE;
     }
 
-  if (intent_dirty && !write_intent_for (cache, intent_fd, &intent))
-    return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+  if (intent_dirty && !write_intent_for (store, intent_fd, &intent))
+    return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
 
-  if (batch_name[0] != '\0')
-    unlinkat (dirs->journal_fd, batch_name, 0);
+  if (batch.str[0] != '\0')
+    unlinkat (store->journal_fd, batch.str, 0);
 
   if (out_applied != NULL)
     *out_applied = TRUE;
@@ -476,33 +475,32 @@ _fs_journal_size_txn (FsCache *cache,
 }
 
 gboolean
-_fs_journal_get_size (FsCache *cache, guint64 *out_size, GCancellable *cancellable, GError **error)
+_fs_journal_get_size (FsStore *store, guint64 *out_size, GCancellable *cancellable, GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autofree char *data = NULL;
   gsize len;
   int errsv;
 
-  if (_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv) &&
+  if (_fs_read_small_at (store->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv) &&
       _fs_meta_parse_size (data, len, out_size))
     return TRUE;
 
-  if (dirs->journal_fd < 0)
+  if (store->journal_fd < 0)
     {
       *out_size = 0;
       return TRUE;
     }
 
   /* Corrupt or missing: an empty transaction repairs it under the lock. */
-  if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, NULL, cancellable,
+  if (!_fs_journal_size_txn (store, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, NULL, cancellable,
                              error))
     return FALSE;
   g_clear_pointer (&data, g_free);
-  if (!_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
-    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+  if (!_fs_read_small_at (store->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), store->path, FS_FILE_CACHE_SIZE);
   if (!_fs_meta_parse_size (data, len, out_size))
     return g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CORRUPT, _ ("%s/%s is corrupt"),
-                        dirs->path, FS_FILE_CACHE_SIZE),
+                        store->path, FS_FILE_CACHE_SIZE),
            FALSE;
   return TRUE;
 }
@@ -556,14 +554,13 @@ remove_counted (int dirfd, const char *name, FsSweepStats *stats)
 }
 
 static gboolean
-recover_record (FsCache *cache,
+recover_record (FsStore *store,
                 int rfd,
                 const char *rname,
                 FsSweepStats *stats,
                 GCancellable *cancellable,
                 GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autofree char *data = NULL;
   FsRecord record;
   struct stat st;
@@ -589,8 +586,8 @@ recover_record (FsCache *cache,
 
   if (record.op != FS_RECORD_OP_NONE && record.accounted)
     {
-      gboolean renamed = dir_exists (dirs->objects_fd, rname);
-      gboolean at_name = !renamed && entry_is_inode (dirs->objects_fd, record.name, &st);
+      gboolean renamed = dir_exists (store->objects_fd, rname);
+      gboolean at_name = !renamed && entry_is_inode (store->objects_fd, record.name, &st);
 
       if (at_name)
         {
@@ -602,7 +599,7 @@ recover_record (FsCache *cache,
       else
         {
           FsTxnRecord r = { rfd, rname };
-          if (!_fs_journal_size_txn (cache, -(gint64) record.size, FS_CACHE_SIZE_UNLIMITED, &r, 1,
+          if (!_fs_journal_size_txn (store, -(gint64) record.size, FS_CACHE_SIZE_UNLIMITED, &r, 1,
                                      FALSE, NULL, cancellable, error))
             return FALSE;
         }
@@ -610,51 +607,40 @@ recover_record (FsCache *cache,
 
   /* Whatever is left under the record's name is an uncommitted or hidden
    * entry: remove it. Staging entries carry no record. */
-  if (remove_counted (dirs->objects_fd, rname, stats) < 0)
-    return _fs_throw_errno (error, errno, _ ("Removing %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+  if (remove_counted (store->objects_fd, rname, stats) < 0)
+    return _fs_throw_errno (error, errno, _ ("Removing %s/%s/%s"), store->path, FS_DIR_OBJECTS,
                             rname);
-  if (unlinkat (dirs->journal_fd, rname, 0) < 0 && errno != ENOENT)
+  if (unlinkat (store->journal_fd, rname, 0) < 0 && errno != ENOENT)
     return _fs_throw_errno (error, errno, _ ("Removing the journal record %s"), rname);
   return TRUE;
 }
 
 static gboolean
-recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable, GError **error)
+recover_records (FsStore *store, FsSweepStats *stats, GCancellable *cancellable, GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  fs_autofd dfd = -1;
+  g_autoptr (GPtrArray) names = _fs_dir_names (store->journal_fd, "uuid-");
   gboolean resolved = FALSE;
-  DIR *dir;
-  struct dirent *de;
 
-  dfd = _fs_openat (dirs->journal_fd, ".", O_RDONLY | O_DIRECTORY, 0);
-  if (dfd < 0)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
-  dir = fdopendir (dfd);
-  if (dir == NULL)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_JOURNAL);
-  _fs_steal_fd (&dfd);
-  while ((de = readdir (dir)) != NULL)
-    if (is_uuid_name (de->d_name))
-      g_ptr_array_add (names, g_strdup (de->d_name));
-  closedir (dir);
-
+  if (names == NULL)
+    return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), store->path, FS_DIR_JOURNAL);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];
-      fs_autofd rfd = -1;
+      g_auto (FsLock) record = FS_LOCK_INIT;
+      int rfd;
 
-      rfd =
-        _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
+      if (!_fs_is_uuid_name (name))
+        continue;
+      rfd = _fs_lock_at (store->journal_fd, name, FS_LOCK_EXCLUSIVE, NULL, &record) < 0 ? -1
+                                                                                        : record.fd;
       if (rfd < 0 && errno == ELOOP)
         {
           /* We never make links in journal/: a planted one is removed
            * (the link itself, never what it points to). */
           struct stat st;
-          if (fstatat (dirs->journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          if (fstatat (store->journal_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
               S_ISLNK (st.st_mode))
-            unlinkat (dirs->journal_fd, name, 0);
+            unlinkat (store->journal_fd, name, 0);
           continue;
         }
       if (rfd < 0)
@@ -668,12 +654,12 @@ recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable,
        * flag of its record yet: resolve its intent before reading flags. */
       if (!resolved)
         {
-          if (!_fs_journal_size_txn (cache, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, NULL,
+          if (!_fs_journal_size_txn (store, 0, FS_CACHE_SIZE_UNLIMITED, NULL, 0, FALSE, NULL,
                                      cancellable, error))
             return FALSE;
           resolved = TRUE;
         }
-      if (!recover_record (cache, rfd, name, stats, cancellable, error))
+      if (!recover_record (store, rfd, name, stats, cancellable, error))
         return FALSE;
     }
   return TRUE;
@@ -683,42 +669,31 @@ recover_records (FsCache *cache, FsSweepStats *stats, GCancellable *cancellable,
  * its intent): a pending intent naming one was resolved by the empty
  * transaction of recover_records() or by the counter's next user. */
 static gboolean
-sweep_batches (FsCache *cache)
+sweep_batches (FsStore *store)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  fs_autofd dfd = openat (dirs->journal_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  g_autoptr (GPtrArray) names = _fs_dir_names (store->journal_fd, "bat-");
   g_autofree char *idata = NULL;
   FsIntent intent = { 0 };
-  struct dirent *de;
   gsize ilen;
   int errsv;
-  DIR *dir;
 
-  if (dfd < 0 || (dir = fdopendir (dfd)) == NULL)
+  if (names == NULL)
     return TRUE;
-  _fs_steal_fd (&dfd);
-  while ((de = readdir (dir)) != NULL)
-    if (g_str_has_prefix (de->d_name, "bat-"))
-      g_ptr_array_add (names, g_strdup (de->d_name));
-  closedir (dir);
   if (names->len == 0)
     return TRUE;
 
-  if (_fs_read_small_at (dirs->journal_fd, FS_FILE_INTENT, &idata, &ilen, &errsv))
+  if (_fs_read_small_at (store->journal_fd, FS_FILE_INTENT, &idata, &ilen, &errsv))
     _fs_meta_parse_intent (idata, ilen, &intent);
 
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];
-      fs_autofd fd = -1;
+      g_auto (FsLock) lock = FS_LOCK_INIT;
 
       if (intent.pending && g_str_equal (intent.record, name))
         continue;
-      fd =
-        _fs_lock_open_at (dirs->journal_fd, name, O_RDWR | O_NOCTTY, 0, F_WRLCK, FALSE, NULL, NULL);
-      if (fd >= 0)
-        unlinkat (dirs->journal_fd, name, 0);
+      if (_fs_lock_at (store->journal_fd, name, FS_LOCK_EXCLUSIVE, NULL, &lock) == 0)
+        unlinkat (store->journal_fd, name, 0);
     }
   return TRUE;
 }
@@ -726,31 +701,17 @@ sweep_batches (FsCache *cache)
 /* Remove staging entries whose lock no live process holds (see
  * _fs_anon_sweep(), the one judge of anonymous entries). */
 static gboolean
-sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
+sweep_stage (FsStore *store, FsSweepStats *stats, GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  fs_autofd dfd = -1;
-  DIR *dir;
-  struct dirent *de;
+  g_autoptr (GPtrArray) names = _fs_dir_names (store->stage_fd, "uuid-");
 
-  dfd = openat (dirs->stage_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
-  dir = fdopendir (dfd);
-  if (dir == NULL)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_STAGE);
-  _fs_steal_fd (&dfd);
-  while ((de = readdir (dir)) != NULL)
-    if (g_str_has_prefix (de->d_name, "uuid-"))
-      g_ptr_array_add (names, g_strdup (de->d_name));
-  closedir (dir);
-
+  if (names == NULL)
+    return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), store->path, FS_DIR_STAGE);
   for (guint i = 0; i < names->len; i++)
     {
       guint64 bytes = 0;
 
-      if (_fs_anon_sweep (dirs->stage_fd, -1, names->pdata[i], FALSE, &bytes) && stats != NULL)
+      if (_fs_anon_sweep (store, FS_AREA_STAGE, names->pdata[i], FALSE, &bytes) && stats != NULL)
         {
           stats->removed++;
           stats->bytes += bytes;
@@ -760,25 +721,24 @@ sweep_stage (FsCache *cache, FsSweepStats *stats, GError **error)
 }
 
 gboolean
-_fs_journal_count_committed (FsCache *cache,
+_fs_journal_count_committed (FsStore *store,
                              guint64 *out_size,
                              guint *out_entries,
                              GCancellable *cancellable,
                              GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   fs_autofd dfd = -1;
   DIR *dir;
   struct dirent *de;
   guint64 total = 0;
   guint entries = 0;
 
-  dfd = openat (dirs->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dfd = openat (store->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), store->path, FS_DIR_OBJECTS);
   dir = fdopendir (dfd);
   if (dir == NULL)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), dirs->path, FS_DIR_OBJECTS);
+    return _fs_throw_errno (error, errno, _ ("Opening %s/%s"), store->path, FS_DIR_OBJECTS);
   _fs_steal_fd (&dfd);
 
   while ((de = readdir (dir)) != NULL)
@@ -794,14 +754,14 @@ _fs_journal_count_committed (FsCache *cache,
       if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
         continue;
       path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
-      if (!_fs_read_small_at (dirs->objects_fd, path, &data, &len, &errsv))
+      if (!_fs_read_small_at (store->objects_fd, path, &data, &len, &errsv))
         {
           if (_fs_errno_is_invalid_meta (errsv))
             continue; /* not an entry */
           /* Leaving out an entry we could not read would write a wrong
            * counter: better no count at all. */
           closedir (dir);
-          return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), dirs->path, FS_DIR_OBJECTS,
+          return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), store->path, FS_DIR_OBJECTS,
                                   path);
         }
       if (!_fs_meta_parse_object_info (data, len, &size, NULL))
@@ -825,34 +785,28 @@ _fs_journal_count_committed (FsCache *cache,
 /* With cache.lock held for writing nobody else is in the cache: the sum of
  * the committed entries is exactly what the counter must say. */
 gboolean
-_fs_journal_recount (FsCache *cache,
+_fs_journal_recount (FsStore *store,
                      guint64 *out_before,
                      guint64 *out_after,
                      GCancellable *cancellable,
                      GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-  fs_autofd size_fd = -1;
+  g_auto (FsLock) size_lock = FS_LOCK_INIT;
   fs_autofd intent_fd = -1;
   g_autofree char *data = NULL;
   FsIntent intent = { 0 };
   guint64 total, cur = 0;
   struct stat st;
   gsize len;
+  int size_fd;
 
-  size_fd = _fs_lock_open_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, O_RDWR | O_CREAT | O_NOCTTY,
-                              _fs_cache_get_file_mode (cache), F_WRLCK, TRUE, cancellable, NULL);
-  if (size_fd < 0)
-    return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
-  intent_fd = _fs_openat (dirs->journal_fd, FS_FILE_INTENT, O_RDWR | O_CREAT | O_NOCTTY,
-                          _fs_cache_get_file_mode (cache));
-  if (intent_fd < 0)
-    return _fs_throw_errno (error, errno, _ ("Opening %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
-                            FS_FILE_INTENT);
-
-  if (!_fs_journal_count_committed (cache, &total, NULL, cancellable, error))
+  if (!open_counter (store, &size_lock, &intent_fd, cancellable, error))
     return FALSE;
-  if (!read_meta_fd (size_fd, &data, &len, error, _ ("Reading %s/%s"), dirs->path,
+  size_fd = size_lock.fd;
+
+  if (!_fs_journal_count_committed (store, &total, NULL, cancellable, error))
+    return FALSE;
+  if (!read_meta_fd (size_fd, &data, &len, error, _ ("Reading %s/%s"), store->path,
                      FS_FILE_CACHE_SIZE))
     return FALSE;
   if (data == NULL || !_fs_meta_parse_size (data, len, &cur))
@@ -865,12 +819,12 @@ _fs_journal_recount (FsCache *cache,
     {
       g_debug ("recount: cache.size %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, cur, total);
       if (!write_size (size_fd, total, len))
-        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+        return _fs_throw_errno (error, errno, _ ("Writing %s/%s"), store->path, FS_FILE_CACHE_SIZE);
     }
-  if (!write_intent_for (cache, intent_fd, &intent) ||
+  if (!write_intent_for (store, intent_fd, &intent) ||
       (fstat (intent_fd, &st) == 0 && st.st_size > FS_INTENT_WIDTH &&
        ftruncate (intent_fd, FS_INTENT_WIDTH) < 0))
-    return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
+    return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                             FS_FILE_INTENT);
   return TRUE;
 }
@@ -878,47 +832,45 @@ _fs_journal_recount (FsCache *cache,
 /* What a recount would find, changing nothing (a dry run): with cache.lock
  * held for writing, @out_after - @out_before is the counter's drift. */
 gboolean
-_fs_journal_measure (FsCache *cache,
+_fs_journal_measure (FsStore *store,
                      guint64 *out_before,
                      guint64 *out_after,
                      GCancellable *cancellable,
                      GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autofree char *data = NULL;
   guint64 total, cur = 0;
   gsize len;
   int errsv;
 
-  if (!_fs_journal_count_committed (cache, &total, NULL, cancellable, error))
+  if (!_fs_journal_count_committed (store, &total, NULL, cancellable, error))
     return FALSE;
   /* Missing or corrupt reads as 0, as in _fs_journal_recount(). */
-  if (_fs_read_small_at (dirs->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
+  if (_fs_read_small_at (store->dir_fd, FS_FILE_CACHE_SIZE, &data, &len, &errsv))
     {
       if (!_fs_meta_parse_size (data, len, &cur))
         cur = 0;
     }
   else if (errsv != ENOENT && errsv != EFBIG)
-    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), dirs->path, FS_FILE_CACHE_SIZE);
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s"), store->path, FS_FILE_CACHE_SIZE);
   *out_before = cur;
   *out_after = total;
   return TRUE;
 }
 
 static gboolean
-recount_requested (FsCache *cache)
+recount_requested (FsStore *store)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
   g_autofree char *data = NULL;
   FsIntent intent;
   gsize len;
   int errsv;
 
-  if (!_fs_read_small_at (dirs->journal_fd, FS_FILE_INTENT, &data, &len, &errsv))
+  if (!_fs_read_small_at (store->journal_fd, FS_FILE_INTENT, &data, &len, &errsv))
     return errsv == EFBIG; /* oversized: corrupt */
   if (!_fs_meta_parse_intent (data, len, &intent))
     return TRUE;
-  if (intent.boot[0] != '\0' && !g_str_equal (intent.boot, _fs_cache_get_journal_boot_id (cache)))
+  if (intent.boot[0] != '\0' && !g_str_equal (intent.boot, store->journal_boot_id))
     {
       g_debug ("the size counter was last written in another boot: recounting");
       return TRUE;
@@ -927,23 +879,21 @@ recount_requested (FsCache *cache)
 }
 
 gboolean
-_fs_journal_recover (FsCache *cache,
+_fs_journal_recover (FsStore *store,
                      gboolean idle,
                      FsSweepStats *stats,
                      GCancellable *cancellable,
                      GError **error)
 {
-  const FsCacheDirs *dirs = _fs_cache_get_dirs (cache);
-
-  if (dirs->journal_fd < 0)
+  if (store->journal_fd < 0)
     return TRUE;
-  if (!recover_records (cache, stats, cancellable, error))
+  if (!recover_records (store, stats, cancellable, error))
     return FALSE;
-  if (!sweep_batches (cache))
+  if (!sweep_batches (store))
     return FALSE;
-  if (!sweep_stage (cache, stats, error))
+  if (!sweep_stage (store, stats, error))
     return FALSE;
-  if (idle && recount_requested (cache))
-    return _fs_journal_recount (cache, NULL, NULL, cancellable, error);
+  if (idle && recount_requested (store))
+    return _fs_journal_recount (store, NULL, NULL, cancellable, error);
   return TRUE;
 }

@@ -27,12 +27,19 @@ lock_once (int fd, short type, int cmd)
   return r;
 }
 
-int
-_fs_lock_fd (int fd, short type, gboolean wait, GCancellable *cancellable)
+static short
+lock_type (FsLockFlags flags)
 {
+  return (flags & FS_LOCK_EXCLUSIVE) ? F_WRLCK : F_RDLCK;
+}
+
+int
+_fs_lock_fd (int fd, FsLockFlags flags, GCancellable *cancellable)
+{
+  short type = lock_type (flags);
   gulong pause_us = 1000;
 
-  if (!wait)
+  if (!(flags & FS_LOCK_WAIT))
     return lock_once (fd, type, F_OFD_SETLK);
 
   if (cancellable == NULL)
@@ -72,10 +79,10 @@ _fs_unlock_fd (int fd)
 }
 
 int
-_fs_lock_test (int fd, short type)
+_fs_lock_test (int fd, FsLockFlags flags)
 {
   struct flock fl = {
-    .l_type = type,
+    .l_type = lock_type (flags),
     .l_whence = SEEK_SET,
     .l_start = 0,
     .l_len = 0,
@@ -87,26 +94,30 @@ _fs_lock_test (int fd, short type)
 }
 
 int
-_fs_lock_open_at (int dirfd,
-                  const char *path,
-                  int oflags,
-                  mode_t mode,
-                  short type,
-                  gboolean wait,
-                  GCancellable *cancellable,
-                  struct stat *out_st)
+_fs_lock_at (int dirfd, const char *path, FsLockFlags flags, GCancellable *cancellable, FsLock *out)
 {
+  int oflags = O_NOCTTY;
+
+  if (flags & (FS_LOCK_EXCLUSIVE | FS_LOCK_WRITABLE))
+    oflags |= O_RDWR;
+  else
+    oflags |= O_RDONLY;
+  if (flags & FS_LOCK_CREATE_NEW)
+    oflags |= O_CREAT | O_EXCL;
+  else if (flags & FS_LOCK_CREATE)
+    oflags |= O_CREAT;
+
   for (;;)
     {
       fs_autofd fd = -1;
-      struct stat st_fd, st_path;
+      struct stat st_path;
 
-      fd = _fs_openat (dirfd, path, oflags, mode);
+      fd = _fs_openat (dirfd, path, oflags, 0666);
       if (fd < 0)
         return -1;
-      if (_fs_lock_fd (fd, type, wait, cancellable) < 0)
+      if (_fs_lock_fd (fd, flags, cancellable) < 0)
         return -1;
-      if (fstat (fd, &st_fd) < 0)
+      if (fstat (fd, &out->st) < 0)
         return -1;
       if (fstatat (dirfd, path, &st_path, AT_SYMLINK_NOFOLLOW) < 0)
         {
@@ -114,10 +125,9 @@ _fs_lock_open_at (int dirfd,
             continue; /* unlinked under us: try again */
           return -1;
         }
-      if (st_fd.st_dev != st_path.st_dev || st_fd.st_ino != st_path.st_ino)
+      if (out->st.st_dev != st_path.st_dev || out->st.st_ino != st_path.st_ino)
         continue; /* replaced under us: try again */
-      if (out_st != NULL)
-        *out_st = st_fd;
-      return _fs_steal_fd (&fd);
+      out->fd = _fs_steal_fd (&fd);
+      return 0;
     }
 }

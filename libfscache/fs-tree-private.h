@@ -9,6 +9,15 @@
 
 G_BEGIN_DECLS
 
+/* A file's identity, for the tables of hard links the walks keep. */
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+} DevIno;
+
+guint _fs_dev_ino_hash (gconstpointer p);
+gboolean _fs_dev_ino_equal (gconstpointer a, gconstpointer b);
+
 /* The space used by the tree at @name below @dirfd: the sum of
  * st_blocks * 512 over every file and directory (the top one included),
  * symlinks never followed, a file with several hard links in the tree
@@ -32,42 +41,5 @@ int _fs_rm_anonymous_at (int dirfd, const char *name);
  * caller made read-only are made writable first. ENOENT is success. Returns
  * 0, or -1 with errno. */
 int _fs_rm_rf_at (int dirfd, const char *name);
-
-G_END_DECLS
-
-G_BEGIN_DECLS
-
-typedef struct {
-  GCancellable *cancellable;
-  GFileProgressCallback progress;
-  gpointer progress_data;
-  guint64 total_bytes; /* for progress; 0 = unknown */
-  guint64 done_bytes;
-  gboolean shared; /* make copied directories group-writable */
-  /* what happened, for tests and tracing */
-  guint n_reflinked;
-  guint n_range_copied;
-  guint n_plain_copied;
-  guint n_hardlinked;
-} FsCopyOptions;
-
-/* Bytes of file content of the tree at @path (not following symlinks),
- * for the total of a progress report. */
-guint64 _fs_tree_content_bytes (int dirfd, const char *path);
-
-/* Copy the tree at @src_name below @src_dirfd to a new @dst_name below
- * @dst_dirfd: a directory is created with the source's contents, a file or
- * symlink is copied. Per file: FICLONE, else copy_file_range over the data
- * extents (holes kept), else read/write. Kept: types (devices only when
- * privileged), modes, owners where permitted, ns timestamps, xattrs where
- * supported, hard links within the tree. Symlinks are copied verbatim,
- * never followed. On failure the partial copy is left for the caller to
- * remove. */
-gboolean _fs_tree_copy (int src_dirfd,
-                        const char *src_name,
-                        int dst_dirfd,
-                        const char *dst_name,
-                        FsCopyOptions *options,
-                        GError **error);
 
 G_END_DECLS

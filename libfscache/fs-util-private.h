@@ -72,7 +72,27 @@ _fs_errno_is_invalid_meta (int errsv)
 gboolean _fs_throw_errno (GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 char *_fs_path_join (const char *base, const char *rel);
-void _fs_random_uuid_name (char out[38]);
+/* "uuid-" and 32 lowercase hex digits: the name of every anonymous entry,
+ * journal record and temporary file (osbuild's scheme: the prefix is
+ * reserved, no entry can be named so). */
+#define FS_UUID_NAME_LEN 37
+typedef struct {
+  char str[FS_UUID_NAME_LEN + 1];
+} FsUuidName;
+
+/* A fresh random name (from the kernel: a GRand would be copied by fork). */
+void _fs_uuid_name_random (FsUuidName *out);
+/* Whether @name is "uuid-" and 32 hex digits. */
+gboolean _fs_is_uuid_name (const char *name);
+
+/* A boot id as libfscache and osbuild tag entries with: 32 hex digits. */
+#define FS_BOOT_ID_LEN 32
+
+/* The boot id of @app_id for the kernel boot @kernel_boot_id: see
+ * fs_cache_compute_boot_id(). */
+void _fs_boot_id_compute (const char *app_id,
+                          const char *kernel_boot_id,
+                          char out[FS_BOOT_ID_LEN + 1]);
 
 /* openat() that refuses symlinks in any component and any escape from
  * @dirfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, falling back to
@@ -87,6 +107,10 @@ gboolean _fs_read_small_at (int dirfd,
 gboolean _fs_read_small_fd (int fd, char **out_data, gsize *out_len, int *out_errno);
 gboolean _fs_write_all (int fd, const void *data, gsize len, off_t offset);
 gboolean _fs_link_fd_at (int fd, int dirfd, const char *name);
+
+/* The names in the directory @dirfd (not "." and ".."), those starting
+ * with @prefix when it is not NULL; NULL with errno on failure. */
+GPtrArray *_fs_dir_names (int dirfd, const char *prefix);
 
 gboolean _fs_cancellable_set_error (GCancellable *cancellable, GError **error);
 

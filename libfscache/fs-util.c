@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -38,8 +39,9 @@ _fs_path_join (const char *base, const char *rel)
 }
 
 void
-_fs_random_uuid_name (char out[38])
+_fs_uuid_name_random (FsUuidName *name)
 {
+  char *out = name->str;
   static const char hex[] = "0123456789abcdef";
   guint8 bytes[16];
   gssize n;
@@ -67,7 +69,42 @@ _fs_random_uuid_name (char out[38])
       out[5 + 2 * i] = hex[bytes[i] >> 4];
       out[5 + 2 * i + 1] = hex[bytes[i] & 0xf];
     }
-  out[37] = '\0';
+  out[FS_UUID_NAME_LEN] = '\0';
+}
+
+gboolean
+_fs_is_uuid_name (const char *name)
+{
+  if (strlen (name) != FS_UUID_NAME_LEN || !g_str_has_prefix (name, "uuid-"))
+    return FALSE;
+  for (int i = 5; i < FS_UUID_NAME_LEN; i++)
+    if (!g_ascii_isxdigit (name[i]))
+      return FALSE;
+  return TRUE;
+}
+
+void
+_fs_boot_id_compute (const char *app_id, const char *kernel_boot_id, char out[FS_BOOT_ID_LEN + 1])
+{
+  static const char hex[] = "0123456789abcdef";
+  g_autofree char *key = g_strstrip (g_strdup (kernel_boot_id));
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) key, strlen (key));
+  guint8 digest[32];
+  gsize digest_len = sizeof digest;
+
+  g_hmac_update (hmac, (const guchar *) app_id, (gssize) strlen (app_id));
+  g_hmac_get_digest (hmac, digest, &digest_len);
+
+  /* As osbuild does it: byte 8 is derived from byte 6, not from itself. */
+  digest[6] = (digest[6] & 0x0f) | 0x40;
+  digest[8] = (digest[6] & 0x0f) | 0x80;
+
+  for (int i = 0; i < FS_BOOT_ID_LEN / 2; i++)
+    {
+      out[2 * i] = hex[digest[i] >> 4];
+      out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+  out[FS_BOOT_ID_LEN] = '\0';
 }
 
 int
@@ -244,6 +281,42 @@ _fs_link_fd_at (int fd, int dirfd, const char *name)
   if (errno == ENOENT && linkat (fd, "", dirfd, name, AT_EMPTY_PATH) == 0)
     return TRUE;
   return FALSE;
+}
+
+GPtrArray *
+_fs_dir_names (int dirfd, const char *prefix)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct dirent *de;
+  DIR *dir;
+
+  if (fd < 0)
+    return NULL;
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    {
+      _fs_fd_close (fd);
+      return NULL;
+    }
+  errno = 0;
+  while ((de = readdir (dir)) != NULL)
+    {
+      if (_fs_is_dot_or_dotdot (de->d_name) ||
+          (prefix != NULL && !g_str_has_prefix (de->d_name, prefix)))
+        continue;
+      g_ptr_array_add (names, g_strdup (de->d_name));
+      errno = 0;
+    }
+  if (errno != 0)
+    {
+      int errsv = errno;
+      closedir (dir);
+      errno = errsv;
+      return NULL;
+    }
+  closedir (dir);
+  return g_steal_pointer (&names);
 }
 
 gboolean

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fs-test-util.h"
+#include "fs-copy-private.h"
 #include "fs-tree-private.h"
 #include "fs-util-private.h"
 
@@ -587,7 +588,7 @@ test_copy_counters (FsTestFixture *fx, gconstpointer user_data)
 
   dirfd = open (fx->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   g_assert_cmpint (dirfd, >=, 0);
-  g_assert_true (_fs_tree_copy (AT_FDCWD, src, dirfd, "copy", &options, &error));
+  g_assert_true (_fs_copy_tree (AT_FDCWD, src, dirfd, "copy", &options, &error));
   g_assert_no_error (error);
   close (dirfd);
 
@@ -1619,7 +1620,7 @@ test_reflink (LoopFixture *lf, gconstpointer user_data)
   mnt_fd = open (lf->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   g_assert_cmpint (mnt_fd, >=, 0);
   g_assert_cmpint (syncfs (mnt_fd), ==, 0);
-  g_assert_true (_fs_tree_copy (AT_FDCWD, src, mnt_fd, "copy", &options, &error));
+  g_assert_true (_fs_copy_tree (AT_FDCWD, src, mnt_fd, "copy", &options, &error));
   g_assert_no_error (error);
   close (mnt_fd);
   g_assert_cmpuint (options.n_reflinked, ==, 1);
