@@ -919,7 +919,7 @@ fs_cache_collect_garbage_full_finish (FsCache *self,
   return TRUE;
 }
 
-/* ---- store_tree, with progress in the caller's context ---- */
+/* ---- copies with progress in the caller's context: store_tree, export ---- */
 
 /* Always through a source attached to the caller's context: never called
  * directly from the worker, even when that context is the global default. */
@@ -934,7 +934,7 @@ invoke_in (GMainContext *context,
 
   g_source_set_priority (source, priority);
   g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "[fscache] store_tree progress");
+  g_source_set_static_name (source, "[fscache] progress");
   g_source_attach (source, context);
   g_source_unref (source);
 }
@@ -953,36 +953,43 @@ free_in_context (gpointer p)
   return G_SOURCE_REMOVE;
 }
 
+/* The first member of the task data of a call with progress: the caller's
+ * callback, relayed to the caller's thread-default main context. */
 typedef struct {
-  char *name;
-  GFile *source;
-  FsCacheStoreFlags flags;
   GFileProgressCallback progress;
   gpointer progress_data;
   GDestroyNotify progress_data_free;
   GMainContext *context;
   int priority;
-  FsCacheCommitStatus status;
-} StoreTreeData;
+} ProgressRelay;
 
 static void
-store_tree_data_free (gpointer p)
+progress_relay_init (ProgressRelay *relay,
+                     GFileProgressCallback progress,
+                     gpointer progress_data,
+                     GDestroyNotify progress_data_free,
+                     int priority)
 {
-  StoreTreeData *data = p;
+  relay->progress = progress;
+  relay->progress_data = progress_data;
+  relay->progress_data_free = progress_data_free;
+  relay->context = g_main_context_ref_thread_default ();
+  relay->priority = priority;
+}
 
-  g_free (data->name);
-  g_clear_object (&data->source);
-  if (data->progress_data_free != NULL)
+static void
+progress_relay_clear (ProgressRelay *relay)
+{
+  if (relay->progress_data_free != NULL)
     {
       /* Freed in the caller's context too, after the progress events
        * queued before it (same priority, attached earlier). */
       FreeEvent *event = g_new (FreeEvent, 1);
-      event->free_func = data->progress_data_free;
-      event->data = data->progress_data;
-      invoke_in (data->context, data->priority, free_in_context, event, g_free);
+      event->free_func = relay->progress_data_free;
+      event->data = relay->progress_data;
+      invoke_in (relay->context, relay->priority, free_in_context, event, g_free);
     }
-  g_clear_pointer (&data->context, g_main_context_unref);
-  g_free (data);
+  g_clear_pointer (&relay->context, g_main_context_unref);
 }
 
 typedef struct {
@@ -1001,20 +1008,40 @@ progress_in_context (gpointer p)
   return G_SOURCE_REMOVE;
 }
 
-/* In the worker thread: hand the report to the caller's main context. An
- * event carries what it needs, so it may run after the task is gone. */
+/* In the worker thread (@user_data: the task, whose data starts with a
+ * ProgressRelay): hand the report to the caller's main context. An event
+ * carries what it needs, so it may run after the task is gone. */
 static void
 progress_from_thread (goffset current, goffset total, gpointer user_data)
 {
   GTask *task = user_data;
-  StoreTreeData *data = g_task_get_task_data (task);
+  ProgressRelay *relay = g_task_get_task_data (task);
   ProgressEvent *event = g_new (ProgressEvent, 1);
 
-  event->progress = data->progress;
-  event->progress_data = data->progress_data;
+  event->progress = relay->progress;
+  event->progress_data = relay->progress_data;
   event->current = current;
   event->total = total;
-  invoke_in (data->context, g_task_get_priority (task), progress_in_context, event, g_free);
+  invoke_in (relay->context, g_task_get_priority (task), progress_in_context, event, g_free);
+}
+
+typedef struct {
+  ProgressRelay relay;
+  char *name;
+  GFile *source;
+  FsCacheStoreFlags flags;
+  FsCacheCommitStatus status;
+} StoreTreeData;
+
+static void
+store_tree_data_free (gpointer p)
+{
+  StoreTreeData *data = p;
+
+  g_free (data->name);
+  g_clear_object (&data->source);
+  progress_relay_clear (&data->relay);
+  g_free (data);
 }
 
 static void
@@ -1024,7 +1051,7 @@ store_tree_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   GError *error = NULL;
 
   if (!fs_cache_store_tree (source, data->name, data->source, data->flags,
-                            data->progress != NULL ? progress_from_thread : NULL, task,
+                            data->relay.progress != NULL ? progress_from_thread : NULL, task,
                             &data->status, cancellable, &error))
     g_task_return_error (task, error);
   else
@@ -1074,11 +1101,7 @@ fs_cache_store_tree_async (FsCache *self,
   data->name = g_strdup (name);
   data->source = g_object_ref (source);
   data->flags = flags;
-  data->progress = progress;
-  data->progress_data = progress_data;
-  data->progress_data_free = progress_data_free;
-  data->context = g_main_context_ref_thread_default ();
-  data->priority = io_priority;
+  progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
   run_in_thread (self, fs_cache_store_tree_async, io_priority, cancellable, callback, user_data,
                  data, store_tree_data_free, store_tree_thread);
 }
@@ -1236,4 +1259,95 @@ fs_cache_entry_release_finish (FsCacheEntry *self, GAsyncResult *result, GError 
                         FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct {
+  ProgressRelay relay;
+  GFile *destination;
+  FsCacheExportFlags flags;
+} ExportData;
+
+static void
+export_data_free (gpointer p)
+{
+  ExportData *data = p;
+
+  g_clear_object (&data->destination);
+  progress_relay_clear (&data->relay);
+  g_free (data);
+}
+
+static void
+export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ExportData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_entry_export (source, data->destination, data->flags,
+                                       data->relay.progress != NULL ? progress_from_thread : NULL,
+                                       task, cancellable, &error);
+
+  return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_entry_export_async:
+ * @self: an #FsCacheEntry
+ * @destination: where the copy goes; it must not exist, its parent must
+ * @flags: flags
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @progress: (nullable) (scope notified) (closure progress_data) (destroy progress_data_free):
+ *   called in the thread-default main context of the caller with the bytes
+ *   copied so far and the total
+ * @progress_data: data for @progress
+ * @progress_data_free: (nullable): frees @progress_data
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Copies the entry's tree out of the cache without blocking: see
+ * fs_cache_entry_export().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_entry_export_async (FsCacheEntry *self,
+                             GFile *destination,
+                             FsCacheExportFlags flags,
+                             int io_priority,
+                             GCancellable *cancellable,
+                             GFileProgressCallback progress,
+                             gpointer progress_data,
+                             GDestroyNotify progress_data_free,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  ExportData *data;
+
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+  g_return_if_fail (G_IS_FILE (destination));
+
+  data = g_new0 (ExportData, 1);
+  data->destination = g_object_ref (destination);
+  data->flags = flags;
+  progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
+  run_in_thread (self, fs_cache_entry_export_async, io_priority, cancellable, callback, user_data,
+                 data, export_data_free, export_thread);
+}
+
+/**
+ * fs_cache_entry_export_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_export_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_entry_export_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  return finish_boolean (self, result, fs_cache_entry_export_async, error) != NULL;
 }

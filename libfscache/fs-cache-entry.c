@@ -11,9 +11,10 @@
 #include <string.h>
 
 #include "fs-anon-private.h"
-#include "fs-anon-private.h"
 #include "fs-cache-private.h"
 #include "fs-commit-private.h"
+#include "fs-copy-private.h"
+#include "fs-tree-private.h"
 
 /**
  * FsCacheEntry:
@@ -595,5 +596,102 @@ fs_cache_entry_commit (FsCacheEntry *self,
     }
   ok = commit_locked (self, out_status, cancellable, error);
   g_mutex_unlock (&self->mutex);
+  return ok;
+}
+
+/**
+ * fs_cache_entry_export:
+ * @self: an #FsCacheEntry
+ * @destination: where the copy goes; it must not exist, its parent must
+ * @flags: flags
+ * @progress: (nullable) (scope call) (closure progress_data): called with the
+ *   bytes copied so far and the total
+ * @progress_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Copies the entry's tree out of the cache to the new directory
+ * @destination, with the rules of fs_cache_store_tree(): each file
+ * reflinked where the file system can, else copied with copy_file_range()
+ * over its data extents, else read and written; types, modes, owners where
+ * permitted, timestamps, extended attributes where supported and hard links
+ * within the tree kept. @destination gets the mode, times and extended
+ * attributes of the entry's data directory.
+ *
+ * The entry stays locked (and so whole) while it is copied. On failure or
+ * cancellation nothing is left at @destination.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set (%G_IO_ERROR_EXISTS
+ *   when @destination exists)
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_entry_export (FsCacheEntry *self,
+                       GFile *destination,
+                       FsCacheExportFlags flags,
+                       GFileProgressCallback progress,
+                       gpointer progress_data,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *base = NULL;
+  fs_autofd entry_fd = -1;
+  fs_autofd parent_fd = -1;
+  g_autofree char *tmp_name = NULL;
+  FsCopyOptions copy = { 0 };
+  FsUuidName tmp;
+  gboolean released, ok;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (destination), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  path = g_file_get_path (destination);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (destination);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _ ("%s is not on the local file system"), uri);
+      return FALSE;
+    }
+  if (_fs_cancellable_set_error (cancellable, error))
+    return FALSE;
+
+  g_mutex_lock (&self->mutex);
+  released = self->released;
+  if (!released)
+    entry_fd = openat (_fs_store_area_fd (self->store, self->handle.area), self->handle.dir_name,
+                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  g_mutex_unlock (&self->mutex);
+  g_return_val_if_fail (!released, FALSE);
+  if (entry_fd < 0)
+    return _fs_throw_errno (error, errno, _ ("Opening the entry at %s"),
+                            fs_cache_entry_get_path (self));
+
+  parent = g_path_get_dirname (path);
+  base = g_path_get_basename (path);
+  parent_fd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (parent_fd < 0)
+    return _fs_throw_errno (error, errno, _ ("Opening %s"), parent);
+  if (faccessat (parent_fd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return _fs_throw_errno (error, EEXIST, _ ("Exporting to %s"), path);
+
+  /* Copied under a temporary name beside it, then renamed without
+   * replacing: @destination appears whole or not at all. */
+  _fs_uuid_name_random (&tmp);
+  tmp_name = g_strdup_printf (".%s.fscache-%s", base, tmp.str + 5);
+  copy.cancellable = cancellable;
+  copy.progress = progress;
+  copy.progress_data = progress_data;
+  if (progress != NULL)
+    copy.total_bytes = _fs_copy_content_bytes (entry_fd, FS_DIR_DATA);
+  ok = _fs_copy_tree (entry_fd, FS_DIR_DATA, parent_fd, tmp_name, &copy, error);
+  if (ok && renameat2 (parent_fd, tmp_name, parent_fd, base, RENAME_NOREPLACE) < 0)
+    ok = _fs_throw_errno (error, errno, _ ("Exporting to %s"), path);
+  if (!ok && _fs_rm_rf_at (parent_fd, tmp_name) < 0)
+    g_debug ("could not remove the partial copy %s/%s: %s", parent, tmp_name, g_strerror (errno));
   return ok;
 }

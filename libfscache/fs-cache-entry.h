@@ -109,4 +109,38 @@ void fs_cache_entry_release_async (FsCacheEntry *self,
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_entry_release_finish (FsCacheEntry *self, GAsyncResult *result, GError **error);
 
+/**
+ * FsCacheExportFlags:
+ * @FS_CACHE_EXPORT_NONE: no flag
+ *
+ * Flags of fs_cache_entry_export().
+ *
+ * Since: 1.1
+ */
+typedef enum /*< flags >*/ {
+  FS_CACHE_EXPORT_NONE = 0,
+} FsCacheExportFlags;
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_entry_export (FsCacheEntry *self,
+                                GFile *destination,
+                                FsCacheExportFlags flags,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_entry_export_async (FsCacheEntry *self,
+                                  GFile *destination,
+                                  FsCacheExportFlags flags,
+                                  int io_priority,
+                                  GCancellable *cancellable,
+                                  GFileProgressCallback progress,
+                                  gpointer progress_data,
+                                  GDestroyNotify progress_data_free,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_entry_export_finish (FsCacheEntry *self, GAsyncResult *result, GError **error);
+
 G_END_DECLS

@@ -52,7 +52,4 @@ typedef enum {
 FS_AVAILABLE_IN_1_0
 GQuark fs_cache_error_quark (void);
 
-FS_AVAILABLE_IN_1_0
-gboolean fs_cache_name_is_valid (const char *name, GError **error);
-
 G_END_DECLS

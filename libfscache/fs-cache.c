@@ -20,6 +20,7 @@
 #include "fs-import-private.h"
 #include "fs-journal-private.h"
 #include "fs-load-private.h"
+#include "fs-name-private.h"
 #include "fs-open-private.h"
 #include "fs-tree-private.h"
 
@@ -312,6 +313,29 @@ fs_cache_new_for_path (const char *app_id,
 
   file = g_file_new_for_path (path);
   return fs_cache_new (app_id, file, cancellable, error);
+}
+
+/**
+ * fs_cache_name_is_valid:
+ * @name: an entry name
+ * @error: return location for a #GError
+ *
+ * Checks that @name can name an entry: 1 to 255 bytes of valid UTF-8,
+ * without `/`, not `.` or `..`, and not starting with `uuid-` (reserved for
+ * anonymous entries). No valid name can reach outside the cache.
+ *
+ * Returns: %TRUE if @name is valid, else %FALSE with @error set to
+ *   %FS_CACHE_ERROR_INVALID_NAME
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_name_is_valid (const char *name, GError **error)
+{
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  _fs_i18n_init ();
+  return _fs_name_check (name, error);
 }
 
 FsStore *

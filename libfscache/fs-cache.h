@@ -318,6 +318,9 @@ gboolean fs_cache_collect_garbage_full_finish (FsCache *self,
                                                GError **error);
 
 FS_AVAILABLE_IN_1_0
+gboolean fs_cache_name_is_valid (const char *name, GError **error);
+
+FS_AVAILABLE_IN_1_0
 char *fs_cache_compute_boot_id (const char *app_id, const char *kernel_boot_id);
 
 G_END_DECLS

@@ -46,6 +46,7 @@
 #include "fs-load-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
+#include "fs-name-private.h"
 #include "fs-tree-private.h"
 #include "fs-util-private.h"
 
@@ -122,7 +123,7 @@ scan_objects (FsStore *store,
         }
       if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
         continue;
-      if (!fs_cache_name_is_valid (de->d_name, NULL))
+      if (!_fs_name_check (de->d_name, NULL))
         continue;
       info_path = g_strconcat (de->d_name, "/" FS_FILE_OBJECT_INFO, NULL);
       size = 0;

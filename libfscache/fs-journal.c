@@ -108,6 +108,7 @@
 #include "fs-journal-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
+#include "fs-name-private.h"
 #include "fs-tree-private.h"
 #include "fs-util-private.h"
 
@@ -513,7 +514,7 @@ entry_is_inode (int objects_fd, const char *name, const struct stat *st)
   fs_autofd fd = -1;
   struct stat est;
 
-  if (!fs_cache_name_is_valid (name, NULL))
+  if (!_fs_name_check (name, NULL))
     return FALSE;
   fd = _fs_openat (objects_fd, path, O_PATH, 0);
   if (fd < 0 || fstat (fd, &est) < 0)

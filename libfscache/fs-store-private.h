@@ -20,6 +20,7 @@
 
 #include "fscache.h"
 #include "fs-lock-private.h"
+#include "fs-name-private.h"
 #include "fs-util-private.h"
 
 G_BEGIN_DECLS
@@ -37,9 +38,8 @@ G_BEGIN_DECLS
 #define FS_FILE_INTENT "size.intent"
 #define FS_FILE_EVICT_LOCK "evict.lock"
 
-/* The longest entry name (a file name); an entry's folder is its name or
- * "uuid-X". FS_ENTRY_PATH_SIZE: a buffer for "DIR/object.info" and the like. */
-#define FS_NAME_MAX 255
+/* An entry's folder is its name or "uuid-X": a buffer for "DIR/object.info"
+ * and the like. */
 #define FS_ENTRY_PATH_SIZE (FS_NAME_MAX + sizeof "/" FS_FILE_OBJECT_INFO)
 
 typedef struct _FsStore FsStore;
