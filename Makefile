@@ -20,12 +20,15 @@ MESON_SETUP_ARGS ?=
 MESON_TEST_ARGS ?=
 
 # Debian packages needed to build and test (see TOOLCHAIN.md), plus the
-# file-system tools and strace used by some tests.
+# file-system tools and strace used by some tests, user-mode Linux for the
+# power-cut test (tests/powercut), and for the remote tier libsoup, libcrypto,
+# libzstd, and nginx and curl for its tests and benchmarks.
 DEB_PACKAGES := \
 	meson ninja-build pkg-config gettext libglib2.0-dev libjson-glib-dev \
 	gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 \
 	valac gi-docgen python3-gi python3-pytest gjs valgrind clang libclang-rt-14-dev \
-	xfsprogs btrfs-progs strace
+	xfsprogs btrfs-progs e2fsprogs strace user-mode-linux \
+	libsoup-3.0-dev libssl-dev libzstd-dev nginx curl
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -98,6 +101,7 @@ check: deps build
 	.ci/clang-werror-build.sh "$(BUILDDIR)" || { rc=$$?; [ $$rc -eq 77 ] || status=$$rc; }
 	.ci/check-format.sh || { rc=$$?; [ $$rc -eq 77 ] || status=$$rc; }
 	cat "$(BUILDDIR)"/tests/stress/figures-*.txt "$(BUILDDIR)"/tests/fuzz/figures-fuzz.txt \
+	    "$(BUILDDIR)"/tests/powercut/figures-powercut.txt \
 	    "$(BUILDDIR)"/meson-logs/sanitize-figures.txt 2>/dev/null || true
 	.ci/summarize --status "$$status" "$(BUILDDIR)/meson-logs/testlog.json"
 

@@ -4,8 +4,8 @@
 # Memory and undefined-behaviour checking of the test suite (issue 7):
 #
 #   1. a gcc ASan + UBSan build of its own (BUILDDIR/sanitize), leak
-#      checking on, G_SLICE=always-malloc; the C tests (suites c, hostile
-#      and a shorter stress) run there;
+#      checking on, G_SLICE=always-malloc; the C tests (suites c, hostile,
+#      remote (the HTTP client against nginx) and a shorter stress) run there;
 #   2. the Python tests run against that build with gcc's ASan runtime
 #      preloaded into the interpreter (leak checking off: CPython itself
 #      is not leak-clean);
@@ -102,7 +102,7 @@ if [[ " $parts " == *" asan "* || " $parts " == *" python "* ]]; then
   if [[ " $parts " == *" asan "* && $status -eq 0 ]]; then
     t0=$(now)
     env "${asan_env[@]}" meson test -C "$asandir" --no-rebuild --print-errorlogs \
-      --num-processes "$jobs" --suite c --suite hostile --suite stress \
+      --num-processes "$jobs" --suite c --suite hostile --suite stress --suite remote \
       >"$asandir/test-asan.log" 2>&1
     rc=$?
     [ $rc -ne 0 ] && grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$asandir/test-asan.log"

@@ -946,6 +946,12 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
 
   if (out_evicted != NULL)
     *out_evicted = 0;
+
+  /* Durable: the tree on disk before the entry can be visible; one
+   * syncfs() of the file system, before the tree is measured. */
+  if (durable && syncfs (c->objects_fd) < 0)
+    bench_die ("syncfs: %s", strerror (errno));
+
   join (p, e->uuid, "data");
   e->size = tree_size_at (c->objects_fd, p);
 
@@ -955,13 +961,7 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
   ifd = open_beneath (c->objects_fd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, 0644);
   if (ifd < 0 || pwrite_all (ifd, info, (size_t) len, 0) < 0)
     bench_die ("writing object.info: %s", strerror (errno));
-  close (ifd);
   e->has_info = 1;
-
-  /* Durable: the tree and object.info on disk before the entry can be
-   * visible; one syncfs() of the file system. */
-  if (durable && syncfs (c->objects_fd) < 0)
-    bench_die ("syncfs: %s", strerror (errno));
 
   len = snprintf (rec, sizeof rec, "0 store %" PRIu64 "\n%s", e->size, e->name);
   if (pwrite_all (e->lock_fd, rec, (size_t) len, 0) < 0)
@@ -974,6 +974,7 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
 
       if (low == 0)
         {
+          close (ifd);
           floor_discard (c, e);
           return COMMIT_NO_SPACE;
         }
@@ -984,6 +985,7 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
         *out_evicted = evicted;
       if (!size_txn (c, (int64_t) e->size, limit, &r, 1, 1, NULL))
         {
+          close (ifd);
           floor_discard (c, e);
           return COMMIT_NO_SPACE;
         }
@@ -994,12 +996,14 @@ floor_commit_evict (Cache *c, Entry *e, uint64_t limit, unsigned low, unsigned *
       if (errno != EEXIST && errno != ENOTEMPTY)
         bench_die ("renameat2: %s", strerror (errno));
       size_txn (c, -(int64_t) e->size, 0, &r, 1, 0, NULL);
+      close (ifd);
       floor_discard (c, e);
       return COMMIT_EXISTS;
     }
-  /* ...and the rename. */
-  if (durable && fsync (c->objects_fd) < 0)
+  /* ...and object.info and the rename, before STORED. */
+  if (durable && (fdatasync (ifd) < 0 || fsync (c->objects_fd) < 0))
     bench_die ("fsync: %s", strerror (errno));
+  close (ifd);
   unlinkat (c->journal_fd, e->uuid, 0);
   e->has_record = 0;
   if (ftruncate (e->lock_fd, 0) < 0)

@@ -570,13 +570,12 @@ commit_locked (FsCacheEntry *self,
   /* Re-reads cache.info if another process changed it (volatile, maximum). */
   max = _fs_cache_get_maximum (cache);
 
-  /* Durability: the tree reaches the disk before the entry can become
-   * visible. One syncfs() of the cache's file system instead of an fsync()
-   * per file: see docs/format.md for the numbers. Synced before the size is
-   * measured, so delayed allocation has settled into the blocks the tree
-   * will keep. (object.info is not synced on its own: after a power cut an
-   * entry whose object.info did not reach the disk is never served, and the
-   * first idle open of the new boot recounts.) */
+  /* Durability (see "Power cuts" in fs-journal.c): the tree reaches the
+   * disk before the entry can become visible. One syncfs() of the cache's
+   * file system instead of an fsync() per file: see docs/format.md for the
+   * numbers. Synced before the size is measured, so delayed allocation has
+   * settled into the blocks the tree will keep. object.info and the rename
+   * are synced after the rename, before STORED. */
   if (!_fs_cache_is_volatile (cache))
     {
       _fs_count_sync ();
@@ -610,7 +609,7 @@ commit_locked (FsCacheEntry *self,
       return FALSE;
     }
   _fs_cache_fix_mode (cache, info_fd, FALSE);
-  _fs_clear_fd (&info_fd);
+  /* Kept open: synced with the rename, below. */
 
   /* The journal record says what this commit will account, before it does. */
   rec.op = FS_RECORD_OP_STORE;
@@ -680,13 +679,25 @@ commit_locked (FsCacheEntry *self,
       _fs_tree_make_group_writable_at (self->area_fd, stored_data);
     }
 
-  /* ...and the rename itself, so a committed entry stays committed. */
+  /* ...and object.info and the rename, so a committed entry stays
+   * committed: without object.info the entry is never served, and after a
+   * power cut that kept the rename but not object.info (an fsync() of
+   * objects/ alone) the next repair removed the entry as invalid. Both
+   * after the rename: on a journaling file system the first sync commits
+   * the rename with object.info, and the second has little left to do — as
+   * cheap as the fsync() of objects/ alone was, and cheaper than a second
+   * syncfs(), which would wait for whatever else the file system writes. */
   if (!_fs_cache_is_volatile (cache))
     {
+      _fs_count_sync ();
+      if (fdatasync (info_fd) < 0)
+        g_debug ("could not sync %s/%s/%s: %s", dirs->path, self->area, info_path,
+                 g_strerror (errno));
       _fs_count_sync ();
       if (fsync (self->area_fd) < 0)
         g_debug ("could not sync %s/%s: %s", dirs->path, self->area, g_strerror (errno));
     }
+  _fs_clear_fd (&info_fd);
 
   /* Committed. The record is done with; the lock becomes a read lock
    * (atomically), so the entry can't be evicted while the caller uses it. */

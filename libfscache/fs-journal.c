@@ -36,6 +36,64 @@
  * accounting included, by any process that finds it: at an idle open, when
  * a commit does not fit (before evicting), and by garbage collection.
  * Nothing else scans: opening a clean cache reads no directory.
+ *
+ * # Power cuts
+ *
+ * A kill -9 loses nothing that was written: the page cache survives the
+ * process. A power cut may lose any write that was not synced, each file on
+ * its own and in any order: a pwrite() may come back as the old text, as
+ * an empty file (delayed allocation: a new file's size reaches the disk
+ * with its blocks) or not at all; an unlink, a truncate or a rename may be
+ * undone. Journaling file systems keep each metadata operation whole (a
+ * rename is done or not); which unsynced ones reach the disk is theirs to
+ * choose. Only what a sync covered is certain.
+ *
+ * So a durable commit (fs-cache-entry.c commit_locked()) syncs:
+ *
+ *   1. syncfs() before it measures the tree: the tree, the record's link
+ *      and the entry's folder are on disk before anything refers to them.
+ *   2. After the rename, before it returns STORED: fdatasync() of
+ *      object.info and fsync() of objects/ (the rename). Only then is the
+ *      commit reported. The record's text, the counter and the intent are
+ *      not synced: recovery does not need them, see below.
+ *
+ * What a power cut can leave, and why recovery is still right:
+ *
+ *   - A STORED entry: objects/NAME with its tree (1), a valid object.info
+ *     and the rename (2). Its record may come back (its unlink was not
+ *     synced), empty, torn, "0 store S NAME" or "1 store S NAME": it is
+ *     dead, and whatever it says, recover_record() only ever deletes
+ *     objects/<record name> — a uuid-* folder, which the entry no longer
+ *     is — and keeps the entry. No repair removes a published entry with
+ *     a valid object.info; only one without is swept as invalid — which
+ *     is why object.info must be on disk before STORED (with an fsync() of
+ *     objects/ alone, the rename survived, object.info came back empty and
+ *     the next repair removed the entry). The recount (below) accounts
+ *     the entry, whatever the counter said.
+ *   - A commit cut before 2 completed: its rename may or may not have
+ *     reached the disk. Not renamed: objects/uuid-X and its record, whose
+ *     text is empty, "0 store", "1 store" or torn — all of them end in the
+ *     removal of uuid-X, since an unreadable record is treated as one
+ *     that accounted nothing. Renamed: objects/NAME, whose object.info is
+ *     whole (then its tree is too, by 1: the entry is complete, merely
+ *     not reported) or empty or missing (never served, swept as invalid).
+ *     Either way no reader ever sees a partial entry.
+ *   - A removal cut anywhere: the entry is at NAME (not hidden yet: kept,
+ *     its record is dropped) or at objects/uuid-Y (hidden: removed).
+ *     Removals are not synced; undoing one is allowed.
+ *   - The counter: cache.size, the intent and the records' flags are
+ *     written without syncs between them, so after a cut they may
+ *     disagree, and a record's recovery may add or subtract on a counter
+ *     that never saw the matching change. Hence the boot id in the intent
+ *     file: a counter last written in another boot is recounted at the
+ *     first idle open, and a transaction of a non-idle process that finds
+ *     the intent of another boot keeps that recount asked for.
+ *
+ * A volatile cache skips these syncs: after a power cut its last entries
+ * may be missing, and one whose object.info reached the disk before its
+ * tree may even be partial — volatile is for caches whose content need
+ * not survive one (a tmpfs, a CI runner's disk). The accounting is exact
+ * again after the recount all the same.
  */
 
 #include "config.h"
@@ -301,6 +359,16 @@ _fs_journal_size_txn (FsCache *cache,
         if (ilen > FS_INTENT_WIDTH && ftruncate (intent_fd, FS_INTENT_WIDTH) < 0)
           return _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), dirs->path, FS_DIR_JOURNAL,
                                   FS_FILE_INTENT);
+      }
+    else if (intent.boot[0] != '\0' &&
+             !g_str_equal (intent.boot, _fs_cache_get_journal_boot_id (cache)))
+      {
+        /* Last written in another boot: a power cut may have lost writes of
+         * the counter (see "Power cuts" above). Our boot id replaces that
+         * one below, so keep the recount asked for: the first idle open
+         * must still do it, even if this process is not idle. */
+        intent.recount = TRUE;
+        intent_dirty = TRUE;
       }
   }
 

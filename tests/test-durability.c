@@ -10,17 +10,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs-meta-private.h"
 #include "fs-test-util.h"
 #include "fs-util-private.h"
 
 /* Syncs a commit of a durable cache does: the entry's data and metadata
- * before the rename that publishes it (one syncfs), the rename after it
- * (one fsync of objects/). */
-#define SYNCS_PER_DURABLE_COMMIT 2
+ * before the rename that publishes it (one syncfs), object.info and the
+ * rename after it (an fdatasync of object.info, an fsync of objects/). */
+#define SYNCS_PER_DURABLE_COMMIT 3
 
 static FsCacheEntry *
 new_filled_entry (FsCache *cache, const char *name)
@@ -269,10 +271,23 @@ typedef struct {
   guint before_rename;
   guint after_rename;
   gboolean renamed;
+  gboolean info_written; /* object.info was created */
+  gboolean info_synced;  /* and a sync covering it followed */
 } TraceCounts;
 
+/* The system call of a line of strace -f: after the pid, if any. */
+static const char *
+syscall_of (const char *line)
+{
+  while (g_ascii_isdigit (*line) || *line == ' ')
+    line++;
+  return line;
+}
+
 /* Runs "fs-test-helper store DIR NAME BYTES" under strace and counts the
- * sync calls before and after the rename that publishes NAME. */
+ * sync calls before and after the rename that publishes NAME; notes
+ * whether object.info, once written, was synced (by a syncfs() or its own
+ * fsync) before the process ended. */
 static TraceCounts
 trace_store (const char *strace, const char *tmpdir, const char *cache_dir, const char *name)
 {
@@ -296,7 +311,8 @@ trace_store (const char *strace, const char *tmpdir, const char *cache_dir, cons
                          asan,
                          "-e",
                          "trace=syncfs,fsync,fdatasync,sync,sync_file_range,rename,renameat,"
-                         "renameat2",
+                         "renameat2,openat,openat2",
+                         "-y",
                          "-o",
                          log_path,
                          fs_test_helper_path (),
@@ -316,15 +332,25 @@ trace_store (const char *strace, const char *tmpdir, const char *cache_dir, cons
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *line = lines[i];
-      gboolean is_sync = strstr (line, "sync") != NULL && strstr (line, "rename") == NULL;
+      const char *call = syscall_of (line);
+      gboolean is_sync = g_str_has_prefix (call, "sync") || g_str_has_prefix (call, "fsync") ||
+                         g_str_has_prefix (call, "fdatasync");
 
-      if (strstr (line, "rename") != NULL && strstr (line, quoted) != NULL &&
+      if (g_str_has_prefix (call, "rename") && strstr (line, quoted) != NULL &&
           strstr (line, "= 0") != NULL)
         counts.renamed = TRUE;
+      else if (g_str_has_prefix (call, "openat") && strstr (line, "object.info") != NULL &&
+               strstr (line, "O_CREAT") != NULL && strstr (line, "= -1") == NULL)
+        counts.info_written = TRUE;
       else if (is_sync && !counts.renamed)
         counts.before_rename++;
       else if (is_sync)
         counts.after_rename++;
+      /* A syncfs() covers it; an fsync() only the file it is given. */
+      if (is_sync && counts.info_written &&
+          (g_str_has_prefix (call, "syncfs") || g_str_has_prefix (call, "sync(") ||
+           strstr (line, "/object.info>") != NULL))
+        counts.info_synced = TRUE;
     }
   g_assert_cmpint (unlink (log_path), ==, 0);
   return counts;
@@ -342,11 +368,15 @@ test_strace (FsTestFixture *fx, gconstpointer user_data)
       return;
     }
 
-  /* Durable: synced before the entry gets its name, and the name after. */
+  /* Durable: synced before the entry gets its name, and the name after;
+   * object.info too, before STORED: after a power cut an entry whose
+   * object.info came back empty is removed as invalid (issue 11). */
   counts = trace_store (strace, fx->tmpdir, fx->cache_dir, "durable");
   g_assert_true (counts.renamed);
+  g_assert_true (counts.info_written);
+  g_assert_true (counts.info_synced);
   g_assert_cmpuint (counts.before_rename, >=, 1);
-  g_assert_cmpuint (counts.after_rename, ==, 1);
+  g_assert_cmpuint (counts.after_rename, ==, 2);
   g_assert_cmpuint (counts.before_rename + counts.after_rename, ==, SYNCS_PER_DURABLE_COMMIT);
 
   /* Volatile: not one sync. */
@@ -355,7 +385,62 @@ test_strace (FsTestFixture *fx, gconstpointer user_data)
   g_assert_true (counts.renamed);
   g_assert_cmpuint (counts.before_rename, ==, 0);
   g_assert_cmpuint (counts.after_rename, ==, 0);
+  g_assert_true (counts.info_written);
+  g_assert_false (counts.info_synced);
   fs_test_assert_consistent (fx->cache_dir);
+}
+
+/* After a power cut the counter may have lost writes; the intent file
+ * then names another boot, and the first idle open of this boot recounts.
+ * A process that is not alone in the cache may write the counter first:
+ * the recount must still happen. */
+static void
+test_other_boot_recount (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *size_path = g_build_filename (fx->cache_dir, "cache.size", NULL);
+  g_autofree char *intent_path = g_build_filename (fx->cache_dir, "journal", "size.intent", NULL);
+  g_autofree char *lock_path = g_build_filename (fx->cache_dir, "cache.lock", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCache) cache = NULL;
+  struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+  char size_text[FS_SIZE_FILE_WIDTH + 1];
+  char intent_text[FS_INTENT_WIDTH + 1];
+  FsIntent intent = { 0 };
+  FsCacheCommitStatus status;
+  int lock_fd;
+
+  g_object_unref (fs_test_store_commit (fx->cache, "a", 20000, &status));
+  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
+  fs_cache_close (fx->cache);
+  g_clear_object (&fx->cache);
+  fs_test_assert_consistent (fx->cache_dir);
+
+  /* What a power cut may leave: a counter that lost a write, last written
+   * in another boot. */
+  _fs_meta_format_size (fs_test_sum_object_sizes (fx->cache_dir) + 40960, size_text);
+  g_file_set_contents (size_path, size_text, -1, &error);
+  g_assert_no_error (error);
+  g_strlcpy (intent.boot, "0123456789abcdef0123456789abcdef", sizeof intent.boot);
+  _fs_meta_format_intent (&intent, intent_text);
+  g_file_set_contents (intent_path, intent_text, -1, &error);
+  g_assert_no_error (error);
+
+  /* Someone else has the cache open: this opener is not alone, does not
+   * recover, and commits. */
+  lock_fd = open (lock_path, O_RDWR | O_CLOEXEC);
+  g_assert_cmpint (lock_fd, >=, 0);
+  g_assert_cmpint (fcntl (lock_fd, F_OFD_SETLK, &fl), ==, 0);
+  cache = fs_test_open_cache (fx->cache_dir);
+  g_object_unref (fs_test_store_commit (cache, "b", 20000, &status));
+  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
+  fs_cache_close (cache);
+  g_clear_object (&cache);
+  g_assert_cmpint (close (lock_fd), ==, 0);
+
+  /* The first idle open of this boot. */
+  cache = fs_test_open_cache (fx->cache_dir);
+  fs_test_assert_consistent (fx->cache_dir);
+  fs_cache_close (cache);
 }
 
 int
@@ -375,6 +460,7 @@ main (int argc, char **argv)
   ADD ("/durability/volatile-changed-by-other", fs_test_fixture_setup_unlimited,
        test_volatile_changed_by_other);
   ADD ("/durability/strace", fs_test_fixture_setup_unlimited, test_strace);
+  ADD ("/durability/other-boot-recount", fs_test_fixture_setup_unlimited, test_other_boot_recount);
 
 #undef ADD
 
