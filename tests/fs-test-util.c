@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "fs-test-util.h"
+#include "fs-test-content.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -148,6 +149,15 @@ void
 fs_test_rm_rf (const char *path)
 {
   rm_rf_at (AT_FDCWD, path);
+}
+
+void
+fs_test_write_text (const char *path, const char *contents, gssize len)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, contents, len, &error);
+  g_assert_no_error (error);
 }
 
 void
@@ -309,6 +319,18 @@ compare_strings (gconstpointer a, gconstpointer b)
 }
 
 char *
+fs_test_join_sorted (GPtrArray *lines, const char *separator)
+{
+  g_autofree const char **strv = g_new (const char *, lines->len + 1);
+
+  g_ptr_array_sort (lines, compare_strings);
+  for (guint i = 0; i < lines->len; i++)
+    strv[i] = lines->pdata[i];
+  strv[lines->len] = NULL;
+  return g_strjoinv (separator, (char **) strv);
+}
+
+char *
 fs_test_snapshot_except (const char *root, const char *exclude_prefix)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
@@ -320,9 +342,7 @@ fs_test_snapshot_except (const char *root, const char *exclude_prefix)
         if (g_str_has_prefix (lines->pdata[i - 1], exclude_prefix))
           g_ptr_array_remove_index (lines, i - 1);
     }
-  g_ptr_array_sort (lines, compare_strings);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv ("\n", (char **) lines->pdata);
+  return fs_test_join_sorted (lines, "\n");
 }
 
 char *
@@ -516,8 +536,78 @@ fs_test_assert_consistent (const char *cache_dir)
   g_assert_cmpuint (fs_test_count_uuid (cache_dir), ==, 0);
 }
 
+gboolean
+fs_test_entry_is_present (const char *cache_dir, const char *name)
+{
+  g_autofree char *info = g_build_filename (cache_dir, "objects", name, "object.info", NULL);
+
+  return g_file_test (info, G_FILE_TEST_EXISTS);
+}
+
+guint
+fs_test_count_journal_debris (const char *cache_dir)
+{
+  g_autofree char *journal = g_build_filename (cache_dir, "journal", NULL);
+  g_autoptr (GDir) dir = g_dir_open (journal, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  if (dir == NULL)
+    return 0;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "uuid-") || g_str_has_prefix (name, "bat-"))
+      {
+        g_test_message ("journal debris: %s", name);
+        n++;
+      }
+  return n;
+}
+
+void
+fs_test_set_last_use (const char *cache_dir, const char *name, time_t when)
+{
+  g_autofree char *lock = g_build_filename (cache_dir, "objects", name, "object.lock", NULL);
+  struct timespec times[2] = { { when, 0 }, { when, 0 } };
+
+  g_assert_cmpint (utimensat (AT_FDCWD, lock, times, 0), ==, 0);
+}
+
+void
+fs_test_assert_miss (FsCache *cache, const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) entry = fs_cache_load (cache, name, NULL, &error);
+
+  g_assert_null (entry);
+  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Entries                                                                   */
+
+void
+fs_test_store_committed (FsCache *cache, const char *name, gsize n_bytes)
+{
+  g_autoptr (FsCacheEntry) entry = NULL;
+  FsCacheCommitStatus status;
+
+  entry = fs_test_store_commit (cache, name, n_bytes, &status);
+  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
+  fs_cache_entry_release (entry);
+}
+
+FsCacheEntry *
+fs_test_store_content (FsCache *cache, const char *name, guint64 n_bytes)
+{
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entry = fs_cache_store (cache, name, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (fs_test_content_fill (fs_cache_entry_get_path (entry), name, n_bytes, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&entry);
+}
 
 FsCacheCommitStatus
 fs_test_commit (FsCacheEntry *entry)
@@ -577,6 +667,35 @@ fs_test_run (const char *const *argv, char **out_stdout, GError **error)
   if (!g_subprocess_communicate_utf8 (proc, NULL, NULL, out_stdout, NULL, error))
     return FALSE;
   return g_subprocess_wait_check (proc, NULL, error);
+}
+
+char *
+fs_test_traced_asan_options (void)
+{
+  const char *now = g_getenv ("ASAN_OPTIONS");
+  return g_strdup_printf ("ASAN_OPTIONS=%s%sdetect_leaks=0", now != NULL ? now : "",
+                          now != NULL && *now != '\0' ? ":" : "");
+}
+
+/* The subprocess finds the parent's cache in the environment. */
+#define CHILD_CACHE_DIR_ENV "FS_TEST_CHILD_CACHE_DIR"
+
+void
+fs_test_run_child (const char *cache_dir, guint timeout_seconds)
+{
+  g_setenv (CHILD_CACHE_DIR_ENV, cache_dir, TRUE);
+  g_test_trap_subprocess (NULL, timeout_seconds * G_USEC_PER_SEC,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv (CHILD_CACHE_DIR_ENV);
+  g_test_trap_assert_passed ();
+}
+
+const char *
+fs_test_child_cache_dir (void)
+{
+  const char *dir = g_getenv (CHILD_CACHE_DIR_ENV);
+  g_assert_nonnull (dir);
+  return dir;
 }
 
 struct _FsTestHelper {
@@ -651,6 +770,14 @@ fs_test_helper_read_line (FsTestHelper *helper)
   g_assert_no_error (error);
   g_test_message ("helper %s said: %s", id != NULL ? id : "(exited)", line ? line : "(EOF)");
   return line;
+}
+
+void
+fs_test_helper_assert_line (FsTestHelper *helper, const char *expected)
+{
+  g_autofree char *line = fs_test_helper_read_line (helper);
+
+  g_assert_cmpstr (line, ==, expected);
 }
 
 void
@@ -737,6 +864,15 @@ fs_test_helper_free (FsTestHelper *helper)
 /* Other users and system tools                                              */
 
 #include <grp.h>
+
+void
+fs_test_drop_privileges (void)
+{
+  g_assert_cmpint (setgroups (0, NULL), ==, 0);
+  g_assert_cmpint (setresgid (FS_TEST_NOBODY, FS_TEST_NOBODY, FS_TEST_NOBODY), ==, 0);
+  g_assert_cmpint (setresuid (FS_TEST_NOBODY, FS_TEST_NOBODY, FS_TEST_NOBODY), ==, 0);
+  g_assert_cmpint (geteuid (), ==, FS_TEST_NOBODY);
+}
 
 char *
 fs_test_helper_copy_to (const char *dir)

@@ -71,7 +71,19 @@ guint fs_test_count_objects (const char *cache_dir);
 guint fs_test_count_uuid (const char *cache_dir);
 /* Asserts cache.size == sum of object.info sizes and no uuid-* is left. */
 void fs_test_assert_consistent (const char *cache_dir);
+/* TRUE if @cache_dir/objects/@name/object.info exists: @name is committed. */
+gboolean fs_test_entry_is_present (const char *cache_dir, const char *name);
+/* Number of journal/uuid-* and journal/bat-* left in @cache_dir, each
+ * named in a test message. */
+guint fs_test_count_journal_debris (const char *cache_dir);
+/* Sets both times of @name's object.lock (its last use) to @when. */
+void fs_test_set_last_use (const char *cache_dir, const char *name, time_t when);
+/* Asserts that loading @name misses (FS_CACHE_ERROR_MISS). */
+void fs_test_assert_miss (FsCache *cache, const char *name);
 
+/* Writes @len bytes of @contents (-1: up to its NUL) at @path, replacing
+ * it. */
+void fs_test_write_text (const char *path, const char *contents, gssize len);
 /* Writes a file of @n_bytes non-zero bytes at @path (parents created). */
 void fs_test_write_file (const char *path, gsize n_bytes);
 /* Writes a file of @n_bytes under the data directory of @entry. */
@@ -90,6 +102,9 @@ char *fs_test_snapshot (const char *root);
 /* Same, without the lines whose path starts with @exclude_prefix (paths are
  * relative to @root and start with "./"). */
 char *fs_test_snapshot_except (const char *root, const char *exclude_prefix);
+/* Sorts the strings of @lines (strcmp order) and joins them with
+ * @separator. */
+char *fs_test_join_sorted (GPtrArray *lines, const char *separator);
 
 /* Tries to take an OFD lock of @type (F_RDLCK / F_WRLCK) without waiting on
  * a new open file description of @path, then drops it. TRUE if it could be
@@ -103,6 +118,13 @@ FsCacheEntry *fs_test_store_commit (FsCache *cache,
                                     const char *name,
                                     gsize n_bytes,
                                     FsCacheCommitStatus *out_status);
+/* Stores @name with one file data/file of @n_bytes, asserts it is stored,
+ * and releases it. */
+void fs_test_store_committed (FsCache *cache, const char *name, gsize n_bytes);
+/* Stores @name filled with the content fs-test-content.h derives from its
+ * name (@n_bytes in data/file), asserting success; returns the entry, not
+ * committed yet. */
+FsCacheEntry *fs_test_store_content (FsCache *cache, const char *name, guint64 n_bytes);
 /* Commits @entry, asserting the call itself succeeds. */
 FsCacheCommitStatus fs_test_commit (FsCacheEntry *entry);
 /* Nick of a commit status ("stored", "exists", …). */
@@ -110,6 +132,22 @@ const char *fs_test_status_nick (FsCacheCommitStatus status);
 
 /* Runs @argv and waits; TRUE if it exited with status 0. */
 gboolean fs_test_run (const char *const *argv, char **out_stdout, GError **error);
+/* "ASAN_OPTIONS=…" for a child run under strace: the current options with
+ * detect_leaks=0 (LeakSanitizer can't run under ptrace). */
+char *fs_test_traced_asan_options (void);
+
+/* The user and group "nobody". */
+#define FS_TEST_NOBODY 65534
+/* Runs the current test case again in a subprocess
+ * (g_test_trap_subprocess(), at most @timeout_seconds) that finds
+ * @cache_dir with fs_test_child_cache_dir(); asserts the subprocess
+ * passed. */
+void fs_test_run_child (const char *cache_dir, guint timeout_seconds);
+/* In such a subprocess: the @cache_dir of fs_test_run_child(). */
+const char *fs_test_child_cache_dir (void);
+/* In a subprocess run as root: becomes user and group nobody, without
+ * supplementary groups, for good. */
+void fs_test_drop_privileges (void);
 
 /* A helper process (tests/fs-test-helper) run as a real separate process,
  * with pipes to its stdin and from its stdout. */
@@ -121,6 +159,8 @@ const char *fs_test_helper_path (void);
 FsTestHelper *fs_test_helper_spawn (const char *first_arg, ...) G_GNUC_NULL_TERMINATED;
 /* Reads one line of the helper's stdout, without the newline; NULL at EOF. */
 char *fs_test_helper_read_line (FsTestHelper *helper);
+/* Reads one line of the helper's stdout and asserts it is @expected. */
+void fs_test_helper_assert_line (FsTestHelper *helper, const char *expected);
 /* Writes @line and a newline to the helper's stdin. */
 void fs_test_helper_write_line (FsTestHelper *helper, const char *line);
 /* Closes the helper's stdin (the helper sees EOF). */

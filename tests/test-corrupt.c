@@ -18,15 +18,6 @@ typedef struct {
 
 /* ------------------------------------------------------------------------ */
 
-static void
-write_text (const char *path, const char *contents, gssize len)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, contents, len, &error);
-  g_assert_no_error (error);
-}
-
 /* Lets FsCache warnings through without aborting: for cases where the
  * contract says nothing about warning. */
 static gboolean
@@ -139,9 +130,9 @@ test_cache_info_corrupt (FsTestFixture *fx, gconstpointer user_data)
 
   create_cache (fx, 0, NULL, 0);
   if (variant->contents != NULL)
-    write_text (info_path, variant->contents, -1);
+    fs_test_write_text (info_path, variant->contents, -1);
   else
-    write_text (info_path, (deep = deep_nesting ()), -1);
+    fs_test_write_text (info_path, (deep = deep_nesting ()), -1);
 
   /* A message, not a warning: anyone who can write a shared cache can
    * cause it. */
@@ -220,7 +211,7 @@ test_cache_size_corrupt (FsTestFixture *fx, gconstpointer user_data)
   guint64 sum, used = 0;
 
   create_cache (fx, FS_CACHE_SIZE_UNLIMITED, names, 5000);
-  write_text (size_path, variant->contents, -1);
+  fs_test_write_text (size_path, variant->contents, -1);
 
   /* A message, not a warning: a corrupt counter is repaired, and a warning
    * would kill programs run with G_DEBUG=fatal-warnings. */
@@ -278,9 +269,9 @@ test_object_info_corrupt (FsTestFixture *fx, gconstpointer user_data)
   if (g_str_equal (variant->name, "missing"))
     g_assert_cmpint (g_unlink (info_path), ==, 0);
   else if (variant->contents != NULL)
-    write_text (info_path, variant->contents, -1);
+    fs_test_write_text (info_path, variant->contents, -1);
   else
-    write_text (info_path, (deep = deep_nesting ()), -1);
+    fs_test_write_text (info_path, (deep = deep_nesting ()), -1);
 
   g_test_log_set_fatal_handler (tolerate_warnings, NULL);
   cache = fs_test_open_cache (fx->cache_dir);
@@ -344,7 +335,8 @@ test_incompatible_version (FsTestFixture *fx, gconstpointer user_data)
   g_autofree char *entry_parent = NULL;
 
   create_cache (fx, FS_CACHE_SIZE_UNLIMITED, names, 1000);
-  write_text (info_path, "{\"version\": 2, \"maximum-size\": \"unlimited\", \"future\": true}", -1);
+  fs_test_write_text (info_path,
+                      "{\"version\": 2, \"maximum-size\": \"unlimited\", \"future\": true}", -1);
   before = fs_test_snapshot (fx->cache_dir);
 
   /* whether opening warns about the version is not specified */
@@ -429,7 +421,7 @@ test_unknown_keys_kept (FsTestFixture *fx, gconstpointer user_data)
   const char *const kept_keys[] = { "x-future", "other", "flag", "creation-boot-id" };
 
   create_cache (fx, 0, NULL, 0);
-  write_text (info_path, original, -1);
+  fs_test_write_text (info_path, original, -1);
   original_node = json_from_string (original, NULL);
   g_assert_nonnull (original_node);
 

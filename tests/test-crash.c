@@ -148,14 +148,9 @@ static guint64 entry_size = 0;
 static FsCacheCommitStatus
 store_named (FsCache *cache, const char *name, guint64 n_bytes)
 {
-  g_autoptr (FsCacheEntry) entry = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) entry = fs_test_store_content (cache, name, n_bytes);
   FsCacheCommitStatus status;
 
-  entry = fs_cache_store (cache, name, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (fs_test_content_fill (fs_cache_entry_get_path (entry), name, n_bytes, &error));
-  g_assert_no_error (error);
   status = fs_test_commit (entry);
   if (status == FS_CACHE_COMMIT_STORED)
     {
@@ -190,44 +185,6 @@ make_template (void)
     }
   fs_cache_close (cache);
   fs_test_assert_consistent (template_dir);
-}
-
-static gboolean
-is_present (const char *cache_dir, const char *name)
-{
-  g_autofree char *info = g_build_filename (cache_dir, "objects", name, "object.info", NULL);
-
-  return g_file_test (info, G_FILE_TEST_EXISTS);
-}
-
-/* Last use (atime of object.lock), set directly: victim-i is older than
- * victim-(i+1), all older than the keep entries. */
-static void
-set_last_use (const char *cache_dir, const char *name, time_t when)
-{
-  g_autofree char *lock = g_build_filename (cache_dir, "objects", name, "object.lock", NULL);
-  struct timespec times[2] = { { when, 0 }, { when, 0 } };
-
-  g_assert_cmpint (utimensat (AT_FDCWD, lock, times, 0), ==, 0);
-}
-
-static guint
-count_journal_debris (const char *cache_dir)
-{
-  g_autofree char *journal = g_build_filename (cache_dir, "journal", NULL);
-  g_autoptr (GDir) dir = g_dir_open (journal, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  if (dir == NULL)
-    return 0;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (name, "uuid-") || g_str_has_prefix (name, "bat-"))
-      {
-        g_test_message ("journal debris: %s", name);
-        n++;
-      }
-  return n;
 }
 
 /* No size transaction left pending in journal/size.intent. */
@@ -266,7 +223,7 @@ assert_converged (FsCache *cache, const char *cache_dir)
   g_autoptr (GListModel) list = NULL;
 
   fs_test_assert_consistent (cache_dir); /* cache.size == Σ sizes, no uuid-* */
-  g_assert_cmpuint (count_journal_debris (cache_dir), ==, 0);
+  g_assert_cmpuint (fs_test_count_journal_debris (cache_dir), ==, 0);
   assert_no_pending_intent (cache_dir);
 
   list = fs_cache_list (cache, NULL, &error);
@@ -277,14 +234,6 @@ assert_converged (FsCache *cache, const char *cache_dir)
       g_autoptr (FsCacheItem) item = g_list_model_get_item (list, i);
       assert_whole (cache, fs_cache_item_get_name (item));
     }
-}
-
-static void
-assert_line (FsTestHelper *helper, const char *expected)
-{
-  g_autofree char *line = fs_test_helper_read_line (helper);
-
-  g_assert_cmpstr (line, ==, expected);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -326,17 +275,19 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
   /* The maximum: the new entry fits, except for the evicting commit. */
   maximum = sc->op == OP_EVICT ? 10 * S + S / 2 : 12 * S;
   fs_test_set_maximum_size (fx->cache, maximum);
+  /* Last use (atime of object.lock), set directly: victim-i is older than
+   * victim-(i+1), all older than the keep entries. */
   for (guint i = 0; i < N_VICTIMS; i++)
     {
       g_autofree char *name = g_strdup_printf ("victim-%u", i);
-      set_last_use (fx->cache_dir, name, 1000000 + 1000 * i);
+      fs_test_set_last_use (fx->cache_dir, name, 1000000 + 1000 * i);
     }
 
   /* The second process: keeps the cache open, and the keep entries
    * loaded, the whole time (§5.2: they must not be touched). */
   holder =
     fs_test_helper_spawn ("hold", fx->cache_dir, "keep-0", "keep-1", "keep-2", "keep-3", NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
 
   /* The child, killed at the fault point. */
   switch (sc->op)
@@ -371,7 +322,7 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
    * is gone before the point). */
   {
     gboolean debris =
-      fs_test_count_uuid (fx->cache_dir) > 0 || count_journal_debris (fx->cache_dir) > 0 ||
+      fs_test_count_uuid (fx->cache_dir) > 0 || fs_test_count_journal_debris (fx->cache_dir) > 0 ||
       fs_test_read_cache_size (fx->cache_dir) != fs_test_sum_object_sizes (fx->cache_dir);
 
     g_test_message ("before recovery: %s", debris ? "debris" : "clean");
@@ -411,11 +362,11 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
 
         g_assert_cmpuint (used + target - 4096, >, maximum);
         writer = fs_test_helper_spawn ("store-named", fx->cache_dir, "trigger", bytes, NULL);
-        assert_line (writer, "stored");
+        fs_test_helper_assert_line (writer, "stored");
         g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
         g_assert_true (fs_cache_has_other_users (fx->cache));
         assert_converged (fx->cache, fx->cache_dir);
-        g_assert_true (is_present (fx->cache_dir, "trigger"));
+        g_assert_true (fs_test_entry_is_present (fx->cache_dir, "trigger"));
         g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), <=, maximum);
       }
       break;
@@ -425,7 +376,7 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
         g_autoptr (FsCache) fresh = NULL;
 
         fs_test_helper_close_stdin (holder);
-        assert_line (holder, "closed");
+        fs_test_helper_assert_line (holder, "closed");
         g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
         g_clear_pointer (&holder, fs_test_helper_free);
         fs_cache_close (fx->cache);
@@ -447,7 +398,7 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
   for (guint i = 0; i < N_KEEP; i++)
     {
       g_autofree char *name = g_strdup_printf ("keep-%u", i);
-      g_assert_true (is_present (fx->cache_dir, name));
+      g_assert_true (fs_test_entry_is_present (fx->cache_dir, name));
     }
 
   /* No committed entry lost that was not being removed; the entry being
@@ -459,20 +410,21 @@ run_case (FsTestFixture *fx, gconstpointer user_data)
         {
           g_autofree char *name = g_strdup_printf ("victim-%u", i);
 
-          g_test_message ("%s: %s", name, is_present (fx->cache_dir, name) ? "there" : "gone");
-          g_assert_true (is_present (fx->cache_dir, name) == (i >= sc->n_gone));
+          g_test_message ("%s: %s", name,
+                          fs_test_entry_is_present (fx->cache_dir, name) ? "there" : "gone");
+          g_assert_true (fs_test_entry_is_present (fx->cache_dir, name) == (i >= sc->n_gone));
         }
-      g_assert_true (is_present (fx->cache_dir, "new") == sc->new_present);
+      g_assert_true (fs_test_entry_is_present (fx->cache_dir, "new") == sc->new_present);
     }
   else
     {
-      g_assert_false (is_present (fx->cache_dir, "new") && !sc->new_present);
+      g_assert_false (fs_test_entry_is_present (fx->cache_dir, "new") && !sc->new_present);
     }
 
   if (holder != NULL)
     {
       fs_test_helper_close_stdin (holder);
-      assert_line (holder, "closed");
+      fs_test_helper_assert_line (holder, "closed");
       g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
     }
 }

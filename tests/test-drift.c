@@ -36,14 +36,9 @@
 static guint64
 store_named (FsCache *cache, const char *name, guint64 n_bytes)
 {
-  g_autoptr (FsCacheEntry) entry = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) entry = fs_test_store_content (cache, name, n_bytes);
   guint64 size;
 
-  entry = fs_cache_store (cache, name, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (fs_test_content_fill (fs_cache_entry_get_path (entry), name, n_bytes, &error));
-  g_assert_no_error (error);
   g_assert_cmpint (fs_test_commit (entry), ==, FS_CACHE_COMMIT_STORED);
   size = fs_cache_entry_get_size (entry);
   fs_cache_entry_release (entry);
@@ -83,22 +78,6 @@ osbuild_evict (const char *cache_dir, const char *name)
 
   fs_test_rm_rf (path);
   write_cache_size (cache_dir, counter - MIN (counter, size + OSBUILD_EXTRA));
-}
-
-static gboolean
-is_present (const char *cache_dir, const char *name)
-{
-  g_autofree char *info = g_build_filename (cache_dir, "objects", name, "object.info", NULL);
-
-  return g_file_test (info, G_FILE_TEST_EXISTS);
-}
-
-static void
-assert_line (FsTestHelper *helper, const char *expected)
-{
-  g_autofree char *line = fs_test_helper_read_line (helper);
-
-  g_assert_cmpstr (line, ==, expected);
 }
 
 /* @fx->cache holds its read lock on cache.lock (a writer can't get in). */
@@ -180,7 +159,7 @@ test_prune_to_zero (FsTestFixture *fx, gconstpointer user_data)
   if (busy)
     {
       holder = fs_test_helper_spawn ("hold", fx->cache_dir, "e1", NULL);
-      assert_line (holder, "ok");
+      fs_test_helper_assert_line (holder, "ok");
     }
 
   /* a dry run says the same as the real one */
@@ -197,7 +176,7 @@ test_prune_to_zero (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpuint (n, ==, busy ? 2 : 3);
   g_assert_cmpuint (bytes, ==, busy ? sizes[0] + sizes[2] : sizes[0] + sizes[1] + sizes[2]);
   g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, busy ? 1 : 0);
-  g_assert_true (is_present (fx->cache_dir, "e1") == busy);
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e1") == busy);
 
   if (busy)
     {
@@ -211,7 +190,7 @@ test_prune_to_zero (FsTestFixture *fx, gconstpointer user_data)
       g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir) + DRIFT, ==,
                         fs_test_sum_object_sizes (fx->cache_dir));
       fs_test_helper_close_stdin (holder);
-      assert_line (holder, "closed");
+      fs_test_helper_assert_line (holder, "closed");
       g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
       gc_full (fx->cache, FS_CACHE_GC_NONE, 0, &removed, &correction, &checked);
       g_assert_true (checked);
@@ -249,9 +228,9 @@ test_prune_to_size (FsTestFixture *fx, gconstpointer user_data)
   g_assert_true (
     fs_cache_prune (fx->cache, target, FS_CACHE_MAINTENANCE_NONE, &n, &bytes, NULL, &error));
   g_assert_no_error (error);
-  g_assert_false (is_present (fx->cache_dir, "e0"));
-  g_assert_true (is_present (fx->cache_dir, "e1") == too_high);
-  g_assert_true (is_present (fx->cache_dir, "e2"));
+  g_assert_false (fs_test_entry_is_present (fx->cache_dir, "e0"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e1") == too_high);
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e2"));
   g_assert_cmpuint (n, ==, too_high ? 1 : 2);
   g_assert_cmpuint (bytes, ==, too_high ? sizes[0] : sizes[0] + sizes[1]);
   /* idle: recounted at the end of the prune */
@@ -280,7 +259,7 @@ test_gc_reports_drift (FsTestFixture *fx, gconstpointer user_data)
 
   /* busy */
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
   gc_full (fx->cache, FS_CACHE_GC_DRY_RUN, 0, &removed, &correction, &checked);
   g_assert_false (checked);
   g_assert_cmpint (correction, ==, 0);
@@ -289,7 +268,7 @@ test_gc_reports_drift (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpint (correction, ==, 0);
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, counter);
   fs_test_helper_close_stdin (holder);
-  assert_line (holder, "closed");
+  fs_test_helper_assert_line (holder, "closed");
   g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
 
   /* idle: the dry run measures, and changes nothing */
@@ -362,7 +341,7 @@ test_gc_wait_idle (FsTestFixture *fx, gconstpointer user_data)
   make_drifted_cache (fx, sizes);
   counter = fs_test_read_cache_size (fx->cache_dir);
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
 
   /* the timeout expires (the holder waits for us) */
   gc_full (fx->cache, FS_CACHE_GC_WAIT_IDLE, 200, &removed, &correction, &checked);
@@ -376,7 +355,7 @@ test_gc_wait_idle (FsTestFixture *fx, gconstpointer user_data)
   thread = g_thread_new ("gc", gc_thread, &job);
   g_usleep (100000);
   fs_test_helper_close_stdin (holder);
-  assert_line (holder, "closed");
+  fs_test_helper_assert_line (holder, "closed");
   g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
   g_thread_join (g_steal_pointer (&thread));
   g_assert_no_error (job.error);
@@ -413,13 +392,13 @@ test_gc_two_waiters (FsTestFixture *fx, gconstpointer user_data)
   second = fs_test_open_cache (fx->cache_dir);
   jobs[1].cache = second;
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
 
   for (guint i = 0; i < 2; i++)
     threads[i] = g_thread_new ("gc", gc_thread, &jobs[i]);
   g_usleep (100000);
   fs_test_helper_close_stdin (holder);
-  assert_line (holder, "closed");
+  fs_test_helper_assert_line (holder, "closed");
   g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
   for (guint i = 0; i < 2; i++)
     {
@@ -446,7 +425,7 @@ test_gc_wait_cancelled (FsTestFixture *fx, gconstpointer user_data)
   make_drifted_cache (fx, sizes);
   counter = fs_test_read_cache_size (fx->cache_dir);
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
 
   g_cancellable_cancel (cancellable);
   g_assert_false (fs_cache_collect_garbage_full (fx->cache, FS_CACHE_GC_WAIT_IDLE, -1, NULL, NULL,
@@ -457,7 +436,7 @@ test_gc_wait_cancelled (FsTestFixture *fx, gconstpointer user_data)
   assert_cache_held (fx);
 
   fs_test_helper_close_stdin (holder);
-  assert_line (holder, "closed");
+  fs_test_helper_assert_line (holder, "closed");
   g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
 }
 
@@ -528,18 +507,18 @@ test_recovery_below_zero (FsTestFixture *fx, gconstpointer user_data)
       g_test_skip ("built without fault injection");
       return;
     }
-  g_assert_false (is_present (fx->cache_dir, "big"));
+  g_assert_false (fs_test_entry_is_present (fx->cache_dir, "big"));
   write_cache_size (fx->cache_dir, size - 1);
 
   if (busy)
     {
       holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-      assert_line (holder, "ok");
+      fs_test_helper_assert_line (holder, "ok");
       gc_full (fx->cache, FS_CACHE_GC_NONE, 0, &removed, &correction, &checked);
       g_assert_false (checked);
       g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, 0);
       fs_test_helper_close_stdin (holder);
-      assert_line (holder, "closed");
+      fs_test_helper_assert_line (holder, "closed");
       g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
     }
   /* the next idle open recounts, as asked */
@@ -547,7 +526,7 @@ test_recovery_below_zero (FsTestFixture *fx, gconstpointer user_data)
   g_clear_object (&fx->cache);
   fx->cache = fs_test_open_cache (fx->cache_dir);
   fs_test_assert_consistent (fx->cache_dir);
-  g_assert_true (is_present (fx->cache_dir, "keep"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "keep"));
 }
 
 int

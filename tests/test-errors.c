@@ -34,7 +34,6 @@
 
 #include "fs-test-util.h"
 
-#define NOBODY 65534
 #define N_ENTRIES 6
 
 #if defined(__x86_64__)
@@ -72,24 +71,6 @@ teardown (Fixture *fx, gconstpointer user_data)
     fs_test_rm_rf (fx->tmpdir);
   g_clear_pointer (&fx->tmpdir, g_free);
   g_clear_pointer (&fx->cache_dir, g_free);
-}
-
-static const char *
-child_cache_dir (void)
-{
-  const char *dir = g_getenv ("FS_TEST_ERRORS_CACHE");
-  g_assert_nonnull (dir);
-  return dir;
-}
-
-static void
-run_child (Fixture *fx)
-{
-  g_setenv ("FS_TEST_ERRORS_CACHE", fx->cache_dir, TRUE);
-  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC,
-                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_unsetenv ("FS_TEST_ERRORS_CACHE");
-  g_test_trap_assert_passed ();
 }
 
 /* An unlimited cache with entries e0… of 3000 bytes each, closed again. */
@@ -139,7 +120,7 @@ assert_system_error (GError *error, const char *what, const char *file)
   if (error->domain != G_IO_ERROR)
     g_error ("%s: expected a G_IO_ERROR, got %s (%s)", what, g_quark_to_string (error->domain),
              error->message);
-  g_assert_nonnull (strstr (error->message, child_cache_dir ()));
+  g_assert_nonnull (strstr (error->message, fs_test_child_cache_dir ()));
   if (file != NULL)
     g_assert_nonnull (strstr (error->message, file));
 }
@@ -192,9 +173,9 @@ test_load_emfile (Fixture *fx, gconstpointer user_data)
 {
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       g_autofree char *lock =
-        fs_test_path (child_cache_dir (), "objects", "e1", "object.lock", NULL);
+        fs_test_path (fs_test_child_cache_dir (), "objects", "e1", "object.lock", NULL);
       g_autoptr (GError) error = NULL;
       FsCacheEntry *entry;
       struct rlimit saved;
@@ -234,7 +215,7 @@ test_load_emfile (Fixture *fx, gconstpointer user_data)
       return;
     }
   make_cache (fx, 2);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, 2);
 }
 
@@ -248,7 +229,7 @@ test_load_emfile_holding (Fixture *fx, gconstpointer user_data)
 
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       struct rlimit saved;
 
       g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
@@ -285,7 +266,7 @@ test_load_emfile_holding (Fixture *fx, gconstpointer user_data)
       return;
     }
   make_cache (fx, n);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, n);
 }
 
@@ -295,7 +276,7 @@ test_list_emfile (Fixture *fx, gconstpointer user_data)
 {
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       struct rlimit saved;
 
       g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
@@ -319,7 +300,7 @@ test_list_emfile (Fixture *fx, gconstpointer user_data)
       return;
     }
   make_cache (fx, N_ENTRIES);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, N_ENTRIES);
 }
 
@@ -330,7 +311,7 @@ test_remove_emfile (Fixture *fx, gconstpointer user_data)
 {
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       g_autoptr (GError) error = NULL;
       struct rlimit saved;
       gboolean ok;
@@ -345,7 +326,7 @@ test_remove_emfile (Fixture *fx, gconstpointer user_data)
       return;
     }
   make_cache (fx, 2);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, 2);
 }
 
@@ -361,7 +342,7 @@ test_recount_emfile (Fixture *fx, gconstpointer user_data)
       g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
       for (guint spare = 0; spare < 10; spare++)
         {
-          g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+          g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
           g_autoptr (GError) error = NULL;
           gint64 correction = 0;
           gboolean ok;
@@ -377,28 +358,19 @@ test_recount_emfile (Fixture *fx, gconstpointer user_data)
             g_assert_cmpint (correction, ==, 0);
           fs_cache_close (cache);
           /* whatever happened, the counter is exact and every entry is there */
-          g_assert_cmpuint (fs_test_read_cache_size (child_cache_dir ()), ==,
-                            fs_test_sum_object_sizes (child_cache_dir ()));
-          g_assert_cmpuint (fs_test_count_objects (child_cache_dir ()), ==, N_ENTRIES);
+          g_assert_cmpuint (fs_test_read_cache_size (fs_test_child_cache_dir ()), ==,
+                            fs_test_sum_object_sizes (fs_test_child_cache_dir ()));
+          g_assert_cmpuint (fs_test_count_objects (fs_test_child_cache_dir ()), ==, N_ENTRIES);
         }
       return;
     }
   make_cache (fx, N_ENTRIES);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, N_ENTRIES);
 }
 
 /* ------------------------------------------------------------------------ */
 /* A file the user may not read                                              */
-
-static void
-drop_privileges (void)
-{
-  g_assert_cmpint (setgroups (0, NULL), ==, 0);
-  g_assert_cmpint (setresgid (NOBODY, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (setresuid (NOBODY, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (geteuid (), ==, NOBODY);
-}
 
 static void
 test_eacces (Fixture *fx, gconstpointer user_data)
@@ -410,8 +382,8 @@ test_eacces (Fixture *fx, gconstpointer user_data)
       g_autoptr (GListModel) list = NULL;
       FsCacheEntry *entry;
 
-      drop_privileges ();
-      cache = fs_cache_new_for_path (FS_TEST_APP_ID, child_cache_dir (), NULL, &error);
+      fs_test_drop_privileges ();
+      cache = fs_cache_new_for_path (FS_TEST_APP_ID, fs_test_child_cache_dir (), NULL, &error);
       g_assert_no_error (error);
 
       entry = fs_cache_load (cache, "e0", NULL, &error);
@@ -443,7 +415,7 @@ test_eacces (Fixture *fx, gconstpointer user_data)
     g_autofree char *info = fs_test_path (fx->cache_dir, "objects", "e0", "object.info", NULL);
     g_assert_cmpint (g_chmod (info, 0600), ==, 0);
   }
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, 2);
 }
 
@@ -523,7 +495,7 @@ test_read_fails (Fixture *fx, gconstpointer user_data)
 
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       g_autoptr (GError) error = NULL;
       g_autoptr (GListModel) list = NULL;
       FsCacheEntry *entry;
@@ -554,7 +526,7 @@ test_read_fails (Fixture *fx, gconstpointer user_data)
   return;
 #endif
   make_cache (fx, N_ENTRIES);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, N_ENTRIES);
 }
 
@@ -567,7 +539,7 @@ test_gc_read_fails (Fixture *fx, gconstpointer user_data)
 
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       g_autoptr (GError) error = NULL;
       guint removed = 0;
 
@@ -577,7 +549,7 @@ test_gc_read_fails (Fixture *fx, gconstpointer user_data)
                                      &error))
         assert_system_error (error, "collect_garbage", NULL);
       g_test_message ("collect_garbage removed %u", removed);
-      g_assert_cmpuint (fs_test_count_objects (child_cache_dir ()), ==, N_ENTRIES);
+      g_assert_cmpuint (fs_test_count_objects (fs_test_child_cache_dir ()), ==, N_ENTRIES);
       g_assert_cmpuint (removed, ==, 0);
       return;
     }
@@ -586,7 +558,7 @@ test_gc_read_fails (Fixture *fx, gconstpointer user_data)
   return;
 #endif
   make_cache (fx, N_ENTRIES);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, N_ENTRIES);
 }
 
@@ -597,7 +569,7 @@ test_list_enfile (Fixture *fx, gconstpointer user_data)
 {
   if (g_test_subprocess ())
     {
-      g_autoptr (FsCache) cache = fs_test_open_cache (child_cache_dir ());
+      g_autoptr (FsCache) cache = fs_test_open_cache (fs_test_child_cache_dir ());
       g_autoptr (GError) error = NULL;
       g_autoptr (GListModel) list = NULL;
 
@@ -614,7 +586,7 @@ test_list_enfile (Fixture *fx, gconstpointer user_data)
   return;
 #endif
   make_cache (fx, N_ENTRIES);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 120);
   assert_all_entries (fx->cache_dir, N_ENTRIES);
 }
 

@@ -38,14 +38,9 @@
 static FsCacheCommitStatus
 store_named (FsCache *cache, const char *name, guint64 n_bytes, guint64 *out_size)
 {
-  g_autoptr (FsCacheEntry) entry = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) entry = fs_test_store_content (cache, name, n_bytes);
   FsCacheCommitStatus status;
 
-  entry = fs_cache_store (cache, name, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (fs_test_content_fill (fs_cache_entry_get_path (entry), name, n_bytes, &error));
-  g_assert_no_error (error);
   if (out_size != NULL)
     *out_size = fs_test_tree_space (fs_cache_entry_get_path (entry));
   status = fs_test_commit (entry);
@@ -53,14 +48,6 @@ store_named (FsCache *cache, const char *name, guint64 n_bytes, guint64 *out_siz
     g_assert_cmpuint (fs_cache_entry_get_size (entry), ==, *out_size);
   fs_cache_entry_release (entry);
   return status;
-}
-
-static gboolean
-is_present (FsTestFixture *fx, const char *name)
-{
-  g_autofree char *info = g_build_filename (fx->cache_dir, "objects", name, "object.info", NULL);
-
-  return g_file_test (info, G_FILE_TEST_EXISTS);
 }
 
 /* Loads @name (a hit is required) and checks its whole content. */
@@ -74,16 +61,6 @@ assert_loads_whole (FsCache *cache, const char *name)
   g_assert_nonnull (entry);
   g_assert_true (fs_test_content_check (fs_cache_entry_get_path (entry), name, &error));
   g_assert_no_error (error);
-}
-
-static void
-assert_miss (FsCache *cache, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FsCacheEntry) entry = fs_cache_load (cache, name, NULL, &error);
-
-  g_assert_null (entry);
-  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
 }
 
 static gint64
@@ -111,40 +88,12 @@ use (FsTestFixture *fx, const char *name)
   fs_cache_entry_release (entry);
 }
 
-static void
-assert_line (FsTestHelper *helper, const char *expected)
-{
-  g_autofree char *line = fs_test_helper_read_line (helper);
-
-  g_assert_cmpstr (line, ==, expected);
-}
-
-/* Journal debris: records (uuid-*) and batch files (bat-*). */
-static guint
-count_journal_debris (const char *cache_dir)
-{
-  g_autofree char *journal = g_build_filename (cache_dir, "journal", NULL);
-  g_autoptr (GDir) dir = g_dir_open (journal, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  if (dir == NULL)
-    return 0;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (name, "uuid-") || g_str_has_prefix (name, "bat-"))
-      {
-        g_test_message ("journal debris: %s", name);
-        n++;
-      }
-  return n;
-}
-
 /* §5.4 + §5.3: exact accounting, nothing left over anywhere. */
 static void
 assert_clean (FsTestFixture *fx)
 {
   fs_test_assert_consistent (fx->cache_dir);
-  g_assert_cmpuint (count_journal_debris (fx->cache_dir), ==, 0);
+  g_assert_cmpuint (fs_test_count_journal_debris (fx->cache_dir), ==, 0);
 }
 
 /* Names, sizes and last uses of the committed entries, one per line. */
@@ -211,11 +160,12 @@ assert_lru_evicted (FsTestFixture *fx, guint k)
     {
       g_autofree char *name = g_strdup_printf ("e%u", lru_order[i]);
 
-      g_test_message ("%s (LRU rank %u): %s", name, i, is_present (fx, name) ? "kept" : "evicted");
+      g_test_message ("%s (LRU rank %u): %s", name, i,
+                      fs_test_entry_is_present (fx->cache_dir, name) ? "kept" : "evicted");
       if (i < k)
-        assert_miss (fx->cache, name);
+        fs_test_assert_miss (fx->cache, name);
       else
-        g_assert_true (is_present (fx, name));
+        g_assert_true (fs_test_entry_is_present (fx->cache_dir, name));
     }
   /* loads last: a load marks the entry used */
   for (guint i = k; i < G_N_ELEMENTS (lru_order); i++)
@@ -341,7 +291,7 @@ test_loaded_never_evicted (FsTestFixture *fx, gconstpointer user_data)
   held_here = fs_cache_load (fx->cache, "e3", NULL, &error);
   g_assert_no_error (error);
   reader = fs_test_helper_spawn ("hold", fx->cache_dir, "e7", NULL);
-  assert_line (reader, "ok");
+  fs_test_helper_assert_line (reader, "ok");
   {
     /* put their last use back where it was: before every other use */
     struct timespec times[2] = { { 1000, 0 }, { 1000, 0 } };
@@ -355,12 +305,12 @@ test_loaded_never_evicted (FsTestFixture *fx, gconstpointer user_data)
 
   g_assert_cmpint (store_named (fx->cache, "new", ENTRY_BYTES, NULL), ==, FS_CACHE_COMMIT_STORED);
   /* e3 and e7 stay; the k least recently used of the others go */
-  g_assert_true (is_present (fx, "e3"));
-  g_assert_true (is_present (fx, "e7"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e3"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e7"));
   for (guint i = 2; i < 10; i++)
     {
       g_autofree char *name = g_strdup_printf ("e%u", lru_order[i]);
-      g_assert_true (is_present (fx, name) == (i >= 2 + k));
+      g_assert_true (fs_test_entry_is_present (fx->cache_dir, name) == (i >= 2 + k));
     }
   used = fs_test_read_cache_size (fx->cache_dir);
   g_assert_cmpuint (used, <=, low);
@@ -373,7 +323,7 @@ test_loaded_never_evicted (FsTestFixture *fx, gconstpointer user_data)
     guint n_before = fs_test_count_objects (fx->cache_dir);
 
     all = fs_test_helper_spawn ("hold", fx->cache_dir, "--all", NULL);
-    assert_line (all, "ok");
+    fs_test_helper_assert_line (all, "ok");
 
     used = fs_test_read_cache_size (fx->cache_dir);
     big_bytes = maximum - used + size; /* fits under the maximum, not beside the rest */
@@ -404,7 +354,7 @@ test_too_large (FsTestFixture *fx, gconstpointer user_data)
                    FS_CACHE_COMMIT_TOO_LARGE);
   g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, 10);
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, used);
-  assert_miss (fx->cache, "huge");
+  fs_test_assert_miss (fx->cache, "huge");
   assert_clean (fx);
 
   /* An entry of exactly the maximum is not too large: it evicts. */
@@ -464,12 +414,12 @@ test_set_maximum_trims (FsTestFixture *fx, gconstpointer user_data)
     g_assert_cmpint (utimensat (AT_FDCWD, lock, times, 0), ==, 0);
   }
   fs_test_set_maximum_size (fx->cache, 3 * size);
-  g_assert_true (is_present (fx, "e0"));
-  g_assert_false (is_present (fx, "e5"));
-  g_assert_false (is_present (fx, "e2"));
-  g_assert_false (is_present (fx, "e8"));
-  g_assert_true (is_present (fx, "e4"));
-  g_assert_true (is_present (fx, "e6"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e0"));
+  g_assert_false (fs_test_entry_is_present (fx->cache_dir, "e5"));
+  g_assert_false (fs_test_entry_is_present (fx->cache_dir, "e2"));
+  g_assert_false (fs_test_entry_is_present (fx->cache_dir, "e8"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e4"));
+  g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e6"));
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, 3 * size);
   assert_clean (fx);
 }
@@ -522,7 +472,7 @@ test_prune (FsTestFixture *fx, gconstpointer user_data)
   {
     g_autoptr (FsTestHelper) reader = fs_test_helper_spawn ("hold", fx->cache_dir, "e6", NULL);
 
-    assert_line (reader, "ok");
+    fs_test_helper_assert_line (reader, "ok");
     g_assert_true (
       fs_cache_prune (fx->cache, 0, FS_CACHE_MAINTENANCE_DRY_RUN, &n, &bytes, NULL, &error));
     g_assert_no_error (error);
@@ -534,7 +484,7 @@ test_prune (FsTestFixture *fx, gconstpointer user_data)
     g_assert_cmpuint (n, ==, 4);
     g_assert_cmpuint (bytes, ==, 4 * size);
     g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, 1);
-    g_assert_true (is_present (fx, "e6"));
+    g_assert_true (fs_test_entry_is_present (fx->cache_dir, "e6"));
     g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, size);
     assert_clean (fx);
     g_assert_cmpint (fs_test_helper_wait (reader), ==, 0);
@@ -563,8 +513,8 @@ test_remove (FsTestFixture *fx, gconstpointer user_data)
 
   g_assert_true (fs_cache_remove (fx->cache, "a", NULL, &error));
   g_assert_no_error (error);
-  assert_miss (fx->cache, "a");
-  g_assert_false (is_present (fx, "a"));
+  fs_test_assert_miss (fx->cache, "a");
+  g_assert_false (fs_test_entry_is_present (fx->cache_dir, "a"));
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, size_b);
   assert_clean (fx);
 
@@ -603,15 +553,15 @@ test_remove (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (FsTestHelper) reader = fs_test_helper_spawn ("load", fx->cache_dir, "b", NULL);
     g_autoptr (FsTestHelper) remover = NULL;
 
-    assert_line (reader, "hit");
+    fs_test_helper_assert_line (reader, "hit");
     g_assert_false (fs_cache_remove (fx->cache, "b", NULL, &error));
     g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_BUSY);
     g_clear_error (&error);
     remover = fs_test_helper_spawn ("remove", fx->cache_dir, "b", NULL);
-    assert_line (remover, "busy");
+    fs_test_helper_assert_line (remover, "busy");
     g_assert_cmpint (fs_test_helper_wait (remover), ==, 0);
     fs_test_helper_close_stdin (reader);
-    assert_line (reader, "released");
+    fs_test_helper_assert_line (reader, "released");
     g_assert_cmpint (fs_test_helper_wait (reader), ==, 0);
   }
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, size_b);
@@ -633,10 +583,10 @@ test_remove (FsTestFixture *fx, gconstpointer user_data)
   {
     g_autoptr (FsTestHelper) remover = fs_test_helper_spawn ("remove", fx->cache_dir, "b", NULL);
 
-    assert_line (remover, "removed");
+    fs_test_helper_assert_line (remover, "removed");
     g_assert_cmpint (fs_test_helper_wait (remover), ==, 0);
   }
-  assert_miss (fx->cache, "b");
+  fs_test_assert_miss (fx->cache, "b");
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, 0);
   g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, 0);
   assert_clean (fx);
@@ -729,16 +679,6 @@ test_list (FsTestFixture *fx, gconstpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* One accounting update per eviction pass (issue 4, §5.4)                   */
 
-/* LeakSanitizer can't run under ptrace: a traced child of a sanitized build
- * checks no leaks (the same child runs leak-checked in the other tests). */
-static char *
-traced_asan_options (void)
-{
-  const char *now = g_getenv ("ASAN_OPTIONS");
-  return g_strdup_printf ("ASAN_OPTIONS=%s%sdetect_leaks=0", now != NULL ? now : "",
-                          now != NULL && *now != '\0' ? ":" : "");
-}
-
 /* Runs the helper under strace and returns how many writes reached
  * cache.size (in place or by renaming a file over it). */
 static guint
@@ -752,7 +692,7 @@ count_size_updates (const char *strace, const char *const *helper_args, char **o
   g_auto (GStrv) lines = NULL;
   int status = 0;
   guint n = 0;
-  g_autofree char *asan_options = traced_asan_options ();
+  g_autofree char *asan_options = fs_test_traced_asan_options ();
 
   tmp = g_dir_make_tmp ("fscache-strace-XXXXXX", &error);
   g_assert_no_error (error);
@@ -855,7 +795,7 @@ test_one_update_per_pass (FsTestFixture *fx, gconstpointer user_data)
     g_assert_cmpstr (out, ==, "stored\n");
     /* 3 + 8 entries' worth does not fit in 10.5: at least 2 of the 3 went */
     g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), <=, 2);
-    g_assert_true (is_present (fx, "big"));
+    g_assert_true (fs_test_entry_is_present (fx->cache_dir, "big"));
     assert_loads_whole (fx->cache, "big");
     assert_clean (fx);
   }

@@ -22,25 +22,6 @@ object_lock (FsTestFixture *fx, const char *name)
 }
 
 static void
-commit_in_this_process (FsTestFixture *fx, const char *name, gsize n_bytes)
-{
-  g_autoptr (FsCacheEntry) entry = NULL;
-  FsCacheCommitStatus status;
-
-  entry = fs_test_store_commit (fx->cache, name, n_bytes, &status);
-  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
-  fs_cache_entry_release (entry);
-}
-
-static void
-assert_line (FsTestHelper *helper, const char *expected)
-{
-  g_autofree char *line = fs_test_helper_read_line (helper);
-
-  g_assert_cmpstr (line, ==, expected);
-}
-
-static void
 assert_load_hit (FsTestFixture *fx, const char *name)
 {
   g_autoptr (GError) error = NULL;
@@ -68,11 +49,11 @@ test_loaded_blocks_writers (FsTestFixture *fx, gconstpointer user_data)
   g_autofree char *lock = object_lock (fx, "a");
   g_autoptr (FsTestHelper) reader = NULL;
 
-  commit_in_this_process (fx, "a", 1000);
+  fs_test_store_committed (fx->cache, "a", 1000);
   g_assert_true (fs_test_can_lock (lock, F_WRLCK));
 
   reader = fs_test_helper_spawn ("load", fx->cache_dir, "a", NULL);
-  assert_line (reader, "hit");
+  fs_test_helper_assert_line (reader, "hit");
 
   g_assert_false (fs_test_can_lock (lock, F_WRLCK));
   g_assert_true (fs_test_can_lock (lock, F_RDLCK));
@@ -82,12 +63,12 @@ test_loaded_blocks_writers (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (FsTestHelper) writer =
       fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
 
-    assert_line (writer, "busy");
+    fs_test_helper_assert_line (writer, "busy");
     g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   }
 
   fs_test_helper_close_stdin (reader);
-  assert_line (reader, "released");
+  fs_test_helper_assert_line (reader, "released");
   /* released, still running: the lock is free already */
   g_assert_true (fs_test_can_lock (lock, F_WRLCK));
   g_assert_cmpint (fs_test_helper_wait (reader), ==, 0);
@@ -102,14 +83,14 @@ test_loaded_here_blocks_other_process (FsTestFixture *fx, gconstpointer user_dat
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (GError) error = NULL;
 
-  commit_in_this_process (fx, "a", 1000);
+  fs_test_store_committed (fx->cache, "a", 1000);
   entry = fs_cache_load (fx->cache, "a", NULL, &error);
   g_assert_no_error (error);
 
   {
     g_autoptr (FsTestHelper) writer =
       fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
-    assert_line (writer, "busy");
+    fs_test_helper_assert_line (writer, "busy");
     g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   }
 
@@ -118,7 +99,7 @@ test_loaded_here_blocks_other_process (FsTestFixture *fx, gconstpointer user_dat
   {
     g_autoptr (FsTestHelper) writer =
       fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
-    assert_line (writer, "locked");
+    fs_test_helper_assert_line (writer, "locked");
     g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   }
 }
@@ -131,22 +112,22 @@ test_loads_are_shared (FsTestFixture *fx, gconstpointer user_data)
   g_autoptr (FsTestHelper) r1 = NULL;
   g_autoptr (FsTestHelper) r2 = NULL;
 
-  commit_in_this_process (fx, "a", 1000);
+  fs_test_store_committed (fx->cache, "a", 1000);
 
   r1 = fs_test_helper_spawn ("load", fx->cache_dir, "a", NULL);
-  assert_line (r1, "hit");
+  fs_test_helper_assert_line (r1, "hit");
   r2 = fs_test_helper_spawn ("load", fx->cache_dir, "a", NULL);
-  assert_line (r2, "hit");
+  fs_test_helper_assert_line (r2, "hit");
   assert_load_hit (fx, "a");
 
   /* one reader leaving does not free the entry while the other holds it */
   fs_test_helper_close_stdin (r1);
-  assert_line (r1, "released");
+  fs_test_helper_assert_line (r1, "released");
   g_assert_cmpint (fs_test_helper_wait (r1), ==, 0);
   g_assert_false (fs_test_can_lock (lock, F_WRLCK));
 
   fs_test_helper_close_stdin (r2);
-  assert_line (r2, "released");
+  fs_test_helper_assert_line (r2, "released");
   g_assert_cmpint (fs_test_helper_wait (r2), ==, 0);
   g_assert_true (fs_test_can_lock (lock, F_WRLCK));
 }
@@ -179,15 +160,15 @@ test_store_in_progress_is_miss (FsTestFixture *fx, gconstpointer user_data)
   {
     g_autoptr (FsTestHelper) reader = fs_test_helper_spawn ("load", fx->cache_dir, "a", NULL);
 
-    assert_line (reader, "miss");
+    fs_test_helper_assert_line (reader, "miss");
     fs_test_helper_close_stdin (reader);
-    assert_line (reader, "released");
+    fs_test_helper_assert_line (reader, "released");
     g_assert_cmpint (fs_test_helper_wait (reader), ==, 0);
   }
 
   /* commit: now it is a hit, with the size of its object.info */
   fs_test_helper_write_line (writer, "commit");
-  assert_line (writer, "stored");
+  fs_test_helper_assert_line (writer, "stored");
   {
     g_autoptr (GError) error = NULL;
     g_autoptr (FsCacheEntry) entry = fs_cache_load (fx->cache, "a", NULL, &error);
@@ -199,7 +180,7 @@ test_store_in_progress_is_miss (FsTestFixture *fx, gconstpointer user_data)
                       fs_test_tree_space (fs_cache_entry_get_path (entry)));
   }
   fs_test_helper_close_stdin (writer);
-  assert_line (writer, "released");
+  fs_test_helper_assert_line (writer, "released");
   g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   g_assert_false (g_file_test (anon_dir, G_FILE_TEST_EXISTS));
   fs_test_assert_consistent (fx->cache_dir);
@@ -212,11 +193,11 @@ test_write_locked_entry_is_miss (FsTestFixture *fx, gconstpointer user_data)
 {
   g_autoptr (FsTestHelper) locker = NULL;
 
-  commit_in_this_process (fx, "a", 1000);
+  fs_test_store_committed (fx->cache, "a", 1000);
   assert_load_hit (fx, "a");
 
   locker = fs_test_helper_spawn ("lock", fx->cache_dir, "a", "write", NULL);
-  assert_line (locker, "locked");
+  fs_test_helper_assert_line (locker, "locked");
   assert_load_miss (fx, "a");
 
   fs_test_helper_close_stdin (locker);
@@ -242,7 +223,7 @@ test_store_hold_release (FsTestFixture *fx, gconstpointer user_data)
   assert_load_miss (fx, "a");
 
   fs_test_helper_close_stdin (writer);
-  assert_line (writer, "released");
+  fs_test_helper_assert_line (writer, "released");
   g_assert_cmpint (fs_test_helper_wait (writer), ==, 0);
   g_assert_false (g_file_test (anon_dir, G_FILE_TEST_EXISTS));
   assert_load_miss (fx, "a");
@@ -264,7 +245,7 @@ test_store_race (FsTestFixture *fx, gconstpointer user_data)
   fs_test_write_entry_file (mine, "file", 1000);
 
   other = fs_test_helper_spawn ("store", fx->cache_dir, "a", "3000", NULL);
-  assert_line (other, "stored");
+  fs_test_helper_assert_line (other, "stored");
   g_assert_cmpint (fs_test_helper_wait (other), ==, 0);
 
   g_assert_cmpint (fs_test_commit (mine), ==, FS_CACHE_COMMIT_EXISTS);
@@ -298,13 +279,13 @@ test_crash_leaves_no_lock (FsTestFixture *fx, gconstpointer user_data)
   g_autoptr (FsTestHelper) reader = NULL;
   g_autoptr (FsTestHelper) writer = NULL;
 
-  commit_in_this_process (fx, "a", 1000);
+  fs_test_store_committed (fx->cache, "a", 1000);
   /* This process lets go of the cache so cache.lock can be checked too. */
   fs_cache_close (fx->cache);
   g_assert_true (fs_test_can_lock (cache_lock, F_WRLCK));
 
   reader = fs_test_helper_spawn ("load", fx->cache_dir, "a", NULL);
-  assert_line (reader, "hit");
+  fs_test_helper_assert_line (reader, "hit");
   writer = fs_test_helper_spawn ("store-hold", fx->cache_dir, "b", NULL);
   ready = fs_test_helper_read_line (writer);
   g_assert_nonnull (ready);

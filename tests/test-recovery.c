@@ -40,14 +40,9 @@
 static FsCacheCommitStatus
 store_named (FsCache *cache, const char *name, guint64 n_bytes)
 {
-  g_autoptr (FsCacheEntry) entry = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) entry = fs_test_store_content (cache, name, n_bytes);
   FsCacheCommitStatus status;
 
-  entry = fs_cache_store (cache, name, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (fs_test_content_fill (fs_cache_entry_get_path (entry), name, n_bytes, &error));
-  g_assert_no_error (error);
   status = fs_test_commit (entry);
   fs_cache_entry_release (entry);
   return status;
@@ -62,14 +57,6 @@ exists (const char *cache_dir, const char *rel)
   return lstat (path, &st) == 0;
 }
 
-static gboolean
-is_present (const char *cache_dir, const char *name)
-{
-  g_autofree char *info = g_build_filename (cache_dir, "objects", name, "object.info", NULL);
-
-  return g_file_test (info, G_FILE_TEST_EXISTS);
-}
-
 static void
 assert_whole (FsCache *cache, const char *name)
 {
@@ -82,34 +69,10 @@ assert_whole (FsCache *cache, const char *name)
 }
 
 static void
-assert_line (FsTestHelper *helper, const char *expected)
-{
-  g_autofree char *line = fs_test_helper_read_line (helper);
-
-  g_assert_cmpstr (line, ==, expected);
-}
-
-static guint
-count_journal_debris (const char *cache_dir)
-{
-  g_autofree char *journal = g_build_filename (cache_dir, "journal", NULL);
-  g_autoptr (GDir) dir = g_dir_open (journal, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  if (dir == NULL)
-    return 0;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    if (g_str_has_prefix (name, "uuid-") || g_str_has_prefix (name, "bat-"))
-      n++;
-  return n;
-}
-
-static void
 assert_clean (const char *cache_dir)
 {
   fs_test_assert_consistent (cache_dir);
-  g_assert_cmpuint (count_journal_debris (cache_dir), ==, 0);
+  g_assert_cmpuint (fs_test_count_journal_debris (cache_dir), ==, 0);
 }
 
 /* A staging entry of a process killed while holding it; returns its
@@ -337,7 +300,7 @@ test_gc_removes_leftovers (FsTestFixture *fx, gconstpointer user_data)
   if (busy)
     {
       holder = fs_test_helper_spawn ("hold", fx->cache_dir, "a", NULL);
-      assert_line (holder, "ok");
+      fs_test_helper_assert_line (holder, "ok");
     }
   g_assert_true (fs_cache_has_other_users (fx->cache) == busy);
 
@@ -417,7 +380,7 @@ test_eviction_removes_leftovers (FsTestFixture *fx, gconstpointer user_data)
   maximum = fs_test_read_cache_size (fx->cache_dir) + 20000;
   fs_test_set_maximum_size (fx->cache, maximum);
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
   g_assert_true (fs_cache_has_other_users (fx->cache));
 
   g_assert_cmpint (store_named (fx->cache, "new", 50000), ==, FS_CACHE_COMMIT_STORED);
@@ -484,7 +447,7 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
     g_autofree char *info = g_build_filename (fx->cache_dir, "objects", "c", "object.info", NULL);
     g_assert_cmpint (store_named (fx->cache, "c", 40000), ==, FS_CACHE_COMMIT_STORED);
     g_ptr_array_add (raw_holders, fs_test_helper_spawn ("lock", fx->cache_dir, "c", "write", NULL));
-    assert_line (raw_holders->pdata[1], "locked");
+    fs_test_helper_assert_line (raw_holders->pdata[1], "locked");
     /* osbuild removing "c": object.info first (its size stays counted
      * until osbuild finishes; we do not check the counter here) */
     g_assert_cmpint (g_unlink (info), ==, 0);
@@ -494,8 +457,8 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
   tmp_path = g_build_filename (fx->cache_dir, "objects", tmp, NULL);
   g_ptr_array_add (raw_holders, fs_test_helper_spawn ("lock-file", tmp_path, "write", NULL));
   g_ptr_array_add (live, g_build_filename ("objects", tmp, NULL));
-  assert_line (raw_holders->pdata[0], "locked");
-  assert_line (raw_holders->pdata[2], "locked");
+  fs_test_helper_assert_line (raw_holders->pdata[0], "locked");
+  fs_test_helper_assert_line (raw_holders->pdata[2], "locked");
 
   /* busy collection */
   gc (fx->cache, FS_CACHE_MAINTENANCE_DRY_RUN, &removed, &reclaimed, &correction);
@@ -515,7 +478,7 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
     g_assert_no_error (error);
     fs_test_set_maximum_size (fx->cache, used + 10000);
     g_assert_cmpint (store_named (fx->cache, "d", 30000), ==, FS_CACHE_COMMIT_STORED);
-    g_assert_false (is_present (fx->cache_dir, "x"));
+    g_assert_false (fs_test_entry_is_present (fx->cache_dir, "x"));
     for (guint i = 0; i < live->len; i++)
       g_assert_true (exists (fx->cache_dir, live->pdata[i]));
     fs_test_set_maximum_size (fx->cache, FS_CACHE_SIZE_UNLIMITED);
@@ -524,12 +487,12 @@ test_never_touches_live (FsTestFixture *fx, gconstpointer user_data)
 
   /* our holders go; osbuild's stay: collection is idle now */
   fs_test_helper_close_stdin (stage_holder);
-  assert_line (stage_holder, "released");
+  fs_test_helper_assert_line (stage_holder, "released");
   g_assert_cmpint (fs_test_helper_wait (stage_holder), ==, 0);
   fs_test_helper_write_line (store_holder, "commit");
-  assert_line (store_holder, "stored");
+  fs_test_helper_assert_line (store_holder, "stored");
   fs_test_helper_close_stdin (store_holder);
-  assert_line (store_holder, "released");
+  fs_test_helper_assert_line (store_holder, "released");
   g_assert_cmpint (fs_test_helper_wait (store_holder), ==, 0);
   g_ptr_array_remove_range (live, 0, 2);
   g_assert_false (fs_cache_has_other_users (fx->cache));
@@ -606,7 +569,7 @@ test_gc_lockless_folders (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpint (store_named (fx->cache, "a", 50000), ==, FS_CACHE_COMMIT_STORED);
   /* osbuild has the cache open: no collection is idle */
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
   g_assert_cmpint (g_mkdir (empty_path, 0755), ==, 0);
   fs_test_write_file (file, 5000);
   space = fs_test_tree_space (empty_path) + fs_test_tree_space (full_path);
@@ -665,7 +628,7 @@ test_gc_correction (FsTestFixture *fx, gconstpointer user_data)
 
   /* busy: no recount (only a full recount waits for idleness) */
   holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-  assert_line (holder, "ok");
+  fs_test_helper_assert_line (holder, "ok");
   gc (fx->cache, FS_CACHE_MAINTENANCE_NONE, &removed, &reclaimed, &correction);
   g_assert_cmpuint (removed, ==, 0);
   g_assert_cmpuint (reclaimed, ==, 0);
@@ -674,12 +637,12 @@ test_gc_correction (FsTestFixture *fx, gconstpointer user_data)
   {
     /* nor from another process */
     g_autoptr (FsTestHelper) other = fs_test_helper_spawn ("gc", fx->cache_dir, NULL);
-    assert_line (other, "gc 0 0 0");
+    fs_test_helper_assert_line (other, "gc 0 0 0");
     g_assert_cmpint (fs_test_helper_wait (other), ==, 0);
   }
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, 12345);
   fs_test_helper_close_stdin (holder);
-  assert_line (holder, "closed");
+  fs_test_helper_assert_line (holder, "closed");
   g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);
 
   /* idle: a dry run does not touch the counter */
@@ -713,7 +676,7 @@ test_gc_correction (FsTestFixture *fx, gconstpointer user_data)
   {
     g_autoptr (FsTestHelper) other = fs_test_helper_spawn ("gc", fx->cache_dir, NULL);
     g_autofree char *expected = g_strdup_printf ("gc 0 0 %" G_GINT64_FORMAT, (gint64) sum - 7);
-    assert_line (other, expected);
+    fs_test_helper_assert_line (other, expected);
     g_assert_cmpint (fs_test_helper_wait (other), ==, 0);
   }
   assert_clean (fx->cache_dir);
@@ -778,15 +741,6 @@ free_bytes (const char *path)
   return (guint64) sv.f_bavail * sv.f_frsize;
 }
 
-static void
-set_last_use (const char *cache_dir, const char *name, time_t when)
-{
-  g_autofree char *lock = g_build_filename (cache_dir, "objects", name, "object.lock", NULL);
-  struct timespec times[2] = { { when, 0 }, { when, 0 } };
-
-  g_assert_cmpint (utimensat (AT_FDCWD, lock, times, 0), ==, 0);
-}
-
 /* The body, in a subprocess, so that the parent unmounts whatever happens. */
 static void
 floor_body (const char *mount_dir, gboolean percent)
@@ -813,7 +767,7 @@ floor_body (const char *mount_dir, gboolean percent)
       g_autofree char *name = g_strdup_printf ("e%02u", i);
 
       g_assert_cmpint (store_named (cache, name, 400 * 1024), ==, FS_CACHE_COMMIT_STORED);
-      set_last_use (cache_dir, name, 1000000 + i);
+      fs_test_set_last_use (cache_dir, name, 1000000 + i);
       g_test_message ("after %s: %" G_GUINT64_FORMAT " free", name, free_bytes (cache_dir));
       g_assert_cmpuint (free_bytes (cache_dir), >=, floor);
       assert_clean (cache_dir);
@@ -822,14 +776,14 @@ floor_body (const char *mount_dir, gboolean percent)
       while (first_present < i)
         {
           g_autofree char *old = g_strdup_printf ("e%02u", first_present);
-          if (is_present (cache_dir, old))
+          if (fs_test_entry_is_present (cache_dir, old))
             break;
           first_present++;
         }
       for (guint j = first_present; j <= i; j++)
         {
           g_autofree char *other = g_strdup_printf ("e%02u", j);
-          g_assert_true (is_present (cache_dir, other));
+          g_assert_true (fs_test_entry_is_present (cache_dir, other));
         }
     }
   g_assert_cmpuint (first_present, >, 0); /* it did evict */
@@ -854,7 +808,7 @@ floor_body (const char *mount_dir, gboolean percent)
     bytes = free_before - floor + 64 * 1024; /* room on disk, not above the floor */
     g_assert_cmpuint (bytes + 64 * 1024, <, free_before);
     g_assert_cmpint (store_named (cache, "big", bytes), ==, FS_CACHE_COMMIT_NO_SPACE);
-    g_assert_false (is_present (cache_dir, "big"));
+    g_assert_false (fs_test_entry_is_present (cache_dir, "big"));
     g_assert_cmpuint (fs_test_count_objects (cache_dir), ==, count_before);
     g_assert_cmpuint (fs_test_read_cache_size (cache_dir), ==, used_before);
     g_assert_cmpuint (free_bytes (cache_dir), ==, free_before); /* discarded */
@@ -899,16 +853,6 @@ test_free_space_floor (TmpfsFixture *fx, gconstpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* §5.4: opening a clean cache is O(1) in the number of entries              */
 
-/* LeakSanitizer can't run under ptrace: a traced child of a sanitized build
- * checks no leaks (the same child runs leak-checked in the other tests). */
-static char *
-traced_asan_options (void)
-{
-  const char *now = g_getenv ("ASAN_OPTIONS");
-  return g_strdup_printf ("ASAN_OPTIONS=%s%sdetect_leaks=0", now != NULL ? now : "",
-                          now != NULL && *now != '\0' ? ":" : "");
-}
-
 /* System calls of `fs-test-helper open DIR`, by name, from strace -f -c. */
 static GHashTable *
 count_open_syscalls (const char *strace, const char *cache_dir, guint *out_total)
@@ -920,7 +864,7 @@ count_open_syscalls (const char *strace, const char *cache_dir, guint *out_total
   g_autofree char *out = NULL;
   g_auto (GStrv) lines = NULL;
   GHashTable *counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *asan_options = traced_asan_options ();
+  g_autofree char *asan_options = fs_test_traced_asan_options ();
   const char *argv[] = { strace, "-E",      asan_options, "-f",
                          "-c",   "-o",      log_path,     fs_test_helper_path (),
                          "open", cache_dir, NULL };
@@ -1071,15 +1015,15 @@ test_open_cost (FsTestFixture *fx, gconstpointer user_data)
     child = fs_test_helper_spawn ("--crash-at=commit-accounted", "store", large, "crashed", "50000",
                                   NULL);
     g_assert_cmpint (fs_test_helper_wait (child), ==, 128 + SIGKILL);
-    g_assert_cmpuint (count_journal_debris (large), >, 0);
+    g_assert_cmpuint (fs_test_count_journal_debris (large), >, 0);
     g_assert_cmpuint (fs_test_count_uuid (large), >, 0);
 
     opener = fs_test_helper_spawn ("open", large, NULL);
     fs_test_helper_close_stdin (opener);
-    assert_line (opener, "ok");
+    fs_test_helper_assert_line (opener, "ok");
     g_assert_cmpint (fs_test_helper_wait (opener), ==, 0);
     assert_clean (large);
-    g_assert_false (is_present (large, "crashed"));
+    g_assert_false (fs_test_entry_is_present (large, "crashed"));
     g_assert_cmpuint (fs_test_count_objects (large), ==, 2000);
   }
 #else
@@ -1119,7 +1063,7 @@ test_young_temp_file_kept (FsTestFixture *fx, gconstpointer user_data)
     g_assert_cmpint (store_named (fx->cache, "a", 50000), ==, FS_CACHE_COMMIT_STORED);
     fs_test_set_maximum_size (fx->cache, fs_test_read_cache_size (fx->cache_dir) + 20000);
     holder = fs_test_helper_spawn ("hold", fx->cache_dir, NULL);
-    assert_line (holder, "ok");
+    fs_test_helper_assert_line (holder, "ok");
     g_assert_cmpint (store_named (fx->cache, "b", 50000), ==, FS_CACHE_COMMIT_STORED);
     g_assert_true (g_file_test (young_path, G_FILE_TEST_EXISTS));
     g_assert_cmpint (fs_test_helper_wait (holder), ==, 0);

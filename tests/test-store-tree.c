@@ -55,15 +55,6 @@ make_symlink (const char *target, const char *path)
     g_error ("symlink %s: %s", path, g_strerror (errno));
 }
 
-static void
-write_text (const char *path, const char *text)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, text, -1, &error);
-  g_assert_no_error (error);
-}
-
 static char *
 file_sha256 (const char *path)
 {
@@ -127,12 +118,6 @@ write_sparse_file (const char *path, const goffset *offsets, gsize n_offsets, go
   g_assert_cmpint (close (fd), ==, 0);
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 /* Can a user.* extended attribute be set on a new file in @dir? */
 static gboolean
 user_xattrs_supported (const char *dir)
@@ -140,7 +125,7 @@ user_xattrs_supported (const char *dir)
   g_autofree char *probe = g_build_filename (dir, ".xattr-probe", NULL);
   gboolean ok;
 
-  write_text (probe, "");
+  fs_test_write_text (probe, "", -1);
   ok = setxattr (probe, "user.fscache-probe", "1", 1, 0) == 0;
   if (!ok)
     g_test_message ("no user xattrs in %s: %s", dir, g_strerror (errno));
@@ -177,9 +162,7 @@ describe_xattrs (const char *path)
         g_string_append_printf (hex, "%02x", value[i]);
       g_ptr_array_add (lines, g_string_free (hex, FALSE));
     }
-  g_ptr_array_sort (lines, compare_strings);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv (";", (char **) lines->pdata);
+  return fs_test_join_sorted (lines, ";");
 }
 
 static void
@@ -227,9 +210,7 @@ tree_signature (const char *root, gboolean with_times)
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
 
   signature_at (root, ".", with_times, lines);
-  g_ptr_array_sort (lines, compare_strings);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv ("\n", (char **) lines->pdata);
+  return fs_test_join_sorted (lines, "\n");
 }
 
 /* Loads @name, asserting a hit; returns the entry. */
@@ -242,16 +223,6 @@ load_hit (FsCache *cache, const char *name)
   g_assert_no_error (error);
   g_assert_nonnull (entry);
   return entry;
-}
-
-static void
-assert_miss (FsCache *cache, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FsCacheEntry) entry = fs_cache_load (cache, name, NULL, &error);
-
-  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
-  g_assert_null (entry);
 }
 
 static FsCacheCommitStatus
@@ -377,21 +348,21 @@ test_every_type (FsTestFixture *fx, gconstpointer user_data)
    * (children before their directory). */
   make_dir (src);
   fs_test_write_file (regular_path, 100000);
-  write_text (empty_path, "");
-  write_text (readonly_path, "read only\n");
-  write_text (odd_path, "odd mode\n");
-  write_text (suid_path, "#!/bin/false\n");
+  fs_test_write_text (empty_path, "", -1);
+  fs_test_write_text (readonly_path, "read only\n", -1);
+  fs_test_write_text (odd_path, "odd mode\n", -1);
+  fs_test_write_text (suid_path, "#!/bin/false\n", -1);
   make_dir (d700_path);
-  write_text (d700_file, "in d700\n");
+  fs_test_write_text (d700_file, "in d700\n", -1);
   make_dir (d444_path);
   /* Only root can list the children of a directory without x: a d444 with
    * content would fail any copy (cp -a too) as another user. */
   if (root)
-    write_text (d444_file, "in d444\n");
+    fs_test_write_text (d444_file, "in d444\n", -1);
   make_dir (d555_path);
-  write_text (d555_file, "in d555\n");
+  fs_test_write_text (d555_file, "in d555\n", -1);
   make_dir (d555_sub);
-  write_text (d555_sub_file, "deep\n");
+  fs_test_write_text (d555_sub_file, "deep\n", -1);
   make_dir (sticky_path);
   make_symlink ("regular", link_path);
   make_symlink ("does/not/exist", dangling_path);
@@ -407,7 +378,7 @@ test_every_type (FsTestFixture *fx, gconstpointer user_data)
     }
   else
     g_test_message ("not root: no device nodes, owners stay ours");
-  write_text (many_path, "many attributes\n");
+  fs_test_write_text (many_path, "many attributes\n", -1);
 
   if (xattrs)
     {
@@ -584,7 +555,7 @@ test_copy_counters (FsTestFixture *fx, gconstpointer user_data)
   fs_test_write_file (a, 300000);
   fs_test_write_file (b, 5000);
   g_assert_cmpint (link (a, c), ==, 0);
-  write_text (e, "");
+  fs_test_write_text (e, "", -1);
 
   dirfd = open (fx->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   g_assert_cmpint (dirfd, >=, 0);
@@ -944,7 +915,7 @@ test_too_large (FsTestFixture *fx, gconstpointer user_data)
   /* No maximum size set: nothing is kept. */
   g_assert_cmpint (store_tree (fx->cache, "big", src, FS_CACHE_STORE_NONE), ==,
                    FS_CACHE_COMMIT_TOO_LARGE);
-  assert_miss (fx->cache, "big");
+  fs_test_assert_miss (fx->cache, "big");
   assert_no_debris (fx->cache_dir);
 
   /* Moved in and declined: put back where it was, same inodes. */
@@ -952,7 +923,7 @@ test_too_large (FsTestFixture *fx, gconstpointer user_data)
                    FS_CACHE_COMMIT_TOO_LARGE);
   after = fs_test_snapshot (src);
   g_assert_cmpstr (after, ==, before);
-  assert_miss (fx->cache, "big");
+  fs_test_assert_miss (fx->cache, "big");
   g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, 0);
   assert_no_debris (fx->cache_dir);
 }
@@ -1027,7 +998,7 @@ test_cancel (FsTestFixture *fx, gconstpointer user_data)
 
   /* Nothing left: no entry, no uuid-* anywhere, the accounting unchanged,
    * the source untouched. */
-  assert_miss (fx->cache, "cancelled");
+  fs_test_assert_miss (fx->cache, "cancelled");
   g_assert_cmpuint (fs_test_count_uuid (fx->cache_dir), ==, 0);
   g_assert_cmpuint (fs_test_count_objects (fx->cache_dir), ==, 1);
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, size_before);
@@ -1069,7 +1040,7 @@ test_cancel_before (FsTestFixture *fx, gconstpointer user_data)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   after = fs_test_snapshot (src);
   g_assert_cmpstr (after, ==, before);
-  assert_miss (fx->cache, "c");
+  fs_test_assert_miss (fx->cache, "c");
   g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==, 0);
   assert_no_debris (fx->cache_dir);
 }
@@ -1414,7 +1385,7 @@ test_move_cross_fs (FsTestFixture *fx, gconstpointer user_data)
   after = tree_signature (tree, TRUE);
   g_assert_cmpstr (after, ==, sig);
   g_clear_pointer (&after, g_free);
-  assert_miss (cache, "t");
+  fs_test_assert_miss (cache, "t");
   g_assert_cmpuint (fs_test_read_cache_size (cache_dir), ==, 0);
   assert_no_debris (cache_dir);
 
@@ -1906,7 +1877,7 @@ test_async_cancel (FsTestFixture *fx, gconstpointer user_data)
   g_assert_error (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&state.error);
   g_assert_true (g_file_test (f, G_FILE_TEST_IS_REGULAR));
-  assert_miss (fx->cache, "c");
+  fs_test_assert_miss (fx->cache, "c");
   assert_no_debris (fx->cache_dir);
 }
 

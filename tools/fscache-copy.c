@@ -1,4 +1,4 @@
-/* fscache-copy.c: the progress bar, and copying trees out of the cache
+/* fscache-copy.c: copying trees out of the cache
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -25,7 +25,6 @@
 
 #define COPY_CHUNK (16 * 1024 * 1024)
 #define RW_BUFFER (1024 * 1024)
-#define PROGRESS_INTERVAL_US (100 * 1000)
 
 /* Sets @error from @errsv, naming @base/@rel (or @base alone). */
 static gboolean
@@ -90,105 +89,6 @@ rel_push (GString *rel, const char *name, gsize *out_len)
   if (rel->len > 0)
     g_string_append_c (rel, '/');
   g_string_append (rel, name);
-}
-
-/* ---- progress bar ------------------------------------------------------- */
-
-struct _FsToolProgress {
-  char *label;
-  guint64 done;
-  guint64 total;
-  gint64 last_draw;
-  gboolean drawn;
-};
-
-FsToolProgress *
-fs_tool_progress_new (const char *label)
-{
-  FsToolProgress *self = g_new0 (FsToolProgress, 1);
-
-  self->label = g_strdup (label);
-  return self;
-}
-
-static guint
-terminal_width (void)
-{
-  struct winsize ws;
-
-  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-    return ws.ws_col;
-  return 80;
-}
-
-static void
-progress_draw (FsToolProgress *self, gboolean final)
-{
-  g_autofree char *done = NULL;
-  g_autofree char *total = NULL;
-  g_autofree char *tail = NULL;
-  g_autoptr (GString) line = g_string_new ("\r");
-  gint64 now = g_get_monotonic_time ();
-  guint percent, width;
-  glong used;
-
-  if (!final && self->drawn && now - self->last_draw < PROGRESS_INTERVAL_US)
-    return;
-  self->last_draw = now;
-  self->drawn = TRUE;
-
-  if (final)
-    self->done = self->total;
-  percent = self->total > 0 ? (guint) (MIN (self->done, self->total) * 100 / self->total) : 0;
-  if (final)
-    percent = 100;
-
-  done = fs_tool_format_size (MIN (self->done, self->total));
-  total = fs_tool_format_size (self->total);
-  tail = g_strdup_printf (" %3u%%  %s / %s", percent, done, total);
-
-  width = terminal_width () - 1;
-  used = g_utf8_strlen (self->label, -1) + g_utf8_strlen (tail, -1) + 3;
-  g_string_append (line, self->label);
-  if ((glong) width > used + 10)
-    {
-      guint bar = (guint) ((glong) width - used);
-      guint filled = bar * percent / 100;
-
-      g_string_append (line, " [");
-      for (guint i = 0; i < bar; i++)
-        g_string_append_c (line, i < filled ? '#' : '-');
-      g_string_append_c (line, ']');
-    }
-  g_string_append (line, tail);
-  /* Clear what a longer previous line left. */
-  g_string_append (line, "\033[K");
-  fputs (line->str, stderr);
-  fflush (stderr);
-}
-
-void
-fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total)
-{
-  self->done = done;
-  self->total = total;
-  progress_draw (self, FALSE);
-}
-
-void
-fs_tool_progress_finish (FsToolProgress *self, gboolean completed)
-{
-  if (self == NULL)
-    return;
-  if (completed)
-    progress_draw (self, TRUE);
-  if (self->drawn)
-    {
-      fputc ('\n', stderr);
-      fflush (stderr);
-    }
-  g_free (self->label);
-  g_free (self);
 }
 
 /* The bytes of the regular files of a tree, hard-linked ones once: the

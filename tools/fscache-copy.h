@@ -1,4 +1,4 @@
-/* fscache-copy.h: the progress bar, and copying trees out of the cache
+/* fscache-copy.h: copying trees out of the cache
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -10,16 +10,9 @@
 
 #include <gio/gio.h>
 
+#include "fscache-util.h"
+
 G_BEGIN_DECLS
-
-/* A one-line progress bar on stderr, redrawn at most ten times a second. */
-typedef struct _FsToolProgress FsToolProgress;
-
-FsToolProgress *fs_tool_progress_new (const char *label);
-/* Shows @done of @total bytes. */
-void fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total);
-/* Draws the last state (100% when @completed) and ends the line; frees. */
-void fs_tool_progress_finish (FsToolProgress *self, gboolean completed);
 
 /* Copies the directory tree @source into the existing empty directory
  * @dest: files (reflinked when the file system can, else with

@@ -1,15 +1,25 @@
-/* fscache-util.c: sizes, messages and JSON output of the fscache tool
+/* fscache-util.c: what the commands of the fscache tool share
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 
 #include "fscache-util.h"
+
+#define PROGRESS_INTERVAL_US (100 * 1000)
+
+/* ---- messages ----------------------------------------------------------- */
 
 static void print_prefixed (const char *prefix, const char *format, va_list args)
   G_GNUC_PRINTF (2, 0);
@@ -43,6 +53,24 @@ fs_tool_warning (const char *format, ...)
   print_prefixed (_ ("warning: "), format, args);
   va_end (args);
 }
+
+void
+fs_tool_print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_indent (gen, 2);
+  json_generator_set_root (gen, node);
+  text = json_generator_to_data (gen, NULL);
+  /* JSON is UTF-8 whatever the locale: no conversion as g_print() does. */
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+/* ---- sizes -------------------------------------------------------------- */
 
 static void
 set_bad_size (GError **error, const char *text)
@@ -228,18 +256,509 @@ fs_tool_format_size_exact (guint64 size)
   return g_strdup_printf ("%" G_GUINT64_FORMAT "%s", size, iec_units[i]);
 }
 
-void
-fs_tool_print_json (JsonNode *node)
+guint64
+fs_tool_percent_of (guint64 value, guint percent)
 {
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
+  return (guint64) ((unsigned __int128) value * percent / 100);
+}
 
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, node);
-  text = json_generator_to_data (gen, NULL);
-  /* JSON is UTF-8 whatever the locale: no conversion as g_print() does. */
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
+/* ---- progress bar ------------------------------------------------------- */
+
+struct _FsToolProgress {
+  char *label;
+  guint64 done;
+  guint64 total;
+  gint64 last_draw;
+  gboolean drawn;
+};
+
+FsToolProgress *
+fs_tool_progress_new (const char *label)
+{
+  FsToolProgress *self = g_new0 (FsToolProgress, 1);
+
+  self->label = g_strdup (label);
+  return self;
+}
+
+static guint
+terminal_width (void)
+{
+  struct winsize ws;
+
+  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+    return ws.ws_col;
+  return 80;
+}
+
+static void
+progress_draw (FsToolProgress *self, gboolean final)
+{
+  g_autofree char *done = NULL;
+  g_autofree char *total = NULL;
+  g_autofree char *tail = NULL;
+  g_autoptr (GString) line = g_string_new ("\r");
+  gint64 now = g_get_monotonic_time ();
+  guint percent, width;
+  glong used;
+
+  if (!final && self->drawn && now - self->last_draw < PROGRESS_INTERVAL_US)
+    return;
+  self->last_draw = now;
+  self->drawn = TRUE;
+
+  if (final)
+    self->done = self->total;
+  percent = self->total > 0 ? (guint) (MIN (self->done, self->total) * 100 / self->total) : 0;
+  if (final)
+    percent = 100;
+
+  done = fs_tool_format_size (MIN (self->done, self->total));
+  total = fs_tool_format_size (self->total);
+  tail = g_strdup_printf (" %3u%%  %s / %s", percent, done, total);
+
+  width = terminal_width () - 1;
+  used = g_utf8_strlen (self->label, -1) + g_utf8_strlen (tail, -1) + 3;
+  g_string_append (line, self->label);
+  if ((glong) width > used + 10)
+    {
+      guint bar = (guint) ((glong) width - used);
+      guint filled = bar * percent / 100;
+
+      g_string_append (line, " [");
+      for (guint i = 0; i < bar; i++)
+        g_string_append_c (line, i < filled ? '#' : '-');
+      g_string_append_c (line, ']');
+    }
+  g_string_append (line, tail);
+  /* Clear what a longer previous line left. */
+  g_string_append (line, "\033[K");
+  fputs (line->str, stderr);
+  fflush (stderr);
+}
+
+void
+fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total)
+{
+  self->done = done;
+  self->total = total;
+  progress_draw (self, FALSE);
+}
+
+void
+fs_tool_progress_finish (FsToolProgress *self, gboolean completed)
+{
+  if (self == NULL)
+    return;
+  if (completed)
+    progress_draw (self, TRUE);
+  if (self->drawn)
+    {
+      fputc ('\n', stderr);
+      fflush (stderr);
+    }
+  g_free (self->label);
+  g_free (self);
+}
+
+void
+fs_tool_progress_callback (goffset current, goffset total, gpointer data)
+{
+  fs_tool_progress_update (data, (guint64) MAX (current, 0), (guint64) MAX (total, 0));
+}
+
+gboolean
+fs_tool_use_progress (FsTool *tool)
+{
+  return !tool->no_progress && isatty (STDERR_FILENO);
+}
+
+/* ---- interruption ------------------------------------------------------- */
+
+/* SIGINT, SIGTERM and SIGHUP during a store, an export or a wait cancel it
+ * cleanly: a thread waits for them with sigwait() and cancels the
+ * operation's cancellable. The thread and the tool each hold a reference
+ * (an atomic refcounted box), so that a signal that comes late finds it. */
+struct _FsToolInterrupt {
+  GCancellable *cancellable;
+  sigset_t signals;
+  int signum; /* atomic; 0 until a signal came */
+};
+
+static void
+interrupt_clear (gpointer data)
+{
+  FsToolInterrupt *self = data;
+
+  g_clear_object (&self->cancellable);
+}
+
+static gpointer
+signal_thread (gpointer data)
+{
+  FsToolInterrupt *self = data;
+  int signum;
+
+  if (sigwait (&self->signals, &signum) == 0)
+    {
+      g_atomic_int_set (&self->signum, signum);
+      g_cancellable_cancel (self->cancellable);
+    }
+  g_atomic_rc_box_release_full (self, interrupt_clear);
+  return NULL;
+}
+
+GCancellable *
+fs_tool_watch_signals (FsTool *tool)
+{
+  FsToolInterrupt *self = tool->interrupt;
+
+  if (self != NULL)
+    return self->cancellable;
+  self = tool->interrupt = g_atomic_rc_box_new0 (FsToolInterrupt);
+  sigemptyset (&self->signals);
+  sigaddset (&self->signals, SIGINT);
+  sigaddset (&self->signals, SIGTERM);
+  sigaddset (&self->signals, SIGHUP);
+  pthread_sigmask (SIG_BLOCK, &self->signals, NULL);
+  self->cancellable = g_cancellable_new ();
+  g_thread_unref (g_thread_new ("fscache-signals", signal_thread, g_atomic_rc_box_acquire (self)));
+  return self->cancellable;
+}
+
+int
+fs_tool_interrupted_by (FsTool *tool, const GError *error)
+{
+  int signum = tool->interrupt != NULL ? g_atomic_int_get (&tool->interrupt->signum) : 0;
+
+  if (signum != 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return signum;
+  return 0;
+}
+
+int
+fs_tool_operation_failed (FsTool *tool, const GError *error)
+{
+  int signum = fs_tool_interrupted_by (tool, error);
+
+  if (signum != 0)
+    {
+      fs_tool_error (_ ("Interrupted; nothing was kept"));
+      return 128 + signum;
+    }
+  fs_tool_error ("%s", error->message);
+  return FS_TOOL_EXIT_FAILURE;
+}
+
+/* ---- the tool context and options --------------------------------------- */
+
+void
+fs_tool_clear (FsTool *tool)
+{
+  g_clear_object (&tool->cache);
+  g_clear_pointer (&tool->cache_dir, g_free);
+  g_clear_pointer (&tool->cache_option, g_free);
+  if (tool->interrupt != NULL)
+    g_atomic_rc_box_release_full (g_steal_pointer (&tool->interrupt), interrupt_clear);
+}
+
+GOptionEntry *
+fs_tool_cache_options (FsTool *tool)
+{
+  const GOptionEntry entries[] = {
+    { "cache", 0, 0, G_OPTION_ARG_FILENAME, &tool->cache_option,
+      N_ ("Use the cache in DIR (default: $FSCACHE_DIR, else $XDG_CACHE_HOME/fscache)"),
+      N_ ("DIR") },
+    { NULL }
+  };
+
+  return g_memdup2 (entries, sizeof entries);
+}
+
+void
+fs_tool_print_option_entries (const GOptionEntry *entries)
+{
+  for (const GOptionEntry *e = entries; e != NULL && e->long_name != NULL; e++)
+    {
+      /* An optional value only follows "=": the next word is not it. */
+      if (e->arg == G_OPTION_ARG_NONE || (e->flags & G_OPTION_FLAG_OPTIONAL_ARG))
+        g_print ("--%s\n", e->long_name);
+      else
+        g_print ("--%s %s\n", e->long_name, e->arg_description);
+    }
+}
+
+int
+fs_tool_usage_error (const FsToolCommand *command, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (command != NULL)
+    fs_tool_error (_ ("%s (see “fscache %s --help”)"), message, command->name);
+  else
+    fs_tool_error (_ ("%s (see “fscache --help”)"), message);
+  return FS_TOOL_EXIT_USAGE;
+}
+
+int
+fs_tool_no_arguments (FsTool *tool, char **args)
+{
+  if (args[0] != NULL)
+    return fs_tool_usage_error (tool->command, _ ("Unexpected argument “%s”"), args[0]);
+  return FS_TOOL_EXIT_OK;
+}
+
+static char *
+default_cache_dir (FsTool *tool)
+{
+  const char *env;
+
+  if (tool->cache_option != NULL)
+    return g_strdup (tool->cache_option);
+  env = g_getenv ("FSCACHE_DIR");
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_cache_dir (), "fscache", NULL);
+}
+
+gboolean
+fs_tool_parse_options (FsTool *tool,
+                       const GOptionEntry *entries,
+                       gpointer data,
+                       char **argv,
+                       char ***out_args,
+                       int *out_status)
+{
+  const FsToolCommand *command = tool->command;
+  const GOptionEntry progress_entries[] = {
+    { "no-progress", 0, 0, G_OPTION_ARG_NONE, &tool->no_progress,
+      N_ ("Draw no progress bar, even on a terminal"), NULL },
+    { NULL }
+  };
+  const GOptionEntry json_entries[] = { { "json", 0, 0, G_OPTION_ARG_NONE, &tool->json,
+                                          N_ ("Print the result as JSON (see fscache(1))"), NULL },
+                                        { NULL } };
+  g_autofree GOptionEntry *cache_entries = fs_tool_cache_options (tool);
+  gboolean progress = (command->flags & FS_TOOL_COMMAND_PROGRESS) != 0;
+  gboolean json = (command->flags & FS_TOOL_COMMAND_JSON) != 0;
+  gboolean cache = !(command->flags & FS_TOOL_COMMAND_NO_CACHE);
+  gboolean posix = (command->flags & FS_TOOL_COMMAND_POSIX) != 0;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) args = g_strdupv (argv);
+  g_autofree char *prgname = g_strconcat ("fscache ", command->name, NULL);
+  GOptionGroup *group;
+
+  *out_args = NULL;
+  *out_status = FS_TOOL_EXIT_OK;
+  if (tool->list_options)
+    {
+      fs_tool_print_option_entries (entries);
+      if (progress)
+        fs_tool_print_option_entries (progress_entries);
+      if (json)
+        fs_tool_print_option_entries (json_entries);
+      if (cache)
+        fs_tool_print_option_entries (cache_entries);
+      g_print ("--help\n");
+      if (posix)
+        g_print ("@posix\n");
+      return FALSE;
+    }
+
+  /* The usage line is "fscache COMMAND [OPTION…] PARAMETERS": the program
+   * name is "fscache COMMAND". */
+  g_set_prgname (prgname);
+  context = g_option_context_new (command->parameters[0] ? _ (command->parameters) : NULL);
+  group = g_option_group_new (NULL, NULL, NULL, data, NULL);
+  g_option_context_set_main_group (context, group);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_group_add_entries (group, entries);
+  if (progress)
+    g_option_group_add_entries (group, progress_entries);
+  if (json)
+    g_option_group_add_entries (group, json_entries);
+  if (cache)
+    g_option_group_add_entries (group, cache_entries);
+  if (command->summary[0] != '\0')
+    g_option_context_set_summary (context, _ (command->summary));
+  if (command->description != NULL)
+    g_option_context_set_description (context, _ (command->description));
+  if (posix)
+    g_option_context_set_strict_posix (context, TRUE);
+
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      *out_status = fs_tool_usage_error (command, "%s", error->message);
+      return FALSE;
+    }
+  /* GOption stops at "--" and leaves it: drop it, except where it is an
+   * argument of load's CMD (after NAME). */
+  for (guint i = 1; args[i] != NULL; i++)
+    if (g_str_equal (args[i], "--"))
+      {
+        if (!posix || i == 1)
+          {
+            g_free (args[i]);
+            memmove (args + i, args + i + 1, sizeof (char *) * (g_strv_length (args + i + 1) + 1));
+          }
+        break;
+      }
+
+  g_free (tool->cache_dir);
+  tool->cache_dir = default_cache_dir (tool);
+  *out_args = g_strdupv (args + 1);
+  return TRUE;
+}
+
+/* ---- opening the cache -------------------------------------------------- */
+
+static gboolean
+directory_is_empty (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+
+  return dir != NULL && g_dir_read_name (dir) == NULL;
+}
+
+gboolean
+fs_tool_looks_like_cache (const char *path)
+{
+  g_autofree char *info = g_build_filename (path, "cache.info", NULL);
+  g_autofree char *objects = g_build_filename (path, "objects", NULL);
+  struct stat st;
+
+  return lstat (info, &st) == 0 || (lstat (objects, &st) == 0 && S_ISDIR (st.st_mode));
+}
+
+static void
+no_cache_error (const char *path)
+{
+  fs_tool_error (_ ("No cache at %s (create one with “fscache init”)"), path);
+}
+
+/* Refuses, with one line on stderr, a directory that is not a cache (and
+ * not empty: an empty one becomes one when @creates, else it is no cache),
+ * a missing one unless @creates, one that can't be read, or that can't be
+ * written when @writes. */
+static gboolean
+check_cache_dir (const char *path, gboolean creates, gboolean writes)
+{
+  struct stat st;
+  gboolean is_cache;
+
+  if (stat (path, &st) < 0)
+    {
+      if (errno == ENOENT && creates)
+        return TRUE; /* created on first use */
+      if (errno == ENOENT)
+        no_cache_error (path);
+      else
+        fs_tool_error (_ ("Cannot use the cache directory %s: %s"), path, g_strerror (errno));
+      return FALSE;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      fs_tool_error (_ ("%s is not a directory, so it can't be a cache"), path);
+      return FALSE;
+    }
+  if (access (path, R_OK | X_OK) < 0)
+    {
+      fs_tool_error (_ ("Cannot read the cache directory %s: %s"), path, g_strerror (errno));
+      return FALSE;
+    }
+  is_cache = fs_tool_looks_like_cache (path);
+  if (!is_cache && !directory_is_empty (path))
+    {
+      fs_tool_error (_ ("%s is not a cache: the directory has other files and no cache.info"),
+                     path);
+      return FALSE;
+    }
+  if (!is_cache && !creates)
+    {
+      no_cache_error (path);
+      return FALSE;
+    }
+  if ((writes || !is_cache) && access (path, W_OK) < 0)
+    {
+      fs_tool_error (_ ("The cache directory %s is not writable: %s"), path, g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+fs_tool_info_is_compatible (const FsCacheInfo *info)
+{
+  return fs_cache_info_has_version (info) &&
+         fs_cache_info_get_version (info) == FS_CACHE_FORMAT_VERSION;
+}
+
+gboolean
+fs_tool_open_cache (FsTool *tool, gboolean writes, gboolean any_version)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GFile) directory = NULL;
+  gboolean creates = (tool->command->flags & FS_TOOL_COMMAND_CREATES) != 0;
+
+  if (tool->cache_dir[0] == '\0')
+    {
+      fs_tool_error (_ ("The cache directory can't be an empty path"));
+      return FALSE;
+    }
+  if (!check_cache_dir (tool->cache_dir, creates, writes))
+    return FALSE;
+
+  /* Only init and store make a cache: the other commands on a mistyped
+   * path must not leave a new cache there. */
+  directory = g_file_new_for_path (tool->cache_dir);
+  tool->cache = g_initable_new (FS_TYPE_CACHE, NULL, &error, "app-id", FS_TOOL_APP_ID, "directory",
+                                directory, "create", creates, NULL);
+  if (tool->cache == NULL)
+    {
+      fs_tool_error ("%s", error->message);
+      return FALSE;
+    }
+
+  info = fs_cache_get_info (tool->cache);
+  if (!any_version && !fs_tool_info_is_compatible (info))
+    {
+      if (fs_cache_info_has_version (info))
+        {
+          g_autofree char *version =
+            g_strdup_printf ("%" G_GINT64_FORMAT, fs_cache_info_get_version (info));
+          fs_tool_error (_ ("The cache %s has format version %s; this fscache supports version %d "
+                            "only"),
+                         tool->cache_dir, version, FS_CACHE_FORMAT_VERSION);
+        }
+      else
+        fs_tool_error (_ ("The cache %s has no format version in its cache.info; this fscache "
+                          "supports version %d only"),
+                       tool->cache_dir, FS_CACHE_FORMAT_VERSION);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+fs_tool_absolute_cache_dir (FsTool *tool)
+{
+  return g_file_get_path (fs_cache_get_directory (tool->cache));
+}
+
+gboolean
+fs_tool_check_name (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (fs_cache_name_is_valid (name, &error))
+    return TRUE;
+  fs_tool_error ("%s", error->message);
+  return FALSE;
 }

@@ -1,14 +1,28 @@
-/* fscache-util.h: sizes, messages and JSON output of the fscache tool
+/* fscache-util.h: what the commands of the fscache tool share
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The tool context (FsTool), which every command receives instead of
+ * process-wide variables; the description of a command (FsToolCommand: the
+ * table of them is in fscache.c); parsing a command's options; messages,
+ * sizes, JSON output, the progress bar; opening the cache.
+ *
+ * Calls go one way: fscache.c (main, the command table, help, completion)
+ * calls the commands (fscache-entries.c, fscache-admin.c), and all of them
+ * call what is declared here; nothing here calls up.
  */
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include <fscache.h>
+
 G_BEGIN_DECLS
+
+/* The application id the tool opens caches with. */
+#define FS_TOOL_APP_ID "org.fscache.Tool"
 
 /* Exit statuses of the tool (documented in fscache(1)). */
 typedef enum {
@@ -18,10 +32,102 @@ typedef enum {
   FS_TOOL_EXIT_MISS = 3,
 } FsToolExit;
 
+/* ---- commands and the tool context -------------------------------------- */
+
+typedef struct _FsTool FsTool;
+typedef struct _FsToolInterrupt FsToolInterrupt;
+
+typedef enum {
+  FS_TOOL_COMMAND_NONE = 0,
+  FS_TOOL_COMMAND_JSON = 1 << 0,     /* has --json */
+  FS_TOOL_COMMAND_PROGRESS = 1 << 1, /* has --no-progress */
+  FS_TOOL_COMMAND_POSIX = 1 << 2,    /* options only before the first argument */
+  FS_TOOL_COMMAND_HIDDEN = 1 << 3,   /* not listed in --help */
+  FS_TOOL_COMMAND_NO_CACHE = 1 << 4, /* no --cache option */
+  FS_TOOL_COMMAND_CREATES = 1 << 5,  /* creates the cache where there is none */
+} FsToolCommandFlags;
+
+/* A command runs with @argv as it was given (argv[0] is the command's
+ * name; not to be modified) and returns the exit status. It starts with
+ * fs_tool_parse_options(), which knows its options from the command alone:
+ * the values of its own options live in the command's frame. */
+typedef int (*FsToolCommandFunc) (FsTool *tool, char **argv);
+
+typedef struct {
+  const char *name;
+  const char *parameters;  /* the arguments, as the usage line shows them */
+  const char *summary;     /* one line for the list of commands */
+  const char *description; /* more for --help, or NULL */
+  /* What each argument completes to: "entry", "dir", "path", "command",
+   * "key", "word:a,b" (those words), "-" (nothing); a final "..." repeats
+   * the last kind. */
+  const char *completion;
+  FsToolCommandFlags flags;
+  FsToolCommandFunc run;
+} FsToolCommand;
+
+/* The state of one run of the tool, passed to every command. */
+struct _FsTool {
+  const FsToolCommand *command; /* the command running; NULL before one is chosen */
+  char *cache_option;           /* --cache DIR, before or after the command */
+  char *cache_dir;              /* --cache, else $FSCACHE_DIR, else the default */
+  gboolean json;                /* --json */
+  gboolean no_progress;         /* --no-progress */
+  /* Set by `__complete options COMMAND`: fs_tool_parse_options() prints
+   * the command's options instead of parsing, and the command returns. */
+  gboolean list_options;
+  FsCache *cache;             /* opened by fs_tool_open_cache(), or NULL */
+  FsToolInterrupt *interrupt; /* fs_tool_watch_signals(), or NULL */
+};
+
+/* Frees what @tool holds (not @tool itself). */
+void fs_tool_clear (FsTool *tool);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FsTool, fs_tool_clear)
+
+/* Parses the options of tool->command from @argv (argv[0] is its name):
+ * @entries, which the command binds to its own variables (@data is given
+ * to G_OPTION_ARG_CALLBACK ones; @entries may be NULL), then
+ * --no-progress, --json and --cache as its flags say; "--" is dropped
+ * except after the first argument of a POSIX command. Sets
+ * tool->cache_dir. The arguments left, without the name, go to @out_args
+ * (free with g_strfreev()). Returns FALSE when the command must return
+ * *out_status at once: after a usage error (reported on stderr), or when
+ * tool->list_options asked for the options to be listed (one per line, as
+ * the bash completion reads them). --help prints the help and exits. */
+gboolean fs_tool_parse_options (FsTool *tool,
+                                const GOptionEntry *entries,
+                                gpointer data,
+                                char **argv,
+                                char ***out_args,
+                                int *out_status);
+
+/* The --cache option bound to @tool, as a GOptionEntry array ending with
+ * an empty entry (free with g_free()): the main command line has it too. */
+GOptionEntry *fs_tool_cache_options (FsTool *tool);
+
+/* Prints each option of @entries on a line, followed by its argument
+ * description when its value is the next word (for the completion). */
+void fs_tool_print_option_entries (const GOptionEntry *entries);
+
+/* Reports a usage error of @command (NULL: of the main command line) on
+ * stderr; returns FS_TOOL_EXIT_USAGE. */
+int fs_tool_usage_error (const FsToolCommand *command, const char *format, ...)
+  G_GNUC_PRINTF (2, 3);
+
+/* FS_TOOL_EXIT_OK when @args is empty, else a usage error. */
+int fs_tool_no_arguments (FsTool *tool, char **args);
+
+/* ---- messages ----------------------------------------------------------- */
+
 /* Prints "fscache: MESSAGE" and a newline on stderr. */
 void fs_tool_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Prints "fscache: warning: MESSAGE" and a newline on stderr. */
 void fs_tool_warning (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+/* Writes @node as indented JSON and a newline on stdout. */
+void fs_tool_print_json (JsonNode *node);
+
+/* ---- sizes -------------------------------------------------------------- */
 
 /* Parses a size in bytes written in human units: a decimal number
  * ("10", "1.5") with an optional unit, case-insensitive, with or without a
@@ -42,7 +148,60 @@ char *fs_tool_format_size (guint64 size);
  * unit that divides it ("10GiB", "512MiB"), else the number of bytes. */
 char *fs_tool_format_size_exact (guint64 size);
 
-/* Writes @node as indented JSON and a newline on stdout. */
-void fs_tool_print_json (JsonNode *node);
+/* @percent % of @value, without overflow nor rounding error. */
+guint64 fs_tool_percent_of (guint64 value, guint percent);
+
+/* ---- progress and interruption ------------------------------------------ */
+
+/* A one-line progress bar on stderr, redrawn at most ten times a second. */
+typedef struct _FsToolProgress FsToolProgress;
+
+FsToolProgress *fs_tool_progress_new (const char *label);
+/* Shows @done of @total bytes. */
+void fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total);
+/* Draws the last state (100% when @completed) and ends the line; frees.
+ * @self may be NULL. */
+void fs_tool_progress_finish (FsToolProgress *self, gboolean completed);
+/* A GFileProgressCallback that updates the FsToolProgress @data. */
+void fs_tool_progress_callback (goffset current, goffset total, gpointer data);
+
+/* Whether to draw a progress bar: stderr is a terminal and no
+ * --no-progress. */
+gboolean fs_tool_use_progress (FsTool *tool);
+
+/* From now on SIGINT, SIGTERM and SIGHUP cancel the returned cancellable
+ * (owned by @tool) instead of killing the process, so that an operation
+ * stops cleanly (a store discards its entry, an export removes what it
+ * copied). */
+GCancellable *fs_tool_watch_signals (FsTool *tool);
+
+/* The signal that cancelled the operation that failed with @error, or 0
+ * when it failed otherwise. */
+int fs_tool_interrupted_by (FsTool *tool, const GError *error);
+
+/* Reports a failed store or export; returns the exit status (128 + the
+ * signal when a signal interrupted it). */
+int fs_tool_operation_failed (FsTool *tool, const GError *error);
+
+/* ---- the cache ---------------------------------------------------------- */
+
+/* As the library tells a cache (FsCache:create): cache.info, or objects/,
+ * which libfscache and osbuild make first. */
+gboolean fs_tool_looks_like_cache (const char *path);
+
+/* Whether this fscache reads the format of the cache @info describes. */
+gboolean fs_tool_info_is_compatible (const FsCacheInfo *info);
+
+/* Opens tool->cache in tool->cache_dir, creating it if the command creates
+ * caches; refuses a directory that is not a cache, one that can't be read,
+ * or written when @writes, and a format this fscache does not read unless
+ * @any_version. On failure prints why and returns FALSE. */
+gboolean fs_tool_open_cache (FsTool *tool, gboolean writes, gboolean any_version);
+
+/* The absolute path of the open cache. */
+char *fs_tool_absolute_cache_dir (FsTool *tool);
+
+/* Checks an entry name, printing why it is invalid. */
+gboolean fs_tool_check_name (const char *name);
 
 G_END_DECLS

@@ -54,21 +54,13 @@ times_at (int parent_fd, const char *name, const char *rel, const char *skip, GP
     }
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 static char *
 times_snapshot (const char *root, const char *skip)
 {
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
 
   times_at (AT_FDCWD, root, ".", skip, lines);
-  g_ptr_array_sort (lines, compare_strings);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv ("\n", (char **) lines->pdata);
+  return fs_test_join_sorted (lines, "\n");
 }
 
 void
@@ -100,22 +92,21 @@ hostile_setup (HostileFixture *fx, gconstpointer user_data)
   etc = g_build_filename (fx->outside, "etc", NULL);
   g_assert_cmpint (g_mkdir_with_parents (etc, 0755), ==, 0);
   fx->passwd = g_build_filename (etc, "passwd", NULL);
-  hostile_write (fx->passwd, "root:x:0:0:root:/root:/bin/bash\n", -1);
+  fs_test_write_text (fx->passwd, "root:x:0:0:root:/root:/bin/bash\n", -1);
   fx->lockfile = g_build_filename (fx->outside, "lockfile", NULL);
-  hostile_write (fx->lockfile, "a lock of someone else\n", -1);
+  fs_test_write_text (fx->lockfile, "a lock of someone else\n", -1);
 
   /* Something that looks like a committed entry, outside. */
   fx->fake_entry = g_build_filename (fx->outside, "entry", NULL);
   fx->fake_data = g_build_filename (fx->fake_entry, "data", NULL);
   g_assert_cmpint (g_mkdir_with_parents (fx->fake_data, 0755), ==, 0);
   file = g_build_filename (fx->fake_data, "precious", NULL);
-  hostile_write (file, "outside data that must survive\n", -1);
+  fs_test_write_text (file, "outside data that must survive\n", -1);
   info = g_build_filename (fx->fake_entry, "object.info", NULL);
-  hostile_write (info,
-                 "{\"creation-boot-id\": \"00000000000040008000000000000000\", \"size\": 8192}",
-                 -1);
+  fs_test_write_text (
+    info, "{\"creation-boot-id\": \"00000000000040008000000000000000\", \"size\": 8192}", -1);
   lock = g_build_filename (fx->fake_entry, "object.lock", NULL);
-  hostile_write (lock, "", 0);
+  fs_test_write_text (lock, "", 0);
 
   fx->before = fs_test_snapshot_except (fx->tmpdir, "./cache");
   fx->before_times = times_snapshot (fx->tmpdir, "./cache");
@@ -182,15 +173,6 @@ hostile_tolerate_warnings (HostileFixture *fx)
    * being fatal and are counted; criticals stay fatal. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
   fx->handler = g_log_set_handler ("FsCache", G_LOG_LEVEL_WARNING, count_warning, fx);
-}
-
-void
-hostile_write (const char *path, const char *contents, gssize len)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_file_set_contents (path, contents, len, &error);
-  g_assert_no_error (error);
 }
 
 void
@@ -340,9 +322,23 @@ hostile_cache_listing (const char *cache_dir)
   g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
 
   listing_at (AT_FDCWD, cache_dir, ".", lines);
-  g_ptr_array_sort (lines, compare_strings);
-  g_ptr_array_add (lines, NULL);
-  return g_strjoinv ("\n", (char **) lines->pdata);
+  return fs_test_join_sorted (lines, "\n");
+}
+
+char *
+hostile_cache_path (HostileFixture *fx, const char *rel)
+{
+  return g_build_filename (fx->cache_dir, rel, NULL);
+}
+
+void
+hostile_gc_ok (FsCache *cache)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (
+    fs_cache_collect_garbage (cache, FS_CACHE_MAINTENANCE_NONE, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
 }
 
 void

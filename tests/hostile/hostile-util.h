@@ -56,9 +56,6 @@ int hostile_try_store (FsCache *cache, const char *name, gsize bytes, GError **e
  * hostile input may make them fail, never crash. */
 void hostile_exercise (FsCache *cache, const char *name);
 
-/* Writes @len bytes of @contents at @path (replacing it). */
-void hostile_write (const char *path, const char *contents, gssize len);
-
 /* cache.size equals the sum of the sizes in the object.info of the real
  * directories of objects/ (symlinks are not entries, and a link is never
  * followed to read one), and no uuid-* is left in objects/, stage/ or
@@ -67,5 +64,11 @@ void hostile_assert_consistent (const char *cache_dir);
 
 /* Every sub-path of the cache directory, with its type, for comparisons. */
 char *hostile_cache_listing (const char *cache_dir);
+
+/* @rel below the cache directory of @fx. */
+char *hostile_cache_path (HostileFixture *fx, const char *rel);
+
+/* Collects garbage in @cache, asserting it succeeds. */
+void hostile_gc_ok (FsCache *cache);
 
 G_END_DECLS

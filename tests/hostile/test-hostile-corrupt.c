@@ -25,22 +25,6 @@
 
 #include "hostile-util.h"
 
-static char *
-cache_path (HostileFixture *fx, const char *rel)
-{
-  return g_build_filename (fx->cache_dir, rel, NULL);
-}
-
-static void
-gc_ok (FsCache *cache)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (
-    fs_cache_collect_garbage (cache, FS_CACHE_MAINTENANCE_NONE, NULL, NULL, NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
 /* Open (may fail), work a little, close; then open alone, collect garbage,
  * and the cache must be exact and clean. */
 static void
@@ -72,7 +56,7 @@ assert_repaired (HostileFixture *fx)
 {
   g_autoptr (FsCache) cache = fs_test_open_cache (fx->cache_dir);
 
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_assert_consistent (fx->cache_dir);
 }
 
@@ -97,7 +81,7 @@ static void
 test_every_prefix (HostileFixture *fx, gconstpointer user_data)
 {
   const Prefix *p = user_data;
-  g_autofree char *path = cache_path (fx, p->rel);
+  g_autofree char *path = hostile_cache_path (fx, p->rel);
   g_autofree char *full = NULL;
   gsize len;
 
@@ -118,7 +102,7 @@ test_every_prefix (HostileFixture *fx, gconstpointer user_data)
           hostile_reset_cache (fx);
           hostile_make_cache (fx, 1000000, 3, 3000);
         }
-      hostile_write (path, full, (gssize) n);
+      fs_test_write_text (path, full, (gssize) n);
       survive (fx, what);
       assert_repaired (fx);
     }
@@ -236,7 +220,7 @@ static void
 test_garbage (HostileFixture *fx, gconstpointer user_data)
 {
   const char *rel = user_data;
-  g_autofree char *path = cache_path (fx, rel);
+  g_autofree char *path = hostile_cache_path (fx, rel);
 
   hostile_make_cache (fx, 1000000, 3, 3000);
   hostile_tolerate_warnings (fx);
@@ -263,7 +247,7 @@ test_garbage (HostileFixture *fx, gconstpointer user_data)
           close (fd);
         }
       else
-        hostile_write (path, contents, (gssize) len);
+        fs_test_write_text (path, contents, (gssize) len);
       survive (fx, what);
       if (!g_str_has_suffix (rel, "object.lock"))
         g_unlink (path);
@@ -371,7 +355,7 @@ static void
 test_oversized (HostileFixture *fx, gconstpointer user_data)
 {
   const BigTarget *t = user_data;
-  g_autofree char *path = cache_path (fx, t->rel);
+  g_autofree char *path = hostile_cache_path (fx, t->rel);
   gboolean is_e0_info = g_str_equal (t->rel, "objects/e0/object.info");
 
   for (gsize k = 0; k < G_N_ELEMENTS (big_kinds); k++)
@@ -400,7 +384,7 @@ test_oversized (HostileFixture *fx, gconstpointer user_data)
           close (fd);
         }
       else
-        hostile_write (path, contents, (gssize) len);
+        fs_test_write_text (path, contents, (gssize) len);
 
       g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
       fx->handler =
@@ -443,7 +427,7 @@ test_oversized (HostileFixture *fx, gconstpointer user_data)
           g_assert_no_error (error);
           g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
         }
-      gc_ok (cache);
+      hostile_gc_ok (cache);
       fs_cache_close (cache);
       g_clear_object (&cache);
 
@@ -474,9 +458,9 @@ test_oversized (HostileFixture *fx, gconstpointer user_data)
 static void
 test_oversized_pending_batch (HostileFixture *fx, gconstpointer user_data)
 {
-  g_autofree char *batch = cache_path (fx, "journal/bat-0123456789abcdef0123456789abcdef");
-  g_autofree char *intent = cache_path (fx, "journal/size.intent");
-  g_autofree char *size_file = cache_path (fx, "cache.size");
+  g_autofree char *batch = hostile_cache_path (fx, "journal/bat-0123456789abcdef0123456789abcdef");
+  g_autofree char *intent = hostile_cache_path (fx, "journal/size.intent");
+  g_autofree char *size_file = hostile_cache_path (fx, "cache.size");
   g_autoptr (FsCache) holder = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autofree char *text = NULL;
@@ -492,14 +476,14 @@ test_oversized_pending_batch (HostileFixture *fx, gconstpointer user_data)
 
   wrong = sum + 8192;
   text = g_strdup_printf ("%" G_GUINT64_FORMAT, wrong);
-  hostile_write (size_file, text, -1);
+  fs_test_write_text (size_file, text, -1);
   g_free (text);
   text = g_strdup_printf ("txn bat-0123456789abcdef0123456789abcdef %" G_GUINT64_FORMAT
                           " %" G_GUINT64_FORMAT " 0",
                           wrong, sum);
-  hostile_write (intent, text, -1);
+  fs_test_write_text (intent, text, -1);
   list = big_contents (JUST_OVER, "uuid-fedcba9876543210fedcba9876543210\n", &len);
-  hostile_write (batch, list, (gssize) len);
+  fs_test_write_text (batch, list, (gssize) len);
 
   /* A store resolves the intent (the counter still holds "old") and adds. */
   entry = fs_test_store_commit (holder, "new", 3000, &status);
@@ -513,7 +497,7 @@ test_oversized_pending_batch (HostileFixture *fx, gconstpointer user_data)
     g_autoptr (FsCache) cache = fs_test_open_cache (fx->cache_dir);
     g_assert_cmpuint (fs_test_read_cache_size (fx->cache_dir), ==,
                       fs_test_sum_object_sizes (fx->cache_dir));
-    gc_ok (cache);
+    hostile_gc_ok (cache);
   }
   hostile_assert_consistent (fx->cache_dir);
 }
@@ -523,7 +507,7 @@ test_oversized_pending_batch (HostileFixture *fx, gconstpointer user_data)
 static void
 test_fifo_object_info (HostileFixture *fx, gconstpointer user_data)
 {
-  g_autofree char *path = cache_path (fx, "objects/e0/object.info");
+  g_autofree char *path = hostile_cache_path (fx, "objects/e0/object.info");
   g_autoptr (FsCache) cache = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GListModel) list = NULL;
@@ -543,7 +527,7 @@ test_fifo_object_info (HostileFixture *fx, gconstpointer user_data)
   g_assert_cmpuint (g_list_model_get_n_items (list), ==, 2);
   g_assert_cmpint (hostile_try_store (cache, "new", 3000, &error), ==, FS_CACHE_COMMIT_STORED);
   g_assert_no_error (error);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   hostile_assert_consistent (fx->cache_dir);
 }
@@ -581,7 +565,7 @@ static void
 test_shape (HostileFixture *fx, gconstpointer user_data)
 {
   const Shape *shape = user_data;
-  g_autofree char *path = cache_path (fx, shape->rel);
+  g_autofree char *path = hostile_cache_path (fx, shape->rel);
   g_autofree char *parent = g_path_get_dirname (path);
 
   hostile_make_cache (fx, 1000000, 3, 3000);
@@ -593,7 +577,7 @@ test_shape (HostileFixture *fx, gconstpointer user_data)
       g_assert_cmpint (g_mkdir_with_parents (inside, 0755), ==, 0);
     }
   else
-    hostile_write (path, "a file where a folder belongs\n", -1);
+    fs_test_write_text (path, "a file where a folder belongs\n", -1);
   hostile_tolerate_warnings (fx);
   survive (fx, shape->rel);
 
@@ -607,7 +591,8 @@ test_shape (HostileFixture *fx, gconstpointer user_data)
 static void
 test_record_folder_blocks_nothing (HostileFixture *fx, gconstpointer user_data)
 {
-  g_autofree char *record = cache_path (fx, "journal/uuid-0123456789abcdef0123456789abcdef");
+  g_autofree char *record =
+    hostile_cache_path (fx, "journal/uuid-0123456789abcdef0123456789abcdef");
   g_autoptr (FsCache) cache = NULL;
   g_autoptr (GError) error = NULL;
   guint stored = 0;
@@ -627,7 +612,7 @@ test_record_folder_blocks_nothing (HostileFixture *fx, gconstpointer user_data)
         stored++;
     }
   g_assert_cmpuint (stored, ==, 8);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
 }
 
 /* A forged record that claims a live entry was being removed: recovery may
@@ -650,12 +635,12 @@ test_forged_records (HostileFixture *fx, gconstpointer user_data)
   for (gsize i = 0; i < G_N_ELEMENTS (forged); i++)
     {
       g_autofree char *name = g_strdup_printf ("journal/uuid-%032zx", i + 1);
-      g_autofree char *path = cache_path (fx, name);
-      hostile_write (path, forged[i], -1);
+      g_autofree char *path = hostile_cache_path (fx, name);
+      fs_test_write_text (path, forged[i], -1);
     }
   hostile_tolerate_warnings (fx);
   cache = fs_test_open_cache (fx->cache_dir);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_assert_consistent (fx->cache_dir);
   /* the entries the records name are still there, whole */
   for (int i = 0; i < 3; i++)

@@ -30,35 +30,6 @@
 
 #include "hostile-util.h"
 
-#define NOBODY 65534
-
-static const char *
-child_cache_dir (void)
-{
-  const char *dir = g_getenv ("HOSTILE_CACHE_DIR");
-  g_assert_nonnull (dir);
-  return dir;
-}
-
-static void
-run_child (HostileFixture *fx)
-{
-  g_setenv ("HOSTILE_CACHE_DIR", fx->cache_dir, TRUE);
-  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC,
-                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_unsetenv ("HOSTILE_CACHE_DIR");
-  g_test_trap_assert_passed ();
-}
-
-static void
-drop_privileges (void)
-{
-  g_assert_cmpint (setgroups (0, NULL), ==, 0);
-  g_assert_cmpint (setresgid (NOBODY, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (setresuid (NOBODY, NOBODY, NOBODY), ==, 0);
-  g_assert_cmpint (geteuid (), ==, NOBODY);
-}
-
 /* No lock of the cache is held by anyone: every object.lock and cache.lock
  * can be write-locked. */
 static void
@@ -88,7 +59,7 @@ assert_denied (GError *error, const char *what)
   g_assert_nonnull (error);
   g_assert_true (error->domain == G_IO_ERROR || error->domain == FS_CACHE_ERROR);
   /* a clear message: it names the cache */
-  g_assert_nonnull (strstr (error->message, child_cache_dir ()));
+  g_assert_nonnull (strstr (error->message, fs_test_child_cache_dir ()));
 }
 
 /* As a user who may read the cache but not write it. */
@@ -98,7 +69,7 @@ use_without_write_access (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FsCache) cache = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
-  const char *dir = child_cache_dir ();
+  const char *dir = fs_test_child_cache_dir ();
   guint n = 0;
   guint64 bytes = 0, used = 0, max = 0;
   gint64 corr = 0;
@@ -174,7 +145,7 @@ test_other_users_cache (HostileFixture *fx, gconstpointer user_data)
 
   if (g_test_subprocess ())
     {
-      drop_privileges ();
+      fs_test_drop_privileges ();
       use_without_write_access ();
       return;
     }
@@ -187,7 +158,7 @@ test_other_users_cache (HostileFixture *fx, gconstpointer user_data)
   hostile_make_cache (fx, 1000000, 3, 3000);
   before = hostile_cache_listing (fx->cache_dir);
   size_before = fs_test_read_cache_size (fx->cache_dir);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 60);
   check_unchanged (fx, before, size_before);
 }
 
@@ -216,7 +187,7 @@ test_read_only_cache (HostileFixture *fx, gconstpointer user_data)
 
   if (g_test_subprocess ())
     {
-      drop_privileges ();
+      fs_test_drop_privileges ();
       use_without_write_access ();
       return;
     }
@@ -227,7 +198,8 @@ test_read_only_cache (HostileFixture *fx, gconstpointer user_data)
     }
   hostile_make_cache (fx, 1000000, 3, 3000);
   {
-    g_autofree char *cmd = g_strdup_printf ("chown -R %d:%d '%s'", NOBODY, NOBODY, fx->cache_dir);
+    g_autofree char *cmd =
+      g_strdup_printf ("chown -R %d:%d '%s'", FS_TEST_NOBODY, FS_TEST_NOBODY, fx->cache_dir);
     int status = 0;
     g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL));
     g_assert_true (g_spawn_check_wait_status (status, NULL));
@@ -235,7 +207,7 @@ test_read_only_cache (HostileFixture *fx, gconstpointer user_data)
   chmod_tree (fx->cache_dir, 0555, 0444);
   before = hostile_cache_listing (fx->cache_dir);
   size_before = fs_test_read_cache_size (fx->cache_dir);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 60);
   chmod_tree (fx->cache_dir, 0755, 0644);
   check_unchanged (fx, before, size_before);
 }
@@ -293,7 +265,7 @@ assert_clean (const char *dir, guint64 size, guint entries)
 static void
 enospc_child (const char *marker)
 {
-  const char *dir = child_cache_dir ();
+  const char *dir = fs_test_child_cache_dir ();
   g_autoptr (GError) error = NULL;
   g_autoptr (FsCache) cache = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
@@ -306,7 +278,7 @@ enospc_child (const char *marker)
       mount ("fscache-enospc", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
     {
       g_test_message ("mounting a tmpfs is not allowed here: %s", g_strerror (errno));
-      hostile_write (marker, "", 0);
+      fs_test_write_text (marker, "", 0);
       return;
     }
 
@@ -354,7 +326,7 @@ enospc_child (const char *marker)
     g_autofree char *buf = g_malloc0 (2 * 1024 * 1024);
 
     g_assert_no_error (error);
-    hostile_write (src, buf, 2 * 1024 * 1024);
+    fs_test_write_text (src, buf, 2 * 1024 * 1024);
     g_assert_false (fs_cache_store_tree (cache, "copied", source, FS_CACHE_STORE_NONE, NULL, NULL,
                                          &status, NULL, &error));
     assert_no_space (error, "store_tree on a full file system");
@@ -433,7 +405,7 @@ test_enospc (HostileFixture *fx, gconstpointer user_data)
     }
   marker = g_build_filename (fx->cache_dir, "mount-not-allowed", NULL);
   g_setenv ("HOSTILE_MARKER", marker, TRUE);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 60);
   g_unsetenv ("HOSTILE_MARKER");
   if (g_file_test (marker, G_FILE_TEST_EXISTS))
     {
@@ -553,7 +525,7 @@ nofile_round (FsCache *cache, const char *src_dir, guint extra, gboolean mainten
     }
   {
     g_autoptr (FsCache) other =
-      fs_cache_new_for_path (FS_TEST_APP_ID, child_cache_dir (), NULL, &error);
+      fs_cache_new_for_path (FS_TEST_APP_ID, fs_test_child_cache_dir (), NULL, &error);
     if (other == NULL)
       g_test_message ("open with %u spare: %s", extra, error->message);
     g_clear_error (&error);
@@ -568,14 +540,14 @@ test_nofile (HostileFixture *fx, gconstpointer user_data)
 {
   if (g_test_subprocess ())
     {
-      const char *dir = child_cache_dir ();
+      const char *dir = fs_test_child_cache_dir ();
       g_autoptr (FsCache) cache = fs_test_open_cache (dir);
       g_autofree char *src_dir = g_build_filename (dir, "src", NULL);
       g_autofree char *src = g_build_filename (src_dir, "a", NULL);
       guint baseline;
 
       g_assert_cmpint (g_mkdir (src_dir, 0755), ==, 0);
-      hostile_write (src, "some data", -1);
+      fs_test_write_text (src, "some data", -1);
       baseline = count_fds ();
       for (guint extra = 0; extra < 12; extra++)
         {
@@ -597,7 +569,7 @@ test_nofile (HostileFixture *fx, gconstpointer user_data)
       return;
     }
   hostile_make_cache (fx, 1000000, 4, 3000);
-  run_child (fx);
+  fs_test_run_child (fx->cache_dir, 60);
   /* No lock is left held by anyone. */
   assert_no_lock_held (fx->cache_dir);
   /* What the failures could not clean up is collected automatically —

@@ -22,16 +22,10 @@
 
 #include "hostile-util.h"
 
-static char *
-cache_path (HostileFixture *fx, const char *rel)
-{
-  return g_build_filename (fx->cache_dir, rel, NULL);
-}
-
 static void
 plant_link (HostileFixture *fx, const char *rel, const char *target)
 {
-  g_autofree char *path = cache_path (fx, rel);
+  g_autofree char *path = hostile_cache_path (fx, rel);
 
   /* replace whatever is there */
   if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
@@ -45,18 +39,8 @@ plant_link (HostileFixture *fx, const char *rel, const char *target)
 static gboolean
 is_symlink (HostileFixture *fx, const char *rel)
 {
-  g_autofree char *path = cache_path (fx, rel);
+  g_autofree char *path = hostile_cache_path (fx, rel);
   return g_file_test (path, G_FILE_TEST_IS_SYMLINK);
-}
-
-static void
-assert_miss (FsCache *cache, const char *name)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (FsCacheEntry) entry = fs_cache_load (cache, name, NULL, &error);
-
-  g_assert_null (entry);
-  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
 }
 
 static gboolean
@@ -73,16 +57,6 @@ listed (FsCache *cache, const char *name)
         return TRUE;
     }
   return FALSE;
-}
-
-static void
-gc_ok (FsCache *cache)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (
-    fs_cache_collect_garbage (cache, FS_CACHE_MAINTENANCE_NONE, NULL, NULL, NULL, NULL, &error));
-  g_assert_no_error (error);
 }
 
 static void
@@ -105,7 +79,7 @@ test_entry_dir_link (HostileFixture *fx, gconstpointer user_data)
   plant_link (fx, "objects/evil", fx->fake_entry);
   cache = fs_test_open_cache (fx->cache_dir);
 
-  assert_miss (cache, "evil");
+  fs_test_assert_miss (cache, "evil");
   g_assert_false (listed (cache, "evil"));
   g_assert_false (fs_cache_remove (cache, "evil", NULL, &error));
   g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
@@ -113,7 +87,7 @@ test_entry_dir_link (HostileFixture *fx, gconstpointer user_data)
   /* the name is taken by the link: a store can't replace it */
   g_assert_cmpint (hostile_try_store (cache, "evil", 100, &error), ==, FS_CACHE_COMMIT_EXISTS);
   g_assert_no_error (error);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   prune_all_ok (cache);
   hostile_exercise (cache, "evil");
   hostile_assert_consistent (fx->cache_dir);
@@ -150,7 +124,7 @@ test_data_link (HostileFixture *fx, gconstpointer user_data)
   /* eviction */
   prune_all_ok (cache);
   /* garbage collection */
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_exercise (cache, "e2");
   hostile_assert_consistent (fx->cache_dir);
 }
@@ -196,7 +170,7 @@ test_links_inside_tree (HostileFixture *fx, gconstpointer user_data)
   g_assert_true (fs_cache_remove (cache, "links", NULL, &error));
   g_assert_no_error (error);
   prune_all_ok (cache);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_assert_consistent (fx->cache_dir);
 }
 
@@ -214,13 +188,13 @@ test_object_lock_link (HostileFixture *fx, gconstpointer user_data)
   plant_link (fx, "objects/e1/object.lock", fx->passwd);
   cache = fs_test_open_cache (fx->cache_dir);
 
-  assert_miss (cache, "e0");
-  assert_miss (cache, "e1");
+  fs_test_assert_miss (cache, "e0");
+  fs_test_assert_miss (cache, "e1");
   if (fs_cache_remove (cache, "e0", NULL, &error))
     g_error ("removed an entry through a link to its lock");
   g_clear_error (&error);
   prune_all_ok (cache);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_exercise (cache, "e1");
   hostile_exercise (cache, "e0");
 }
@@ -237,16 +211,16 @@ test_object_info_link (HostileFixture *fx, gconstpointer user_data)
   hostile_tolerate_warnings (fx);
   cache = fs_test_open_cache (fx->cache_dir);
 
-  assert_miss (cache, "e0");
+  fs_test_assert_miss (cache, "e0");
   g_assert_false (listed (cache, "e0"));
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   prune_all_ok (cache);
   hostile_exercise (cache, "e0");
   /* what is left is consistent once idle */
   fs_cache_close (cache);
   g_clear_object (&cache);
   cache = fs_test_open_cache (fx->cache_dir);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_assert_consistent (fx->cache_dir);
 }
 
@@ -295,11 +269,11 @@ test_meta_link (HostileFixture *fx, gconstpointer user_data)
    * exact, clean cache: whatever the failures above left (an eviction
    * whose accounting failed keeps its records for recovery) is repaired. */
   {
-    g_autofree char *path = cache_path (fx, rel);
+    g_autofree char *path = hostile_cache_path (fx, rel);
     g_assert_cmpint (g_unlink (path), ==, 0);
   }
   cache = fs_test_open_cache (fx->cache_dir);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   hostile_assert_consistent (fx->cache_dir);
 }
 
@@ -329,7 +303,7 @@ test_journal_record_link (HostileFixture *fx, gconstpointer user_data)
         stored++;
     }
   g_assert_cmpuint (stored, ==, 8);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   prune_all_ok (cache);
 }
 
@@ -347,7 +321,7 @@ test_anonymous_links (HostileFixture *fx, gconstpointer user_data)
   plant_link (fx, "stage/uuid-22222222222222222222222222222222", fx->passwd);
   /* an idle open recovers */
   cache = fs_test_open_cache (fx->cache_dir);
-  gc_ok (cache);
+  hostile_gc_ok (cache);
   prune_all_ok (cache);
   hostile_exercise (cache, "e0");
   g_test_message ("links left: objects %d %d, stage %d %d",
@@ -376,7 +350,7 @@ test_area_link (HostileFixture *fx, gconstpointer user_data)
       g_test_message ("open with %s -> outside: %s", rel, error->message);
       return;
     }
-  assert_miss (cache, "entry");
+  fs_test_assert_miss (cache, "entry");
   hostile_exercise (cache, "entry");
   for (int i = 0; i < 4; i++)
     {
@@ -392,9 +366,9 @@ static void
 test_loops (HostileFixture *fx, gconstpointer user_data)
 {
   g_autoptr (FsCache) cache = NULL;
-  g_autofree char *self = cache_path (fx, "objects/loop");
-  g_autofree char *a = cache_path (fx, "objects/a");
-  g_autofree char *b = cache_path (fx, "objects/b");
+  g_autofree char *self = hostile_cache_path (fx, "objects/loop");
+  g_autofree char *a = hostile_cache_path (fx, "objects/a");
+  g_autofree char *b = hostile_cache_path (fx, "objects/b");
 
   hostile_make_cache (fx, FS_CACHE_SIZE_UNLIMITED, 1, 2000);
   g_assert_cmpint (symlink ("loop", self), ==, 0);
@@ -404,10 +378,10 @@ test_loops (HostileFixture *fx, gconstpointer user_data)
   plant_link (fx, "objects/e0/data", "data"); /* self-loop inside an entry */
   cache = fs_test_open_cache (fx->cache_dir);
 
-  assert_miss (cache, "loop");
-  assert_miss (cache, "a");
-  assert_miss (cache, "dangling");
-  gc_ok (cache);
+  fs_test_assert_miss (cache, "loop");
+  fs_test_assert_miss (cache, "a");
+  fs_test_assert_miss (cache, "dangling");
+  hostile_gc_ok (cache);
   prune_all_ok (cache);
   hostile_exercise (cache, "loop");
   hostile_exercise (cache, "e0");

@@ -223,17 +223,6 @@ assert_no_lock_leaked (FsTestFixture *fx)
     }
 }
 
-static void
-store_committed (FsTestFixture *fx, const char *name, gsize n_bytes)
-{
-  g_autoptr (FsCacheEntry) entry = NULL;
-  FsCacheCommitStatus status;
-
-  entry = fs_test_store_commit (fx->cache, name, n_bytes, &status);
-  g_assert_cmpint (status, ==, FS_CACHE_COMMIT_STORED);
-  fs_cache_entry_release (entry);
-}
-
 static FsCacheEntry *
 store_filled (FsTestFixture *fx, const char *name, gsize n_bytes)
 {
@@ -382,7 +371,7 @@ test_cancelled_before_start (FsTestFixture *fx, gconstpointer data)
   g_autofree char *info_before = NULL;
   guint64 size_before;
 
-  store_committed (fx, "present", 20000);
+  fs_test_store_committed (fx->cache, "present", 20000);
   size_before = fs_test_read_cache_size (fx->cache_dir);
   g_assert_true (g_file_get_contents (info_path, &info_before, NULL, NULL));
 
@@ -474,7 +463,7 @@ test_cancelled_before_start_sync (FsTestFixture *fx, gconstpointer data)
   g_autofree char *present_lock = object_lock_path (fx, "present");
   FsCacheCommitStatus status;
 
-  store_committed (fx, "present", 20000);
+  fs_test_store_committed (fx->cache, "present", 20000);
 
   {
     g_autoptr (GError) error = NULL;
@@ -583,7 +572,7 @@ test_cancel_commit_waiting_for_size_lock (FsTestFixture *fx, gconstpointer data)
   LockHolder *holder;
   guint64 size_before;
 
-  store_committed (fx, "present", 10000);
+  fs_test_store_committed (fx->cache, "present", 10000);
   size_before = fs_test_read_cache_size (fx->cache_dir);
   entry = store_filled (fx, "waiting", 50000);
   entry_dir = g_path_get_dirname (fs_cache_entry_get_path (entry));
@@ -606,7 +595,7 @@ test_cancel_commit_waiting_for_size_lock (FsTestFixture *fx, gconstpointer data)
   fs_test_assert_consistent (fx->cache_dir);
 
   /* and the cache still works */
-  store_committed (fx, "after", 10000);
+  fs_test_store_committed (fx->cache, "after", 10000);
   fs_test_assert_consistent (fx->cache_dir);
 }
 
@@ -676,7 +665,7 @@ test_cancel_commit_waiting_for_evict_lock (FsTestFixture *fx, gconstpointer data
 
   /* room for one entry of 600 KiB, not two */
   fs_test_set_maximum_size (fx->cache, 1024 * 1024);
-  store_committed (fx, "old", 600 * 1024);
+  fs_test_store_committed (fx->cache, "old", 600 * 1024);
   size_before = fs_test_read_cache_size (fx->cache_dir);
   entry = store_filled (fx, "new", 600 * 1024);
 
@@ -794,7 +783,7 @@ test_cancel_after_completion_before_finish (FsTestFixture *fx, gconstpointer dat
 {
   g_autofree char *present_lock = object_lock_path (fx, "present");
 
-  store_committed (fx, "present", 10000);
+  fs_test_store_committed (fx->cache, "present", 10000);
 
   for (Op op = OP_LOAD; op <= OP_STAGE; op++)
     {
@@ -829,7 +818,7 @@ test_cancel_after_finish (FsTestFixture *fx, gconstpointer data)
   g_autoptr (FsCacheEntry) stored = NULL;
   FsCacheCommitStatus status;
 
-  store_committed (fx, "present", 10000);
+  fs_test_store_committed (fx->cache, "present", 10000);
 
   fs_cache_load_async (fx->cache, "present", G_PRIORITY_DEFAULT, cancellable, got_result, &result);
   loaded = fs_cache_load_finish (fx->cache, wait_result (&result), &error);
@@ -912,7 +901,7 @@ test_unfinished_results (FsTestFixture *fx, gconstpointer data)
   gint64 deadline;
   guint n = 0;
 
-  store_committed (fx, "present", 10000);
+  fs_test_store_committed (fx->cache, "present", 10000);
   for (guint i = 0; i < 4; i++)
     {
       fs_cache_store_async (fx->cache, "new", G_PRIORITY_DEFAULT, NULL, count_and_drop, &n);

@@ -1,0 +1,990 @@
+/* fscache-admin.c: the administration of the cache: init, info, prune, gc,
+ * config
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Configuration keys have their own table (`keys`), from which both
+ * `config get|set` and the options of `init` are made, so a new setting of
+ * the library is one line there.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include <fscache.h>
+
+#include "fscache-builtins.h"
+#include "fscache-util.h"
+
+/* The maximum size `init` gives a cache that has none. */
+#define FS_TOOL_DEFAULT_MAXIMUM_SIZE (G_GUINT64_CONSTANT (10) << 30)
+
+/* ---- configuration keys ------------------------------------------------- */
+
+typedef enum {
+  FS_TOOL_KEY_MAXIMUM_SIZE,    /* SIZE or "unlimited" */
+  FS_TOOL_KEY_PERCENT,         /* N or N%, 1 to 100 */
+  FS_TOOL_KEY_SIZE_OR_PERCENT, /* SIZE or N% */
+  FS_TOOL_KEY_BOOLEAN,         /* a flag; an init option without argument */
+} FsToolKeyType;
+
+typedef struct {
+  const char *name;        /* key of `config get|set` and of the JSON output */
+  const char *init_option; /* long option of `init` */
+  FsToolKeyType type;
+  const char *arg_description;
+  const char *description;
+  gboolean (*has) (const FsCacheInfo *info);
+  guint64 (*get_size) (const FsCacheInfo *info);
+  void (*set_size) (FsCacheInfo *info, guint64 value);
+  guint (*get_percent) (const FsCacheInfo *info);
+  void (*set_percent) (FsCacheInfo *info, guint value);
+  guint64 (*get_size_or_percent) (const FsCacheInfo *info, gboolean *out_is_percent);
+  void (*set_size_or_percent) (FsCacheInfo *info, guint64 value, gboolean is_percent);
+  gboolean (*get_boolean) (const FsCacheInfo *info);
+  void (*set_boolean) (FsCacheInfo *info, gboolean value);
+} FsToolKey;
+
+/* One entry per setting: it gives `config get|set KEY`, an option of `init`
+ * (a flag for a boolean), the JSON member and the completion. */
+static const FsToolKey keys[] = {
+  { "maximum-size", "max-size", FS_TOOL_KEY_MAXIMUM_SIZE, N_ ("SIZE"),
+    N_ ("Maximum size of the cache, or “unlimited” (init default: 10G when the cache has none)"),
+    .has = fs_cache_info_has_maximum_size, .get_size = fs_cache_info_get_maximum_size,
+    .set_size = fs_cache_info_set_maximum_size },
+  { "low-watermark", "low-watermark", FS_TOOL_KEY_PERCENT, N_ ("PERCENT"),
+    N_ ("Evict down to PERCENT of the maximum size when a store does not fit (default 80)"),
+    .has = fs_cache_info_has_low_watermark, .get_percent = fs_cache_info_get_low_watermark,
+    .set_percent = fs_cache_info_set_low_watermark },
+  { "min-free-space", "min-free", FS_TOOL_KEY_SIZE_OR_PERCENT, N_ ("SIZE|N%"),
+    N_ ("Keep at least this much of the file system free (bytes, or percent of its size)"),
+    .has = fs_cache_info_has_min_free_space,
+    .get_size_or_percent = fs_cache_info_get_min_free_space,
+    .set_size_or_percent = fs_cache_info_set_min_free_space },
+  { "volatile", "volatile", FS_TOOL_KEY_BOOLEAN, NULL,
+    N_ ("Skip the syncs that make entries survive a power cut (tmpfs, CI)"),
+    .has = fs_cache_info_has_volatile, .get_boolean = fs_cache_info_get_volatile,
+    .set_boolean = fs_cache_info_set_volatile },
+  { "shared", "shared", FS_TOOL_KEY_BOOLEAN, NULL,
+    N_ ("Share the cache with the users of its group (group-writable files)"),
+    .has = fs_cache_info_has_shared, .get_boolean = fs_cache_info_get_shared,
+    .set_boolean = fs_cache_info_set_shared },
+};
+
+static const FsToolKey *
+find_key (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].name, name))
+      return &keys[i];
+  return NULL;
+}
+
+char **
+fs_tool_config_key_names (void)
+{
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_strv_builder_add (names, keys[i].name);
+  return g_strv_builder_end (names);
+}
+
+static char *
+key_names (void)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? ", " : "", keys[i].name);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+parse_boolean (const char *text, gboolean *out_value)
+{
+  static const char *const yes[] = { "true", "yes", "on", "1" };
+  static const char *const no[] = { "false", "no", "off", "0" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (yes); i++)
+    {
+      if (g_ascii_strcasecmp (text, yes[i]) == 0)
+        return (*out_value = TRUE);
+      if (g_ascii_strcasecmp (text, no[i]) == 0)
+        return !(*out_value = FALSE);
+    }
+  return FALSE;
+}
+
+/* Parses @text as a value of @key into @info. */
+static gboolean
+key_parse (const FsToolKey *key, const char *text, FsCacheInfo *info, GError **error)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  guint64 size;
+  guint percent;
+  gboolean flag;
+
+  switch (key->type)
+    {
+    case FS_TOOL_KEY_MAXIMUM_SIZE:
+      if (g_ascii_strcasecmp (stripped, "unlimited") == 0)
+        size = FS_CACHE_SIZE_UNLIMITED;
+      else if (!fs_tool_parse_size (stripped, &size, error))
+        return FALSE;
+      key->set_size (info, size);
+      return TRUE;
+    case FS_TOOL_KEY_PERCENT:
+      if (!fs_tool_parse_percent (stripped, 1, &percent, error))
+        return FALSE;
+      key->set_percent (info, percent);
+      return TRUE;
+    case FS_TOOL_KEY_SIZE_OR_PERCENT:
+      if (g_str_has_suffix (stripped, "%"))
+        {
+          if (!fs_tool_parse_percent (stripped, 0, &percent, error))
+            return FALSE;
+          key->set_size_or_percent (info, percent, TRUE);
+        }
+      else
+        {
+          if (!fs_tool_parse_size (stripped, &size, error))
+            return FALSE;
+          key->set_size_or_percent (info, size, FALSE);
+        }
+      return TRUE;
+    case FS_TOOL_KEY_BOOLEAN:
+      if (!parse_boolean (stripped, &flag))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("Invalid value “%s”: expected true or false"), text);
+          return FALSE;
+        }
+      key->set_boolean (info, flag);
+      return TRUE;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The value of @key in the syntax key_parse() reads; "unset" when unset. */
+static char *
+key_to_string (const FsToolKey *key, const FsCacheInfo *info)
+{
+  gboolean is_percent;
+  guint64 value;
+
+  switch (key->type)
+    {
+    case FS_TOOL_KEY_MAXIMUM_SIZE:
+      if (!key->has (info))
+        return g_strdup ("unset");
+      value = key->get_size (info);
+      if (value == FS_CACHE_SIZE_UNLIMITED)
+        return g_strdup ("unlimited");
+      return fs_tool_format_size_exact (value);
+    case FS_TOOL_KEY_PERCENT:
+      return g_strdup_printf ("%u%%", key->get_percent (info));
+    case FS_TOOL_KEY_SIZE_OR_PERCENT:
+      if (!key->has (info))
+        return g_strdup ("unset");
+      value = key->get_size_or_percent (info, &is_percent);
+      if (is_percent)
+        return g_strdup_printf ("%" G_GUINT64_FORMAT "%%", value);
+      return fs_tool_format_size_exact (value);
+    case FS_TOOL_KEY_BOOLEAN:
+      return g_strdup (key->get_boolean (info) ? "true" : "false");
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The JSON value of @key: see fscache(1) for the schema. */
+static JsonNode *
+key_to_json (const FsToolKey *key, const FsCacheInfo *info)
+{
+  JsonNode *node = json_node_new (JSON_NODE_VALUE);
+  gboolean is_percent;
+  guint64 value;
+
+  switch (key->type)
+    {
+    case FS_TOOL_KEY_MAXIMUM_SIZE:
+      if (!key->has (info))
+        return json_node_init_null (node);
+      value = key->get_size (info);
+      if (value == FS_CACHE_SIZE_UNLIMITED)
+        return json_node_init_string (node, "unlimited");
+      return json_node_init_int (node, (gint64) value);
+    case FS_TOOL_KEY_PERCENT:
+      return json_node_init_int (node, key->get_percent (info));
+    case FS_TOOL_KEY_SIZE_OR_PERCENT:
+      if (!key->has (info))
+        return json_node_init_null (node);
+      value = key->get_size_or_percent (info, &is_percent);
+      if (is_percent)
+        {
+          g_autofree char *s = g_strdup_printf ("%" G_GUINT64_FORMAT "%%", value);
+          return json_node_init_string (node, s);
+        }
+      return json_node_init_int (node, (gint64) value);
+    case FS_TOOL_KEY_BOOLEAN:
+      return json_node_init_boolean (node, key->get_boolean (info));
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The value of @key for people (info, init). */
+static char *
+key_describe (const FsToolKey *key, const FsCacheInfo *info)
+{
+  gboolean is_percent;
+  guint64 value;
+
+  switch (key->type)
+    {
+    case FS_TOOL_KEY_MAXIMUM_SIZE:
+      if (!key->has (info))
+        return g_strdup (_ ("none: nothing is kept (set one with “fscache init --max-size SIZE”)"));
+      value = key->get_size (info);
+      if (value == 0)
+        return g_strdup (_ ("0: nothing is kept, every store is declined as too large"));
+      if (value == FS_CACHE_SIZE_UNLIMITED)
+        return g_strdup (_ ("unlimited"));
+      return fs_tool_format_size (value);
+    case FS_TOOL_KEY_PERCENT:
+      if (key->has (info))
+        return g_strdup_printf ("%u%%", key->get_percent (info));
+      return g_strdup_printf (_ ("%u%% (default)"), key->get_percent (info));
+    case FS_TOOL_KEY_SIZE_OR_PERCENT:
+      value = key->get_size_or_percent (info, &is_percent);
+      if (!key->has (info) || value == 0)
+        return g_strdup (_ ("none"));
+      if (is_percent)
+        return g_strdup_printf (_ ("%u%% of the file system"), (guint) value);
+      return fs_tool_format_size (value);
+    case FS_TOOL_KEY_BOOLEAN:
+      return g_strdup (key->get_boolean (info) ? _ ("yes") : _ ("no"));
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static JsonObject *
+config_to_json (const FsCacheInfo *info)
+{
+  JsonObject *object = json_object_new ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    json_object_set_member (object, keys[i].name, key_to_json (&keys[i], info));
+  return object;
+}
+
+/* ---- init --------------------------------------------------------------- */
+
+/* A maximum size of 0 is allowed (osbuild's default: a cache used only to
+ * stage), but rarely meant: say what it does. */
+static void
+warn_if_keeps_nothing (const FsCacheInfo *updates)
+{
+  if (fs_cache_info_has_maximum_size (updates) && fs_cache_info_get_maximum_size (updates) == 0)
+    fs_tool_warning (_ ("a maximum size of 0 keeps nothing: every store is declined as too "
+                        "large"));
+}
+
+static void
+print_settings (const FsCacheInfo *info)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *value = key_describe (&keys[i], info);
+      g_print ("  %-16s %s\n", keys[i].name, value);
+    }
+}
+
+/* The values of init's options, one per key. */
+typedef struct {
+  char *values[G_N_ELEMENTS (keys)];
+  gboolean flags[G_N_ELEMENTS (keys)];
+} InitOptions;
+
+static void
+init_options_clear (InitOptions *o)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_clear_pointer (&o->values[i], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (InitOptions, init_options_clear)
+
+/* init's options, made from `keys` and bound to @opt. */
+static void
+init_option_entries (InitOptions *opt, GOptionEntry entries[G_N_ELEMENTS (keys) + 1])
+{
+  memset (entries, 0, sizeof (GOptionEntry) * (G_N_ELEMENTS (keys) + 1));
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GOptionEntry *e = &entries[i];
+
+      e->long_name = keys[i].init_option;
+      e->description = keys[i].description;
+      if (keys[i].type == FS_TOOL_KEY_BOOLEAN)
+        {
+          e->arg = G_OPTION_ARG_NONE;
+          e->arg_data = &opt->flags[i];
+        }
+      else
+        {
+          e->arg = G_OPTION_ARG_STRING;
+          e->arg_data = &opt->values[i];
+          e->arg_description = keys[i].arg_description;
+        }
+    }
+}
+
+int
+fs_tool_init (FsTool *tool, char **argv)
+{
+  g_auto (InitOptions) opt = { { NULL } };
+  GOptionEntry options[G_N_ELEMENTS (keys) + 1];
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheInfo) updates = fs_cache_info_new ();
+  g_autoptr (FsCacheInfo) current = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  gboolean existed, changed = FALSE;
+  int status;
+
+  init_option_entries (&opt, options);
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
+    return status;
+  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
+    return status;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      if (keys[i].type == FS_TOOL_KEY_BOOLEAN)
+        {
+          if (opt.flags[i])
+            {
+              keys[i].set_boolean (updates, TRUE);
+              changed = TRUE;
+            }
+          continue;
+        }
+      if (opt.values[i] == NULL)
+        continue;
+      if (!key_parse (&keys[i], opt.values[i], updates, &error))
+        return fs_tool_usage_error (tool->command, "--%s: %s", keys[i].init_option, error->message);
+      changed = TRUE;
+    }
+
+  existed = fs_tool_looks_like_cache (tool->cache_dir);
+  if (!fs_tool_open_cache (tool, TRUE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+
+  current = fs_cache_get_info (tool->cache);
+  if (!fs_cache_info_has_maximum_size (updates) && !fs_cache_info_has_maximum_size (current))
+    {
+      fs_cache_info_set_maximum_size (updates, FS_TOOL_DEFAULT_MAXIMUM_SIZE);
+      changed = TRUE;
+    }
+  if (changed && !fs_cache_set_info (tool->cache, updates, NULL, &error))
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  warn_if_keeps_nothing (updates);
+
+  info = fs_cache_get_info (tool->cache);
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = config_to_json (info);
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "cache", path);
+      json_object_set_boolean_member (object, "created", !existed);
+      json_object_set_boolean_member (object, "changed", changed);
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  if (!existed)
+    g_print (_ ("Created the cache %s\n"), path);
+  else if (!fs_cache_info_has_maximum_size (current))
+    g_print (_ ("Initialized the cache %s\n"), path);
+  else if (changed)
+    g_print (_ ("Updated the cache %s\n"), path);
+  else
+    g_print (_ ("The cache %s is ready; nothing changed\n"), path);
+  print_settings (info);
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- info --------------------------------------------------------------- */
+
+static void
+print_rows (GPtrArray *labels, GPtrArray *values)
+{
+  glong width = 0;
+
+  for (guint i = 0; i < labels->len; i++)
+    width = MAX (width, g_utf8_strlen (labels->pdata[i], -1));
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const char *label = labels->pdata[i];
+      glong pad = width - g_utf8_strlen (label, -1);
+
+      g_print ("%s:%*s %s\n", label, (int) pad + 1, "", (const char *) values->pdata[i]);
+    }
+}
+
+static void
+add_row (GPtrArray *labels, GPtrArray *values, const char *label, char *value)
+{
+  g_ptr_array_add (labels, (gpointer) label);
+  g_ptr_array_add (values, value);
+}
+
+int
+fs_tool_info (FsTool *tool, char **argv)
+{
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GListModel) list = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  guint64 used = 0, maximum, reclaimable = 0;
+  guint stale = 0;
+  gint64 correction = 0;
+  gboolean have_used, have_stale, compatible, others, checked = FALSE;
+  int status;
+
+  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &status))
+    return status;
+  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
+    return status;
+  if (!fs_tool_open_cache (tool, FALSE, TRUE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+  info = fs_cache_get_info (tool->cache);
+  compatible = fs_tool_info_is_compatible (info);
+
+  have_used = fs_cache_get_usage (tool->cache, &used, NULL, NULL, &error);
+  if (!have_used)
+    {
+      g_debug ("usage of %s: %s", path, error->message);
+      g_clear_error (&error);
+    }
+  list = compatible ? fs_cache_list (tool->cache, NULL, &error) : NULL;
+  if (compatible && list == NULL)
+    {
+      g_debug ("list of %s: %s", path, error->message);
+      g_clear_error (&error);
+    }
+  /* A dry run: what gc would remove, and when nobody else has the cache
+   * open, how far the size counter is off (osbuild makes it drift). */
+  have_stale =
+    compatible && fs_cache_collect_garbage_full (tool->cache, FS_CACHE_GC_DRY_RUN, 0, &stale,
+                                                 &reclaimable, &correction, &checked, NULL, &error);
+  if (compatible && !have_stale)
+    {
+      g_debug ("stale debris of %s: %s", path, error->message);
+      g_clear_error (&error);
+    }
+  others = fs_cache_has_other_users (tool->cache);
+  maximum = fs_cache_info_get_maximum_size (info);
+
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonObject) config = config_to_json (info);
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      g_autoptr (GList) members = json_object_get_members (config);
+
+      json_object_set_string_member (object, "cache", path);
+      if (fs_cache_info_has_version (info))
+        json_object_set_int_member (object, "version", fs_cache_info_get_version (info));
+      else
+        json_object_set_null_member (object, "version");
+      json_object_set_boolean_member (object, "compatible", compatible);
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (object, l->data,
+                                json_node_copy (json_object_get_member (config, l->data)));
+      if (have_used)
+        json_object_set_int_member (object, "used", (gint64) used);
+      else
+        json_object_set_null_member (object, "used");
+      if (list != NULL)
+        json_object_set_int_member (object, "entries", g_list_model_get_n_items (list));
+      else
+        json_object_set_null_member (object, "entries");
+      if (have_stale)
+        {
+          json_object_set_int_member (object, "stale-items", stale);
+          json_object_set_int_member (object, "stale-bytes", (gint64) reclaimable);
+        }
+      else
+        {
+          json_object_set_null_member (object, "stale-items");
+          json_object_set_null_member (object, "stale-bytes");
+        }
+      if (have_stale && checked)
+        json_object_set_int_member (object, "size-correction", correction);
+      else
+        json_object_set_null_member (object, "size-correction");
+      json_object_set_boolean_member (object, "counter-checked", have_stale && checked);
+      json_object_set_boolean_member (object, "other-users", others);
+      if (fs_cache_info_get_creation_boot_id (info) != NULL)
+        json_object_set_string_member (object, "creation-boot-id",
+                                       fs_cache_info_get_creation_boot_id (info));
+      else
+        json_object_set_null_member (object, "creation-boot-id");
+      json_object_set_string_member (object, "boot-id", fs_cache_get_boot_id (tool->cache));
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  {
+    g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+    g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+
+    add_row (labels, values, _ ("Cache"), g_strdup (path));
+    if (!fs_cache_info_has_version (info))
+      add_row (labels, values, _ ("Format version"),
+               g_strdup_printf (_ ("none (incompatible: this fscache supports version %d)"),
+                                FS_CACHE_FORMAT_VERSION));
+    else if (!compatible)
+      {
+        g_autofree char *version =
+          g_strdup_printf ("%" G_GINT64_FORMAT, fs_cache_info_get_version (info));
+        add_row (labels, values, _ ("Format version"),
+                 g_strdup_printf (_ ("%s (incompatible: this fscache supports version %d)"),
+                                  version, FS_CACHE_FORMAT_VERSION));
+      }
+    else
+      add_row (labels, values, _ ("Format version"),
+               g_strdup_printf ("%" G_GINT64_FORMAT, fs_cache_info_get_version (info)));
+    add_row (labels, values, _ ("Maximum size"), key_describe (find_key ("maximum-size"), info));
+    if (!have_used)
+      add_row (labels, values, _ ("Used"), g_strdup (_ ("unknown")));
+    else
+      {
+        g_autofree char *u = fs_tool_format_size (used);
+
+        if (maximum > 0 && maximum != FS_CACHE_SIZE_UNLIMITED)
+          add_row (labels, values, _ ("Used"),
+                   g_strdup_printf (_ ("%s (%.1f%% of the maximum)"), u,
+                                    100.0 * (double) used / (double) maximum));
+        else
+          add_row (labels, values, _ ("Used"), g_strdup (u));
+      }
+    add_row (labels, values, _ ("Entries"),
+             list != NULL ? g_strdup_printf ("%u", g_list_model_get_n_items (list))
+                          : g_strdup (_ ("unknown")));
+    {
+      g_autofree char *lw = key_describe (find_key ("low-watermark"), info);
+
+      if (maximum > 0 && maximum != FS_CACHE_SIZE_UNLIMITED)
+        {
+          g_autofree char *target = fs_tool_format_size (
+            fs_tool_percent_of (maximum, fs_cache_info_get_low_watermark (info)));
+          add_row (labels, values, _ ("Low watermark"), g_strdup_printf ("%s = %s", lw, target));
+        }
+      else
+        add_row (labels, values, _ ("Low watermark"), g_steal_pointer (&lw));
+    }
+    add_row (labels, values, _ ("Minimum free space"),
+             key_describe (find_key ("min-free-space"), info));
+    if (!have_stale)
+      add_row (labels, values, _ ("Stale debris"), g_strdup (_ ("unknown")));
+    else if (stale == 0)
+      add_row (labels, values, _ ("Stale debris"), g_strdup (_ ("none")));
+    else
+      {
+        g_autofree char *r = fs_tool_format_size (reclaimable);
+        add_row (labels, values, _ ("Stale debris"),
+                 g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                               "%u item (%s); run “fscache gc” to remove it",
+                                               "%u items (%s); run “fscache gc” to remove them",
+                                               stale),
+                                  stale, r));
+      }
+    if (!have_stale)
+      add_row (labels, values, _ ("Size counter"), g_strdup (_ ("unknown")));
+    else if (!checked)
+      add_row (labels, values, _ ("Size counter"),
+               g_strdup (_ ("not measured: the cache is in use by another process")));
+    else if (correction == 0)
+      add_row (labels, values, _ ("Size counter"), g_strdup (_ ("exact")));
+    else
+      {
+        g_autofree char *c = fs_tool_format_size ((guint64) ABS (correction));
+        add_row (labels, values, _ ("Size counter"),
+                 g_strdup_printf (correction > 0
+                                    ? _ ("%s too low; run “fscache gc” to correct it")
+                                    : _ ("%s too high; run “fscache gc” to correct it"),
+                                  c));
+      }
+    add_row (labels, values, _ ("Other users"),
+             g_strdup (others ? _ ("yes: another process has the cache open") : _ ("none")));
+    if (fs_cache_info_get_creation_boot_id (info) != NULL)
+      add_row (labels, values, _ ("Created on boot"),
+               g_strdup (fs_cache_info_get_creation_boot_id (info)));
+    print_rows (labels, values);
+  }
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- prune -------------------------------------------------------------- */
+
+typedef struct {
+  char *to;         /* --to */
+  gboolean dry_run; /* --dry-run */
+} PruneOptions;
+
+static void
+prune_options_clear (PruneOptions *o)
+{
+  g_clear_pointer (&o->to, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PruneOptions, prune_options_clear)
+
+int
+fs_tool_prune (FsTool *tool, char **argv)
+{
+  g_auto (PruneOptions) opt = { NULL, FALSE };
+  const GOptionEntry options[] = {
+    { "to", 0, 0, G_OPTION_ARG_STRING, &opt.to,
+      N_ ("Evict least recently used entries until the cache uses at most SIZE (default: the low "
+          "watermark)"),
+      N_ ("SIZE") },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt.dry_run, N_ ("Only report what would be removed"),
+      NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *target_s = NULL;
+  g_autofree char *bytes_s = NULL;
+  g_autofree char *used_s = NULL;
+  guint64 target = 0, bytes = 0, used = 0;
+  guint entries = 0;
+  int status;
+
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
+    return status;
+  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
+    return status;
+  if (opt.to != NULL && !fs_tool_parse_size (opt.to, &target, &error))
+    return fs_tool_usage_error (tool->command, "--to: %s", error->message);
+
+  if (!fs_tool_open_cache (tool, !opt.dry_run, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+  if (opt.to == NULL)
+    {
+      guint64 maximum;
+
+      info = fs_cache_get_info (tool->cache);
+      maximum = fs_cache_info_get_maximum_size (info);
+      if (maximum == 0 || maximum == FS_CACHE_SIZE_UNLIMITED)
+        return fs_tool_usage_error (
+          tool->command,
+          _ ("The cache %s has no maximum size to prune to: give one with --to "
+             "SIZE"),
+          path);
+      target = fs_tool_percent_of (maximum, fs_cache_info_get_low_watermark (info));
+    }
+
+  if (!fs_cache_prune (tool->cache, target,
+                       opt.dry_run ? FS_CACHE_MAINTENANCE_DRY_RUN : FS_CACHE_MAINTENANCE_NONE,
+                       &entries, &bytes, NULL, &error))
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  if (!fs_cache_get_usage (tool->cache, &used, NULL, NULL, &error))
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "cache", path);
+      json_object_set_boolean_member (object, "dry-run", opt.dry_run);
+      json_object_set_int_member (object, "target", (gint64) target);
+      json_object_set_int_member (object, "entries", entries);
+      json_object_set_int_member (object, "bytes", (gint64) bytes);
+      json_object_set_int_member (object, "used", (gint64) used);
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  target_s = fs_tool_format_size (target);
+  bytes_s = fs_tool_format_size (bytes);
+  used_s = fs_tool_format_size (used);
+  if (entries == 0 && used <= target)
+    g_print (_ ("Nothing to prune: the cache uses %s, the target is %s\n"), used_s, target_s);
+  else if (entries == 0)
+    g_print (_ ("Nothing could be pruned: the cache uses %s, more than the target %s, but its "
+                "entries are in use\n"),
+             used_s, target_s);
+  else if (opt.dry_run)
+    g_print (g_dngettext (GETTEXT_PACKAGE,
+                          "Would remove %u entry (%s) to bring the cache down to %s\n",
+                          "Would remove %u entries (%s) to bring the cache down to %s\n", entries),
+             entries, bytes_s, target_s);
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE, "Removed %u entry (%s); the cache now uses %s\n",
+                          "Removed %u entries (%s); the cache now uses %s\n", entries),
+             entries, bytes_s, used_s);
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- gc ----------------------------------------------------------------- */
+
+typedef struct {
+  gboolean dry_run; /* --dry-run */
+  gint64 wait_idle; /* --wait-idle[=SECONDS]: -1 when not given, 0 for no limit */
+} GcOptions;
+
+static gboolean
+parse_wait_idle (const char *name, const char *value, gpointer data, GError **error)
+{
+  GcOptions *opt = data;
+  guint64 seconds = 0;
+
+  if (value != NULL &&
+      (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT / 1000, &seconds, NULL)))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("%s: “%s” is not a number of seconds (1 or more)"), name, value);
+      return FALSE;
+    }
+  opt->wait_idle = (gint64) seconds;
+  return TRUE;
+}
+
+int
+fs_tool_gc (FsTool *tool, char **argv)
+{
+  GcOptions opt = { FALSE, -1 };
+  const GOptionEntry options[] = {
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt.dry_run, N_ ("Only report what would be removed"),
+      NULL },
+    { "wait-idle", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait_idle,
+      N_ ("Wait until no other process has the cache open (at most SECONDS, if given), so that "
+          "the size counter can be checked"),
+      N_ ("SECONDS") },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = NULL;
+  g_autofree char *path = NULL;
+  FsCacheGcFlags flags = FS_CACHE_GC_NONE;
+  guint64 reclaimed = 0;
+  gint64 correction = 0;
+  gboolean checked = FALSE;
+  gboolean timed_out;
+  guint removed = 0;
+  int status;
+
+  if (!fs_tool_parse_options (tool, options, &opt, argv, &args, &status))
+    return status;
+  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
+    return status;
+  if (!fs_tool_open_cache (tool, !opt.dry_run, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+  if (opt.dry_run)
+    flags |= FS_CACHE_GC_DRY_RUN;
+  if (opt.wait_idle >= 0)
+    {
+      flags |= FS_CACHE_GC_WAIT_IDLE;
+      /* Ctrl-C stops the wait cleanly. */
+      cancellable = g_object_ref (fs_tool_watch_signals (tool));
+    }
+  if (!fs_cache_collect_garbage_full (tool->cache, flags,
+                                      opt.wait_idle > 0 ? (int) (opt.wait_idle * 1000) : -1,
+                                      &removed, &reclaimed, &correction, &checked, cancellable,
+                                      &error))
+    {
+      int signum = fs_tool_interrupted_by (tool, error);
+
+      if (signum != 0)
+        {
+          fs_tool_error (_ ("Interrupted"));
+          return 128 + signum;
+        }
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  /* Asked to wait, and the cache stayed in use: the counter is unchecked. */
+  timed_out = !checked && opt.wait_idle >= 0;
+
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "cache", path);
+      json_object_set_boolean_member (object, "dry-run", opt.dry_run);
+      json_object_set_int_member (object, "removed", removed);
+      json_object_set_int_member (object, "reclaimed", (gint64) reclaimed);
+      if (checked)
+        json_object_set_int_member (object, "correction", correction);
+      else
+        json_object_set_null_member (object, "correction");
+      json_object_set_boolean_member (object, "counter-checked", checked);
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+    }
+  else
+    {
+      if (removed == 0 && correction == 0)
+        g_print (_ ("Nothing to collect in %s\n"), path);
+      if (removed > 0)
+        {
+          g_autofree char *r = fs_tool_format_size (reclaimed);
+          g_print (opt.dry_run ? g_dngettext (GETTEXT_PACKAGE, "Would remove %u stale item (%s)\n",
+                                              "Would remove %u stale items (%s)\n", removed)
+                               : g_dngettext (GETTEXT_PACKAGE, "Removed %u stale item (%s)\n",
+                                              "Removed %u stale items (%s)\n", removed),
+                   removed, r);
+        }
+      if (correction != 0)
+        {
+          g_autofree char *c = fs_tool_format_size ((guint64) ABS (correction));
+          g_print (opt.dry_run ? _ ("Would correct the size counter by %s%s\n")
+                               : _ ("Corrected the size counter by %s%s\n"),
+                   correction > 0 ? "+" : "-", c);
+        }
+      if (!checked && !timed_out)
+        g_print (opt.dry_run ? _ ("The size counter was not measured: the cache is in use by "
+                                  "another process\n")
+                             : _ ("The size counter was not checked: the cache is in use by "
+                                  "another process (“fscache gc --wait-idle” waits until it is "
+                                  "not)\n"));
+    }
+
+  if (timed_out)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, opt.wait_idle);
+      fs_tool_error (_ ("The cache %s was still in use by another process after %s s: the size "
+                        "counter was not checked"),
+                     path, seconds);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- config ------------------------------------------------------------- */
+
+int
+fs_tool_config (FsTool *tool, char **argv)
+{
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *names = key_names ();
+  const FsToolKey *key = NULL;
+  gboolean set;
+  int status;
+
+  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &status))
+    return status;
+  if (args[0] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("config needs “get” or “set”"));
+  if (g_str_equal (args[0], "get"))
+    {
+      set = FALSE;
+      if (args[1] != NULL && args[2] != NULL)
+        return fs_tool_usage_error (tool->command, _ ("Unexpected argument “%s”"), args[2]);
+    }
+  else if (g_str_equal (args[0], "set"))
+    {
+      set = TRUE;
+      if (args[1] == NULL || args[2] == NULL)
+        return fs_tool_usage_error (tool->command, _ ("config set needs a KEY and a VALUE"));
+      if (args[3] != NULL)
+        return fs_tool_usage_error (tool->command, _ ("Unexpected argument “%s”"), args[3]);
+    }
+  else
+    return fs_tool_usage_error (tool->command,
+                                _ ("Unknown config action “%s”: expected get or set"), args[0]);
+
+  if (args[1] != NULL && (key = find_key (args[1])) == NULL)
+    return fs_tool_usage_error (tool->command,
+                                _ ("Unknown configuration key “%s” (known keys: %s)"), args[1],
+                                names);
+
+  if (set)
+    {
+      g_autoptr (FsCacheInfo) updates = fs_cache_info_new ();
+
+      if (!key_parse (key, args[2], updates, &error))
+        return fs_tool_usage_error (tool->command, "%s: %s", key->name, error->message);
+      if (!fs_tool_open_cache (tool, TRUE, FALSE))
+        return FS_TOOL_EXIT_FAILURE;
+      if (!fs_cache_set_info (tool->cache, updates, NULL, &error))
+        {
+          fs_tool_error ("%s", error->message);
+          return FS_TOOL_EXIT_FAILURE;
+        }
+      warn_if_keeps_nothing (updates);
+    }
+  else if (!fs_tool_open_cache (tool, FALSE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+
+  info = fs_cache_get_info (tool->cache);
+  if (tool->json)
+    {
+      g_autoptr (JsonNode) node = NULL;
+
+      if (key != NULL && !set)
+        node = key_to_json (key, info);
+      else
+        {
+          node = json_node_new (JSON_NODE_OBJECT);
+          json_node_take_object (node, config_to_json (info));
+        }
+      fs_tool_print_json (node);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  if (set)
+    {
+      g_autofree char *value = key_to_string (key, info);
+      g_print (_ ("Set %s to %s\n"), key->name, value);
+    }
+  else if (key != NULL)
+    {
+      g_autofree char *value = key_to_string (key, info);
+      g_print ("%s\n", value);
+    }
+  else
+    for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+      {
+        g_autofree char *value = key_to_string (&keys[i], info);
+        g_print ("%s=%s\n", keys[i].name, value);
+      }
+  return FS_TOOL_EXIT_OK;
+}

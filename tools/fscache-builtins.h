@@ -1,0 +1,34 @@
+/* fscache-builtins.h: the commands of the fscache tool
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One function per command (FsToolCommandFunc), listed in the command table
+ * of fscache.c. The entries: fscache-entries.c; the administration of the
+ * cache: fscache-admin.c.
+ */
+
+#pragma once
+
+#include "fscache-util.h"
+
+G_BEGIN_DECLS
+
+/* fscache-entries.c */
+int fs_tool_ls (FsTool *tool, char **argv);
+int fs_tool_store (FsTool *tool, char **argv);
+int fs_tool_load (FsTool *tool, char **argv);
+int fs_tool_export (FsTool *tool, char **argv);
+int fs_tool_rm (FsTool *tool, char **argv);
+
+/* fscache-admin.c */
+int fs_tool_init (FsTool *tool, char **argv);
+int fs_tool_info (FsTool *tool, char **argv);
+int fs_tool_prune (FsTool *tool, char **argv);
+int fs_tool_gc (FsTool *tool, char **argv);
+int fs_tool_config (FsTool *tool, char **argv);
+
+/* The names of the configuration keys (`config get|set KEY`), in the
+ * order of the key table: for the completion. Free with g_strfreev(). */
+char **fs_tool_config_key_names (void);
+
+G_END_DECLS

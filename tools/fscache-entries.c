@@ -1,0 +1,693 @@
+/* fscache-entries.c: the commands on entries: ls, store, load, export, rm
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include <fscache.h>
+
+#include "fscache-builtins.h"
+#include "fscache-copy.h"
+#include "fscache-util.h"
+
+/* ---- ls ----------------------------------------------------------------- */
+
+typedef struct {
+  char *sort; /* --sort */
+} LsOptions;
+
+static void
+ls_options_clear (LsOptions *o)
+{
+  g_clear_pointer (&o->sort, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LsOptions, ls_options_clear)
+
+static int
+compare_by_name (gconstpointer a, gconstpointer b)
+{
+  FsCacheItem *x = *(FsCacheItem **) a, *y = *(FsCacheItem **) b;
+
+  return strcmp (fs_cache_item_get_name (x), fs_cache_item_get_name (y));
+}
+
+static int
+compare_by_lru (gconstpointer a, gconstpointer b)
+{
+  FsCacheItem *x = *(FsCacheItem **) a, *y = *(FsCacheItem **) b;
+  GDateTime *tx = fs_cache_item_get_last_used (x), *ty = fs_cache_item_get_last_used (y);
+  int c;
+
+  if (tx == NULL || ty == NULL)
+    c = (tx == NULL ? 0 : 1) - (ty == NULL ? 0 : 1);
+  else
+    c = g_date_time_compare (tx, ty);
+  return c != 0 ? c : compare_by_name (a, b);
+}
+
+static int
+compare_by_size (gconstpointer a, gconstpointer b)
+{
+  guint64 x = fs_cache_item_get_size (*(FsCacheItem **) a);
+  guint64 y = fs_cache_item_get_size (*(FsCacheItem **) b);
+
+  if (x != y)
+    return x > y ? -1 : 1;
+  return compare_by_name (a, b);
+}
+
+static char *
+format_time (GDateTime *time, gboolean local)
+{
+  g_autoptr (GDateTime) shown = NULL;
+
+  if (time == NULL)
+    return NULL;
+  if (!local)
+    return g_date_time_format_iso8601 (time);
+  shown = g_date_time_to_local (time);
+  return g_date_time_format (shown, "%Y-%m-%d %H:%M:%S");
+}
+
+int
+fs_tool_ls (FsTool *tool, char **argv)
+{
+  g_auto (LsOptions) opt = { NULL };
+  const GOptionEntry options[] = {
+    { "sort", 0, 0, G_OPTION_ARG_STRING, &opt.sort,
+      N_ ("Order by name (the default), lru (least recently used first) or size (largest first)"),
+      N_ ("lru|size|name") },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GListModel) list = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  GCompareFunc compare = compare_by_name;
+  guint64 total = 0;
+  int status;
+
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
+    return status;
+  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
+    return status;
+  if (opt.sort == NULL || g_str_equal (opt.sort, "name"))
+    compare = compare_by_name;
+  else if (g_str_equal (opt.sort, "lru"))
+    compare = compare_by_lru;
+  else if (g_str_equal (opt.sort, "size"))
+    compare = compare_by_size;
+  else
+    return fs_tool_usage_error (tool->command,
+                                _ ("Invalid sort order “%s”: expected lru, size or name"),
+                                opt.sort);
+
+  if (!fs_tool_open_cache (tool, FALSE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+  list = fs_cache_list (tool->cache, NULL, &error);
+  if (list == NULL)
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      FsCacheItem *item = g_list_model_get_item (list, i);
+      total += fs_cache_item_get_size (item);
+      g_ptr_array_add (items, item);
+    }
+  g_ptr_array_sort (items, compare);
+
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      JsonArray *array = json_array_sized_new (items->len);
+
+      for (guint i = 0; i < items->len; i++)
+        {
+          FsCacheItem *item = items->pdata[i];
+          JsonObject *o = json_object_new ();
+          g_autofree char *when = format_time (fs_cache_item_get_last_used (item), FALSE);
+
+          json_object_set_string_member (o, "name", fs_cache_item_get_name (item));
+          json_object_set_int_member (o, "size", (gint64) fs_cache_item_get_size (item));
+          if (when != NULL)
+            json_object_set_string_member (o, "last-used", when);
+          else
+            json_object_set_null_member (o, "last-used");
+          if (fs_cache_item_get_creation_boot_id (item) != NULL)
+            json_object_set_string_member (o, "creation-boot-id",
+                                           fs_cache_item_get_creation_boot_id (item));
+          else
+            json_object_set_null_member (o, "creation-boot-id");
+          json_array_add_object_element (array, o);
+        }
+      json_object_set_string_member (object, "cache", path);
+      json_object_set_array_member (object, "entries", array);
+      json_object_set_int_member (object, "total-size", (gint64) total);
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  if (items->len == 0)
+    {
+      g_print (_ ("No entries in %s\n"), path);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  {
+    g_autoptr (GPtrArray) sizes = g_ptr_array_new_with_free_func (g_free);
+    g_autofree char *total_s = fs_tool_format_size (total);
+    const char *h_name = _ ("NAME"), *h_size = _ ("SIZE"), *h_used = _ ("LAST USED");
+    glong name_w = g_utf8_strlen (h_name, -1), size_w = g_utf8_strlen (h_size, -1);
+
+    for (guint i = 0; i < items->len; i++)
+      {
+        char *s = fs_tool_format_size (fs_cache_item_get_size (items->pdata[i]));
+        name_w = MAX (name_w, g_utf8_strlen (fs_cache_item_get_name (items->pdata[i]), -1));
+        size_w = MAX (size_w, g_utf8_strlen (s, -1));
+        g_ptr_array_add (sizes, s);
+      }
+    g_print ("%s%*s  %*s%s  %s\n", h_name, (int) (name_w - g_utf8_strlen (h_name, -1)), "",
+             (int) (size_w - g_utf8_strlen (h_size, -1)), "", h_size, h_used);
+    for (guint i = 0; i < items->len; i++)
+      {
+        FsCacheItem *item = items->pdata[i];
+        const char *name = fs_cache_item_get_name (item);
+        const char *size = sizes->pdata[i];
+        g_autofree char *when = format_time (fs_cache_item_get_last_used (item), TRUE);
+
+        g_print ("%s%*s  %*s%s  %s\n", name, (int) (name_w - g_utf8_strlen (name, -1)), "",
+                 (int) (size_w - g_utf8_strlen (size, -1)), "", size, when != NULL ? when : "-");
+      }
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%u entry, %s\n", "%u entries, %s\n", items->len),
+             items->len, total_s);
+  }
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- store -------------------------------------------------------------- */
+
+typedef struct {
+  gboolean move; /* --move */
+} StoreOptions;
+
+static const char *
+commit_status_nick (FsCacheCommitStatus status)
+{
+  switch (status)
+    {
+    case FS_CACHE_COMMIT_STORED:
+      return "stored";
+    case FS_CACHE_COMMIT_EXISTS:
+      return "exists";
+    case FS_CACHE_COMMIT_TOO_LARGE:
+      return "too-large";
+    case FS_CACHE_COMMIT_NO_SPACE:
+      return "no-space";
+    case FS_CACHE_COMMIT_INCOMPATIBLE:
+      return "incompatible";
+    default:
+      return "unknown";
+    }
+}
+
+static void
+print_store_json (const char *cache,
+                  const char *name,
+                  FsCacheCommitStatus status,
+                  gboolean has_size,
+                  guint64 size,
+                  gboolean moved)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "cache", cache);
+  json_object_set_string_member (object, "name", name);
+  json_object_set_string_member (object, "status", commit_status_nick (status));
+  if (has_size)
+    json_object_set_int_member (object, "size", (gint64) size);
+  else
+    json_object_set_null_member (object, "size");
+  json_object_set_boolean_member (object, "moved", moved && status == FS_CACHE_COMMIT_STORED);
+  json_node_set_object (node, object);
+  fs_tool_print_json (node);
+}
+
+/* Reports a store the cache declined; returns the exit status. */
+static int
+report_declined (FsTool *tool,
+                 const char *path,
+                 const char *name,
+                 FsCacheCommitStatus status,
+                 gboolean moved)
+{
+  g_autoptr (FsCacheInfo) info = fs_cache_get_info (tool->cache);
+  guint64 maximum = fs_cache_info_get_maximum_size (info);
+
+  if (tool->json)
+    print_store_json (path, name, status, FALSE, 0, moved);
+
+  switch (status)
+    {
+    case FS_CACHE_COMMIT_EXISTS:
+      if (!tool->json)
+        g_print (_ ("The entry “%s” already exists in %s; nothing stored\n"), name, path);
+      return FS_TOOL_EXIT_OK;
+    case FS_CACHE_COMMIT_TOO_LARGE:
+      if (maximum == 0 && fs_cache_info_has_maximum_size (info))
+        fs_tool_error (_ ("The cache %s has a maximum size of 0, so it keeps nothing; "
+                          "raise it with “fscache init --max-size SIZE”"),
+                       path);
+      else if (maximum == 0)
+        fs_tool_error (_ ("The cache %s has no maximum size, so it keeps nothing; set one with "
+                          "“fscache init --max-size SIZE”"),
+                       path);
+      else
+        {
+          g_autofree char *max_s = fs_tool_format_size (maximum);
+          fs_tool_error (_ ("“%s” is larger than the maximum size of the cache %s (%s); nothing "
+                            "stored"),
+                         name, path, max_s);
+        }
+      return FS_TOOL_EXIT_FAILURE;
+    case FS_CACHE_COMMIT_NO_SPACE:
+      fs_tool_error (_ ("Not enough space in the cache %s for “%s”: the entries in use could not "
+                        "be evicted, or the file system is too full; nothing stored"),
+                     path, name);
+      return FS_TOOL_EXIT_FAILURE;
+    case FS_CACHE_COMMIT_INCOMPATIBLE:
+      fs_tool_error (_ ("The cache %s has an incompatible format version; nothing stored"), path);
+      return FS_TOOL_EXIT_FAILURE;
+    case FS_CACHE_COMMIT_STORED:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* When @source is a symbolic link to a directory (written with or without
+ * a trailing slash), the directory it leads to, as `cp -a link/` and
+ * `rsync link/` copy it; else NULL: a directory, a file, and a link to
+ * anything else are stored as they are. */
+static char *
+follow_root_link (const char *source)
+{
+  g_autofree char *bare = g_strdup (source);
+  gsize len = strlen (bare);
+  struct stat st;
+  char *resolved, *copy;
+
+  while (len > 1 && bare[len - 1] == '/')
+    bare[--len] = '\0';
+  if (lstat (bare, &st) < 0 || !S_ISLNK (st.st_mode))
+    return NULL;
+  if (stat (bare, &st) < 0 || !S_ISDIR (st.st_mode))
+    return NULL;
+  resolved = realpath (bare, NULL);
+  copy = g_strdup (resolved); /* for g_free() */
+  free (resolved);
+  return copy;
+}
+
+int
+fs_tool_store (FsTool *tool, char **argv)
+{
+  StoreOptions opt = { FALSE };
+  const GOptionEntry options[] = {
+    { "move", 0, 0, G_OPTION_ARG_NONE, &opt.move,
+      N_ ("Move PATH into the cache instead of copying it (a rename on the same file system)"),
+      NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *followed = NULL;
+  FsToolProgress *progress = NULL;
+  GCancellable *cancellable;
+  const char *name, *source;
+  FsCacheCommitStatus status;
+  struct stat st;
+  gboolean ok;
+  int exit_status;
+
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &exit_status))
+    return exit_status;
+  if (args[0] == NULL || args[1] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("store needs a NAME and a PATH"));
+  if (args[2] != NULL)
+    return fs_tool_usage_error (tool->command, _ ("Unexpected argument “%s”"), args[2]);
+  name = args[0];
+  source = args[1];
+  if (!fs_tool_check_name (name))
+    return FS_TOOL_EXIT_USAGE;
+  if (lstat (source, &st) < 0)
+    {
+      fs_tool_error (_ ("Cannot store %s: %s"), source, g_strerror (errno));
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  if ((followed = follow_root_link (source)) != NULL)
+    {
+      /* Moving the tree behind a link would leave the link dangling, and
+       * moving the link would store no tree: refused. */
+      if (opt.move)
+        {
+          fs_tool_error (_ ("%s is a symbolic link: --move needs the directory itself (%s)"),
+                         source, followed);
+          return FS_TOOL_EXIT_FAILURE;
+        }
+      source = followed;
+    }
+
+  if (!fs_tool_open_cache (tool, TRUE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+
+  /* Declines known before copying anything. */
+  info = fs_cache_get_info (tool->cache);
+  if (fs_cache_info_get_maximum_size (info) == 0)
+    return report_declined (tool, path, name, FS_CACHE_COMMIT_TOO_LARGE, opt.move);
+  entry = fs_cache_load (tool->cache, name, NULL, &error);
+  if (entry != NULL)
+    return report_declined (tool, path, name, FS_CACHE_COMMIT_EXISTS, opt.move);
+  if (!g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  g_clear_error (&error);
+
+  if (fs_tool_use_progress (tool))
+    {
+      g_autofree char *label = g_strdup_printf (_ ("Storing %s"), name);
+      progress = fs_tool_progress_new (label);
+    }
+  cancellable = fs_tool_watch_signals (tool);
+  file = g_file_new_for_path (source);
+  /* A moved tree the cache declines is moved back. */
+  ok = fs_cache_store_tree (tool->cache, name, file,
+                            opt.move ? FS_CACHE_STORE_MOVE : FS_CACHE_STORE_NONE,
+                            progress != NULL ? fs_tool_progress_callback : NULL, progress, &status,
+                            cancellable, &error);
+  fs_tool_progress_finish (progress, ok && status == FS_CACHE_COMMIT_STORED);
+  if (!ok)
+    return fs_tool_operation_failed (tool, error);
+  if (status != FS_CACHE_COMMIT_STORED)
+    return report_declined (tool, path, name, status, opt.move);
+
+  /* The size as the cache accounted it. */
+  entry = fs_cache_load (tool->cache, name, NULL, NULL);
+  if (tool->json)
+    {
+      print_store_json (path, name, status, entry != NULL,
+                        entry != NULL ? fs_cache_entry_get_size (entry) : 0, opt.move);
+      return FS_TOOL_EXIT_OK;
+    }
+  size = entry != NULL ? fs_tool_format_size (fs_cache_entry_get_size (entry)) : g_strdup ("?");
+  if (opt.move)
+    g_print (_ ("Moved %s into %s as “%s” (%s)\n"), source, path, name, size);
+  else
+    g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- load --------------------------------------------------------------- */
+
+static void
+child_setup (gpointer data)
+{
+  signal (SIGINT, SIG_DFL);
+  signal (SIGQUIT, SIG_DFL);
+}
+
+static char *
+substitute (const char *arg, const char *path)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (strstr (arg, "{}") == NULL)
+    return g_strdup (arg);
+  parts = g_strsplit (arg, "{}", -1);
+  return g_strjoinv (path, parts);
+}
+
+int
+fs_tool_load (FsTool *tool, char **argv)
+{
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) child_argv = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) envp = NULL;
+  g_autofree char *path = NULL;
+  const char *name, *entry_path;
+  struct sigaction ignore = { 0 }, old_int, old_quit;
+  char **cmd;
+  int wait_status = 0;
+  gboolean spawned;
+  int status;
+
+  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &status))
+    return status;
+  if (args[0] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("load needs a NAME and a command"));
+  name = args[0];
+  cmd = args + 1;
+  if (cmd[0] != NULL && g_str_equal (cmd[0], "--"))
+    cmd++;
+  if (cmd[0] == NULL)
+    return fs_tool_usage_error (tool->command,
+                                _ ("load needs a command to run: fscache load NAME -- CMD "
+                                   "[ARGS…]"));
+  if (!fs_tool_check_name (name))
+    return FS_TOOL_EXIT_USAGE;
+
+  if (!fs_tool_open_cache (tool, FALSE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+  entry = fs_cache_load (tool->cache, name, NULL, &error);
+  if (entry == NULL)
+    {
+      fs_tool_error ("%s", error->message);
+      return g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ? FS_TOOL_EXIT_MISS
+                                                                          : FS_TOOL_EXIT_FAILURE;
+    }
+  entry_path = fs_cache_entry_get_path (entry);
+
+  for (char **a = cmd; *a != NULL; a++)
+    g_ptr_array_add (child_argv, substitute (*a, entry_path));
+  g_ptr_array_add (child_argv, NULL);
+  envp = g_get_environ ();
+  envp = g_environ_setenv (envp, "FSCACHE_ENTRY", entry_path, TRUE);
+  envp = g_environ_setenv (envp, "FSCACHE_ENTRY_NAME", name, TRUE);
+  envp = g_environ_setenv (envp, "FSCACHE_DIR", path, TRUE);
+
+  /* Like system(): the terminal's ^C and ^\ are for CMD, which decides;
+   * we wait for it and keep the entry locked meanwhile. */
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset (&ignore.sa_mask);
+  sigaction (SIGINT, &ignore, &old_int);
+  sigaction (SIGQUIT, &ignore, &old_quit);
+  fflush (stdout);
+  spawned = g_spawn_sync (NULL, (char **) child_argv->pdata, envp,
+                          G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN |
+                            G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
+                          child_setup, NULL, NULL, NULL, &wait_status, &error);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGQUIT, &old_quit, NULL);
+  fs_cache_entry_release (entry);
+
+  if (!spawned)
+    {
+      fs_tool_error (_ ("Cannot run %s: %s"), cmd[0], error->message);
+      if (g_error_matches (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
+        return 127;
+      return 126;
+    }
+  if (WIFEXITED (wait_status))
+    return WEXITSTATUS (wait_status);
+  if (WIFSIGNALED (wait_status))
+    return 128 + WTERMSIG (wait_status);
+  return FS_TOOL_EXIT_FAILURE;
+}
+
+/* ---- export ------------------------------------------------------------- */
+
+int
+fs_tool_export (FsTool *tool, char **argv)
+{
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dest_abs = NULL;
+  FsToolProgress *progress = NULL;
+  const char *name, *dest;
+  struct stat st;
+  gboolean ok;
+  int exit_status;
+
+  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &exit_status))
+    return exit_status;
+  if (args[0] == NULL || args[1] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("export needs a NAME and a DEST"));
+  if (args[2] != NULL)
+    return fs_tool_usage_error (tool->command, _ ("Unexpected argument “%s”"), args[2]);
+  name = args[0];
+  dest = args[1];
+  if (!fs_tool_check_name (name))
+    return FS_TOOL_EXIT_USAGE;
+  if (lstat (dest, &st) == 0)
+    {
+      fs_tool_error (_ ("%s already exists; give a path that does not exist yet"), dest);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+
+  if (!fs_tool_open_cache (tool, FALSE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  entry = fs_cache_load (tool->cache, name, NULL, &error);
+  if (entry == NULL)
+    {
+      fs_tool_error ("%s", error->message);
+      return g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ? FS_TOOL_EXIT_MISS
+                                                                          : FS_TOOL_EXIT_FAILURE;
+    }
+
+  /* Created here, so that a failed copy removes only what it made. */
+  if (mkdir (dest, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        fs_tool_error (_ ("%s already exists; give a path that does not exist yet"), dest);
+      else
+        fs_tool_error (_ ("Cannot create %s: %s"), dest, g_strerror (errno));
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  if (fs_tool_use_progress (tool))
+    {
+      g_autofree char *label = g_strdup_printf (_ ("Exporting %s"), name);
+      progress = fs_tool_progress_new (label);
+    }
+  ok = fs_tool_copy_tree (fs_cache_entry_get_path (entry), dest, progress,
+                          fs_tool_watch_signals (tool), &error);
+  fs_tool_progress_finish (progress, ok);
+  if (!ok)
+    {
+      g_autoptr (GError) remove_error = NULL;
+      int status = fs_tool_operation_failed (tool, error);
+
+      if (!fs_tool_remove_tree (dest, &remove_error))
+        fs_tool_warning ("%s", remove_error->message);
+      return status;
+    }
+
+  dest_abs = g_canonicalize_filename (dest, NULL);
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_string_member (object, "name", name);
+      json_object_set_string_member (object, "destination", dest_abs);
+      json_object_set_int_member (object, "size", (gint64) fs_cache_entry_get_size (entry));
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+    }
+  else
+    g_print (_ ("Exported “%s” to %s\n"), name, dest_abs);
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- rm ----------------------------------------------------------------- */
+
+int
+fs_tool_rm (FsTool *tool, char **argv)
+{
+  g_auto (GStrv) args = NULL;
+  g_autoptr (JsonArray) removed = json_array_new ();
+  g_autoptr (JsonArray) errors = json_array_new ();
+  gboolean failed = FALSE, missed = FALSE;
+  int status;
+
+  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &status))
+    return status;
+  if (args[0] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("rm needs at least one NAME"));
+  for (char **a = args; *a != NULL; a++)
+    if (!fs_tool_check_name (*a))
+      return FS_TOOL_EXIT_USAGE;
+  if (!fs_tool_open_cache (tool, TRUE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+
+  for (char **a = args; *a != NULL; a++)
+    {
+      g_autoptr (GError) error = NULL;
+      JsonObject *o;
+      const char *kind;
+
+      if (fs_cache_remove (tool->cache, *a, NULL, &error))
+        {
+          json_array_add_string_element (removed, *a);
+          if (!tool->json)
+            g_print (_ ("Removed “%s”\n"), *a);
+          continue;
+        }
+      if (g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        {
+          kind = "miss";
+          missed = TRUE;
+          fs_tool_error ("%s", error->message);
+        }
+      else if (g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_BUSY))
+        {
+          kind = "busy";
+          failed = TRUE;
+          fs_tool_error (_ ("Cannot remove “%s”: %s"), *a, error->message);
+        }
+      else
+        {
+          kind = "failed";
+          failed = TRUE;
+          fs_tool_error ("%s", error->message);
+        }
+      o = json_object_new ();
+      json_object_set_string_member (o, "name", *a);
+      json_object_set_string_member (o, "error", kind);
+      json_object_set_string_member (o, "message", error->message);
+      json_array_add_object_element (errors, o);
+    }
+
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_array_member (object, "removed", json_array_ref (removed));
+      json_object_set_array_member (object, "errors", json_array_ref (errors));
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+    }
+  if (failed)
+    return FS_TOOL_EXIT_FAILURE;
+  return missed ? FS_TOOL_EXIT_MISS : FS_TOOL_EXIT_OK;
+}
