@@ -675,7 +675,7 @@ fs_cache_entry_export (FsCacheEntry *self,
   base = g_path_get_basename (path);
   parent_fd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (parent_fd < 0)
-    return _fs_throw_errno (error, errno, _ ("Opening %s"), parent);
+    return _fs_throw_errno (error, errno, _ ("Exporting to %s"), path);
   if (faccessat (parent_fd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return _fs_throw_errno (error, EEXIST, _ ("Exporting to %s"), path);
 

@@ -1881,6 +1881,208 @@ test_async_cancel (FsTestFixture *fx, gconstpointer user_data)
   assert_no_debris (fx->cache_dir);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Copying an entry out: fs_cache_entry_export()                             */
+
+/* A tree with a bit of everything the copy engine keeps. */
+static void
+fill_export_source (const char *src)
+{
+  g_autofree char *sub = g_build_filename (src, "sub", NULL);
+  g_autofree char *big = g_build_filename (src, "sub", "big", NULL);
+  g_autofree char *small = g_build_filename (src, "small", NULL);
+  g_autofree char *symlink_path = g_build_filename (src, "link", NULL);
+  g_autofree char *hard = g_build_filename (src, "sub", "hard", NULL);
+  g_autofree char *ro = g_build_filename (src, "ro", NULL);
+
+  make_dir (src);
+  make_dir (sub);
+  fs_test_write_file (big, 3 << 20);
+  fs_test_write_file (small, 100);
+  make_symlink ("sub/big", symlink_path);
+  g_assert_no_errno (link (small, hard));
+  fs_test_write_file (ro, 10);
+  g_assert_no_errno (chmod (ro, 0440));
+  g_assert_no_errno (chmod (sub, 0750));
+}
+
+static void
+test_export (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *src = g_build_filename (fx->tmpdir, "src", NULL);
+  g_autofree char *dest = g_build_filename (fx->tmpdir, "out", NULL);
+  g_autoptr (GFile) dest_file = g_file_new_for_path (dest);
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sig = NULL;
+  g_autofree char *exported = NULL;
+  ProgressLog log = { NULL, g_array_new (FALSE, FALSE, sizeof (goffset)),
+                      g_array_new (FALSE, FALSE, sizeof (goffset)), FALSE };
+  struct stat a, b;
+
+  fill_export_source (src);
+  sig = tree_signature (src, TRUE);
+  g_assert_cmpint (store_tree (fx->cache, "e", src, FS_CACHE_STORE_NONE), ==,
+                   FS_CACHE_COMMIT_STORED);
+  entry = load_hit (fx->cache, "e");
+
+  g_assert_true (fs_cache_entry_export (entry, dest_file, FS_CACHE_EXPORT_NONE, record_progress,
+                                        &log, NULL, &error));
+  g_assert_no_error (error);
+  /* The same tree, times and modes included, hard links linked again. */
+  exported = tree_signature (dest, TRUE);
+  g_assert_cmpstr (exported, ==, sig);
+  {
+    g_autofree char *p1 = g_build_filename (dest, "small", NULL);
+    g_autofree char *p2 = g_build_filename (dest, "sub", "hard", NULL);
+    a = lstat_or_die (p1);
+    b = lstat_or_die (p2);
+  }
+  g_assert_cmpuint (a.st_ino, ==, b.st_ino);
+  assert_progress_sane (&log, (3 << 20) + 100 + 10);
+  /* Nothing else beside it, and the entry is still whole and locked. */
+  {
+    g_autoptr (GDir) dir = g_dir_open (fx->tmpdir, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_test_message ("beside: %s", name);
+        n++;
+      }
+    g_assert_cmpuint (n, ==, 3); /* cache, src, out */
+  }
+  {
+    g_autofree char *lock = g_build_filename (fx->cache_dir, "objects", "e", "object.lock", NULL);
+    g_assert_false (fs_test_can_lock (lock, F_WRLCK));
+  }
+  g_array_unref (log.current);
+  g_array_unref (log.total);
+  assert_no_debris (fx->cache_dir);
+}
+
+/* An existing destination is never touched; a missing parent names the
+ * path; a cancelled or failed copy leaves nothing behind. */
+static void
+test_export_failures (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *src = g_build_filename (fx->tmpdir, "src", NULL);
+  g_autofree char *dest = g_build_filename (fx->tmpdir, "out", NULL);
+  g_autofree char *keep = g_build_filename (dest, "keep", NULL);
+  g_autofree char *no_parent = g_build_filename (fx->tmpdir, "no", "such", "dir", NULL);
+  g_autofree char *fresh = g_build_filename (fx->tmpdir, "fresh", NULL);
+  g_autoptr (GFile) dest_file = g_file_new_for_path (dest);
+  g_autoptr (GFile) no_parent_file = g_file_new_for_path (no_parent);
+  g_autoptr (GFile) fresh_file = g_file_new_for_path (fresh);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  ProgressLog log = { cancellable, g_array_new (FALSE, FALSE, sizeof (goffset)),
+                      g_array_new (FALSE, FALSE, sizeof (goffset)), FALSE };
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/f%d", src, i);
+      fs_test_write_file (path, 16 << 20);
+    }
+  g_assert_cmpint (store_tree (fx->cache, "e", src, FS_CACHE_STORE_NONE), ==,
+                   FS_CACHE_COMMIT_STORED);
+  entry = load_hit (fx->cache, "e");
+
+  make_dir (dest);
+  fs_test_write_text (keep, "mine", -1);
+  before = fs_test_snapshot (fx->tmpdir);
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_false (
+      fs_cache_entry_export (entry, dest_file, FS_CACHE_EXPORT_NONE, NULL, NULL, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_assert_nonnull (strstr (error->message, dest));
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_false (fs_cache_entry_export (entry, no_parent_file, FS_CACHE_EXPORT_NONE, NULL, NULL,
+                                           NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, no_parent));
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_assert_false (fs_cache_entry_export (entry, fresh_file, FS_CACHE_EXPORT_NONE, cancel_mid_copy,
+                                           &log, cancellable, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_true (log.cancelled_mid_copy);
+  }
+  after = fs_test_snapshot (fx->tmpdir);
+  g_assert_cmpstr (after, ==, before);
+  g_array_unref (log.current);
+  g_array_unref (log.total);
+}
+
+static void
+export_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsyncState *state = user_data;
+
+  g_assert_true (g_main_context_is_owner (state->context));
+  g_assert_true (g_thread_self () == state->thread);
+  state->ok = fs_cache_entry_export_finish (FS_CACHE_ENTRY (source), result, &state->error);
+  state->done = TRUE;
+}
+
+/* Reports and the notify of their data come in the caller's context. */
+static void
+test_export_async (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *src = g_build_filename (fx->tmpdir, "src", NULL);
+  g_autofree char *dest = g_build_filename (fx->tmpdir, "out", NULL);
+  g_autoptr (GFile) dest_file = g_file_new_for_path (dest);
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autofree char *sig = NULL;
+  g_autofree char *exported = NULL;
+  AsyncState state = { 0 };
+  gint64 deadline;
+
+  fill_export_source (src);
+  sig = tree_signature (src, TRUE);
+  g_assert_cmpint (store_tree (fx->cache, "e", src, FS_CACHE_STORE_NONE), ==,
+                   FS_CACHE_COMMIT_STORED);
+  entry = load_hit (fx->cache, "e");
+
+  state.context = context;
+  state.thread = g_thread_self ();
+  state.current = g_array_new (FALSE, FALSE, sizeof (goffset));
+  state.total = g_array_new (FALSE, FALSE, sizeof (goffset));
+  g_main_context_push_thread_default (context);
+  fs_cache_entry_export_async (entry, dest_file, FS_CACHE_EXPORT_NONE, G_PRIORITY_DEFAULT, NULL,
+                               async_progress, &state, async_progress_free, export_done, &state);
+  while (!state.done)
+    g_main_context_iteration (context, TRUE);
+  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (g_atomic_int_get (&state.freed) == 0 && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (10 * 1000);
+      while (g_main_context_iteration (context, FALSE))
+        ;
+    }
+  g_main_context_pop_thread_default (context);
+
+  g_assert_no_error (state.error);
+  g_assert_true (state.ok);
+  g_assert_cmpuint (state.current->len, >=, 1);
+  g_assert_cmpuint (state.wrong_context, ==, 0);
+  g_assert_cmpuint (state.after_done, ==, 0);
+  g_assert_cmpuint (state.freed, ==, 1);
+  g_assert_cmpuint (state.freed_elsewhere, ==, 0);
+  exported = tree_signature (dest, TRUE);
+  g_assert_cmpstr (exported, ==, sig);
+  g_array_unref (state.current);
+  g_array_unref (state.total);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1922,6 +2124,9 @@ main (int argc, char **argv)
   ADD ("/store-tree/async/progress-data-free-thread", fs_test_fixture_setup_unlimited,
        test_async_free_thread);
   ADD ("/store-tree/async/cancel", fs_test_fixture_setup_unlimited, test_async_cancel);
+  ADD ("/store-tree/export", fs_test_fixture_setup_unlimited, test_export);
+  ADD ("/store-tree/export/failures", fs_test_fixture_setup_unlimited, test_export_failures);
+  ADD ("/store-tree/export/async", fs_test_fixture_setup_unlimited, test_export_async);
   g_test_add ("/store-tree/reflink", LoopFixture, NULL, loop_setup, test_reflink, loop_teardown);
 
 #undef ADD

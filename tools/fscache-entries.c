@@ -19,7 +19,6 @@
 #include <fscache.h>
 
 #include "fscache-builtins.h"
-#include "fscache-copy.h"
 #include "fscache-util.h"
 
 /* ---- ls ----------------------------------------------------------------- */
@@ -541,6 +540,7 @@ fs_tool_export (FsTool *tool, char **argv)
   g_auto (GStrv) args = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) destination = NULL;
   g_autofree char *dest_abs = NULL;
   FsToolProgress *progress = NULL;
   const char *name, *dest;
@@ -574,32 +574,26 @@ fs_tool_export (FsTool *tool, char **argv)
                                                                           : FS_TOOL_EXIT_FAILURE;
     }
 
-  /* Created here, so that a failed copy removes only what it made. */
-  if (mkdir (dest, 0700) < 0)
-    {
-      if (errno == EEXIST)
-        fs_tool_error (_ ("%s already exists; give a path that does not exist yet"), dest);
-      else
-        fs_tool_error (_ ("Cannot create %s: %s"), dest, g_strerror (errno));
-      return FS_TOOL_EXIT_FAILURE;
-    }
   if (fs_tool_use_progress (tool))
     {
       g_autofree char *label = g_strdup_printf (_ ("Exporting %s"), name);
       progress = fs_tool_progress_new (label);
     }
-  ok = fs_tool_copy_tree (fs_cache_entry_get_path (entry), dest, progress,
-                          fs_tool_watch_signals (tool), &error);
+  /* The library creates DEST, and removes what it made if the copy fails
+   * or is interrupted. */
+  destination = g_file_new_for_path (dest);
+  ok = fs_cache_entry_export (entry, destination, FS_CACHE_EXPORT_NONE,
+                              progress != NULL ? fs_tool_progress_callback : NULL, progress,
+                              fs_tool_watch_signals (tool), &error);
   fs_tool_progress_finish (progress, ok);
-  if (!ok)
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
     {
-      g_autoptr (GError) remove_error = NULL;
-      int status = fs_tool_operation_failed (tool, error);
-
-      if (!fs_tool_remove_tree (dest, &remove_error))
-        fs_tool_warning ("%s", remove_error->message);
-      return status;
+      /* Made since the check above. */
+      fs_tool_error (_ ("%s already exists; give a path that does not exist yet"), dest);
+      return FS_TOOL_EXIT_FAILURE;
     }
+  if (!ok)
+    return fs_tool_operation_failed (tool, error);
 
   dest_abs = g_canonicalize_filename (dest, NULL);
   if (tool->json)

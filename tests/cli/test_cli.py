@@ -308,8 +308,8 @@ def test_man_page_lists_every_command_and_option(work):
 def test_translatable_sources_are_listed():
     with open(os.path.join(SOURCE_ROOT, "po", "POTFILES"), encoding="utf-8") as f:
         listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
-    for source in ("tools/fscache.c", "tools/fscache-util.c", "tools/fscache-copy.c",
-                   "tools/fscache-entries.c", "tools/fscache-admin.c"):
+    for source in ("tools/fscache.c", "tools/fscache-util.c", "tools/fscache-entries.c",
+                   "tools/fscache-admin.c"):
         assert source in listed
 
 

@@ -316,3 +316,43 @@ def test_async_load(cache):
     loaded.release()
     assert isinstance(results["missing"], GLib.Error)
     assert results["missing"].matches(error_domain(), Error.MISS)
+
+
+def test_export(cache, tmp_path):
+    """An entry copied out with the library's copy engine, sync and async."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "file").write_bytes(b"x" * 10000)
+    os.symlink("sub/file", src / "link")
+    ok, status = cache.store_tree("t", Gio.File.new_for_path(str(src)), FsCache.CacheStoreFlags.NONE,
+                                  None, None)
+    assert ok and status == FsCache.CacheCommitStatus.STORED
+    entry = cache.load("t", None)
+    try:
+        seen = []
+        out = tmp_path / "out"
+        assert entry.export(Gio.File.new_for_path(str(out)), FsCache.CacheExportFlags.NONE,
+                            lambda current, total, *data: seen.append((current, total)), None)
+        assert (out / "sub" / "file").read_bytes() == b"x" * 10000
+        assert os.readlink(out / "link") == "sub/file"
+        assert seen and seen[-1] == (10000, 10000)
+
+        with pytest.raises(GLib.Error) as excinfo:
+            entry.export(Gio.File.new_for_path(str(out)), FsCache.CacheExportFlags.NONE, None, None)
+        assert excinfo.value.matches(Gio.io_error_quark(), Gio.IOErrorEnum.EXISTS)
+
+        loop = GLib.MainLoop()
+        result = {}
+
+        def done(source, res):
+            result["ok"] = source.export_finish(res)
+            loop.quit()
+
+        out2 = tmp_path / "out2"
+        entry.export_async(Gio.File.new_for_path(str(out2)), FsCache.CacheExportFlags.NONE,
+                           GLib.PRIORITY_DEFAULT, None, None, None, done)
+        loop.run()
+        assert result["ok"]
+        assert (out2 / "sub" / "file").read_bytes() == b"x" * 10000
+    finally:
+        entry.release()
