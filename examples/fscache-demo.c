@@ -148,9 +148,11 @@ list_entry (FsCacheEntry *entry, GError **error)
 static gboolean
 ensure_maximum_size (FsCache *cache, GError **error)
 {
-  g_autoptr (FsCacheInfo) info = fs_cache_get_info (cache);
+  g_autoptr (FsCacheInfo) info = fs_cache_dup_info (cache, NULL, error);
   g_autofree char *shown = NULL;
 
+  if (info == NULL)
+    return FALSE;
   if (fs_cache_info_has_maximum_size (info))
     {
       shown = format_maximum (fs_cache_info_get_maximum_size (info));

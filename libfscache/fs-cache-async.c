@@ -6,11 +6,11 @@
  * semantics of the synchronous call, which is the source of truth: the
  * pair runs it in a worker thread of GTask (GIO's convention: a task with
  * its source tag and priority, typed task data with its free function,
- * g_task_is_valid() in finish). The shape repeats, so one helper,
- * run_in_thread(), makes every task, and finish_boolean() checks every
- * result. Results that own a lock (entries) are returned with their
- * destroy function, so a result nobody finishes, or one whose task was
- * cancelled meanwhile, releases its entry.
+ * g_task_is_valid() in finish). The shape repeats, so one helper of
+ * fs-task.c, _fs_task_run_in_thread(), makes every task, and
+ * _fs_task_finish_boolean() checks every result. Results that own a lock (entries) are returned
+ * with their destroy function, so a result nobody finishes, or one whose task was cancelled
+ * meanwhile, releases its entry.
  */
 
 #include "config.h"
@@ -18,91 +18,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "fs-cache-private.h"
-
-/* The one shape of every task here: owned by @source, tagged, @data its
- * task data freed with @data_free, @func run in a worker thread. */
-static void
-run_in_thread (gpointer source,
-               gpointer source_tag,
-               int io_priority,
-               GCancellable *cancellable,
-               GAsyncReadyCallback callback,
-               gpointer user_data,
-               gpointer data,
-               GDestroyNotify data_free,
-               GTaskThreadFunc func)
-{
-  g_autoptr (GTask) task = g_task_new (source, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_priority (task, io_priority);
-  if (data != NULL)
-    g_task_set_task_data (task, data, data_free);
-  g_task_run_in_thread (task, func);
-}
-
-/* The same for a call whose effect can't be taken back once done (a
- * commit, a release): finish reports what happened even if @cancellable
- * fired meanwhile. */
-static void
-run_in_thread_to_the_end (gpointer source,
-                          gpointer source_tag,
-                          int io_priority,
-                          GCancellable *cancellable,
-                          GAsyncReadyCallback callback,
-                          gpointer user_data,
-                          gpointer data,
-                          GDestroyNotify data_free,
-                          GTaskThreadFunc func)
-{
-  g_autoptr (GTask) task = g_task_new (source, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_priority (task, io_priority);
-  g_task_set_check_cancellable (task, FALSE);
-  if (data != NULL)
-    g_task_set_task_data (task, data, data_free);
-  g_task_run_in_thread (task, func);
-}
-
-static void
-return_boolean (GTask *task, gboolean ok, GError *error)
-{
-  if (!ok)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-return_entry (GTask *task, FsCacheEntry *entry, GError *error)
-{
-  if (entry == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, entry, g_object_unref);
-}
-
-/* The task data of @result, or NULL with @error set. */
-static gpointer
-finish_boolean (gpointer source, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, source), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return NULL;
-  return g_task_get_task_data (G_TASK (result));
-}
-
-static gpointer
-finish_pointer (gpointer source, GAsyncResult *result, gpointer source_tag, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, source), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
+#include "fs-task-private.h"
 
 /* ---- opening ---- */
 
@@ -188,7 +104,7 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   GError *error = NULL;
   FsCacheEntry *entry = fs_cache_load (source, data->name, cancellable, &error);
 
-  return_entry (task, entry, error);
+  _fs_task_return_entry (task, entry, error);
 }
 
 /**
@@ -215,8 +131,8 @@ fs_cache_load_async (FsCache *self,
   g_return_if_fail (FS_IS_CACHE (self));
   g_return_if_fail (name != NULL);
 
-  run_in_thread (self, fs_cache_load_async, io_priority, cancellable, callback, user_data,
-                 name_data_new (name), name_data_free, load_thread);
+  _fs_task_run_in_thread (self, fs_cache_load_async, io_priority, cancellable, callback, user_data,
+                          name_data_new (name), name_data_free, load_thread);
 }
 
 /**
@@ -234,7 +150,7 @@ fs_cache_load_async (FsCache *self,
 FsCacheEntry *
 fs_cache_load_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (self, result, fs_cache_load_async, error);
+  return _fs_task_finish_pointer (self, result, fs_cache_load_async, error);
 }
 
 static void
@@ -244,7 +160,7 @@ store_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   GError *error = NULL;
   FsCacheEntry *entry = fs_cache_store (source, data->name, cancellable, &error);
 
-  return_entry (task, entry, error);
+  _fs_task_return_entry (task, entry, error);
 }
 
 /**
@@ -271,8 +187,8 @@ fs_cache_store_async (FsCache *self,
   g_return_if_fail (FS_IS_CACHE (self));
   g_return_if_fail (name != NULL);
 
-  run_in_thread (self, fs_cache_store_async, io_priority, cancellable, callback, user_data,
-                 name_data_new (name), name_data_free, store_thread);
+  _fs_task_run_in_thread (self, fs_cache_store_async, io_priority, cancellable, callback, user_data,
+                          name_data_new (name), name_data_free, store_thread);
 }
 
 /**
@@ -290,7 +206,7 @@ fs_cache_store_async (FsCache *self,
 FsCacheEntry *
 fs_cache_store_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (self, result, fs_cache_store_async, error);
+  return _fs_task_finish_pointer (self, result, fs_cache_store_async, error);
 }
 
 static void
@@ -299,7 +215,7 @@ stage_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   GError *error = NULL;
   FsCacheEntry *entry = fs_cache_stage (source, cancellable, &error);
 
-  return_entry (task, entry, error);
+  _fs_task_return_entry (task, entry, error);
 }
 
 /**
@@ -323,8 +239,8 @@ fs_cache_stage_async (FsCache *self,
 {
   g_return_if_fail (FS_IS_CACHE (self));
 
-  run_in_thread (self, fs_cache_stage_async, io_priority, cancellable, callback, user_data, NULL,
-                 NULL, stage_thread);
+  _fs_task_run_in_thread (self, fs_cache_stage_async, io_priority, cancellable, callback, user_data,
+                          NULL, NULL, stage_thread);
 }
 
 /**
@@ -342,7 +258,7 @@ fs_cache_stage_async (FsCache *self,
 FsCacheEntry *
 fs_cache_stage_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (self, result, fs_cache_stage_async, error);
+  return _fs_task_finish_pointer (self, result, fs_cache_stage_async, error);
 }
 
 /* ---- configuration and usage ---- */
@@ -353,7 +269,7 @@ set_info_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   GError *error = NULL;
   gboolean ok = fs_cache_set_info (source, task_data, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -381,8 +297,9 @@ fs_cache_set_info_async (FsCache *self,
   g_return_if_fail (info != NULL);
 
   /* A copy: the caller may change @info once this returns. */
-  run_in_thread (self, fs_cache_set_info_async, io_priority, cancellable, callback, user_data,
-                 fs_cache_info_copy (info), (GDestroyNotify) fs_cache_info_unref, set_info_thread);
+  _fs_task_run_in_thread (self, fs_cache_set_info_async, io_priority, cancellable, callback,
+                          user_data, fs_cache_info_copy (info),
+                          (GDestroyNotify) fs_cache_info_unref, set_info_thread);
 }
 
 /**
@@ -400,7 +317,63 @@ fs_cache_set_info_async (FsCache *self,
 gboolean
 fs_cache_set_info_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (self, result, fs_cache_set_info_async, error) != NULL;
+  return _fs_task_finish_boolean (self, result, fs_cache_set_info_async, error) != NULL;
+}
+
+static void
+dup_info_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  FsCacheInfo *info = fs_cache_dup_info (source, cancellable, &error);
+
+  if (info == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, info, (GDestroyNotify) fs_cache_info_unref);
+}
+
+/**
+ * fs_cache_dup_info_async:
+ * @self: an #FsCache
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Reads the configuration without blocking: see fs_cache_dup_info().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_dup_info_async (FsCache *self,
+                         int io_priority,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data)
+{
+  g_return_if_fail (FS_IS_CACHE (self));
+
+  _fs_task_run_in_thread (self, fs_cache_dup_info_async, io_priority, cancellable, callback,
+                          user_data, NULL, NULL, dup_info_thread);
+}
+
+/**
+ * fs_cache_dup_info_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_dup_info_async().
+ *
+ * Returns: (transfer full): a copy of the configuration, or %NULL with
+ *   @error set
+ *
+ * Since: 1.1
+ */
+FsCacheInfo *
+fs_cache_dup_info_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_pointer (self, result, fs_cache_dup_info_async, error);
 }
 
 typedef struct {
@@ -417,7 +390,7 @@ set_maximum_size_thread (GTask *task,
   GError *error = NULL;
   gboolean ok = fs_cache_set_maximum_size (source, data->maximum_size, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -448,8 +421,8 @@ fs_cache_set_maximum_size_async (FsCache *self,
 
   data = g_new0 (SetMaximumData, 1);
   data->maximum_size = maximum_size;
-  run_in_thread (self, fs_cache_set_maximum_size_async, io_priority, cancellable, callback,
-                 user_data, data, g_free, set_maximum_size_thread);
+  _fs_task_run_in_thread (self, fs_cache_set_maximum_size_async, io_priority, cancellable, callback,
+                          user_data, data, g_free, set_maximum_size_thread);
 }
 
 /**
@@ -467,7 +440,7 @@ fs_cache_set_maximum_size_async (FsCache *self,
 gboolean
 fs_cache_set_maximum_size_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (self, result, fs_cache_set_maximum_size_async, error) != NULL;
+  return _fs_task_finish_boolean (self, result, fs_cache_set_maximum_size_async, error) != NULL;
 }
 
 typedef struct {
@@ -482,7 +455,7 @@ get_usage_thread (GTask *task, gpointer source, gpointer task_data, GCancellable
   GError *error = NULL;
   gboolean ok = fs_cache_get_usage (source, &data->used, &data->maximum, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -506,8 +479,8 @@ fs_cache_get_usage_async (FsCache *self,
 {
   g_return_if_fail (FS_IS_CACHE (self));
 
-  run_in_thread (self, fs_cache_get_usage_async, io_priority, cancellable, callback, user_data,
-                 g_new0 (UsageData, 1), g_free, get_usage_thread);
+  _fs_task_run_in_thread (self, fs_cache_get_usage_async, io_priority, cancellable, callback,
+                          user_data, g_new0 (UsageData, 1), g_free, get_usage_thread);
 }
 
 /**
@@ -531,7 +504,7 @@ fs_cache_get_usage_finish (FsCache *self,
                            guint64 *out_maximum,
                            GError **error)
 {
-  UsageData *data = finish_boolean (self, result, fs_cache_get_usage_async, error);
+  UsageData *data = _fs_task_finish_boolean (self, result, fs_cache_get_usage_async, error);
 
   if (data == NULL)
     return FALSE;
@@ -577,8 +550,8 @@ fs_cache_list_async (FsCache *self,
 {
   g_return_if_fail (FS_IS_CACHE (self));
 
-  run_in_thread (self, fs_cache_list_async, io_priority, cancellable, callback, user_data, NULL,
-                 NULL, list_thread);
+  _fs_task_run_in_thread (self, fs_cache_list_async, io_priority, cancellable, callback, user_data,
+                          NULL, NULL, list_thread);
 }
 
 /**
@@ -597,7 +570,7 @@ fs_cache_list_async (FsCache *self,
 GListModel *
 fs_cache_list_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_pointer (self, result, fs_cache_list_async, error);
+  return _fs_task_finish_pointer (self, result, fs_cache_list_async, error);
 }
 
 static void
@@ -607,7 +580,7 @@ remove_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   GError *error = NULL;
   gboolean ok = fs_cache_remove (source, data->name, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -634,8 +607,8 @@ fs_cache_remove_async (FsCache *self,
   g_return_if_fail (FS_IS_CACHE (self));
   g_return_if_fail (name != NULL);
 
-  run_in_thread (self, fs_cache_remove_async, io_priority, cancellable, callback, user_data,
-                 name_data_new (name), name_data_free, remove_thread);
+  _fs_task_run_in_thread (self, fs_cache_remove_async, io_priority, cancellable, callback,
+                          user_data, name_data_new (name), name_data_free, remove_thread);
 }
 
 /**
@@ -653,7 +626,7 @@ fs_cache_remove_async (FsCache *self,
 gboolean
 fs_cache_remove_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (self, result, fs_cache_remove_async, error) != NULL;
+  return _fs_task_finish_boolean (self, result, fs_cache_remove_async, error) != NULL;
 }
 
 typedef struct {
@@ -671,7 +644,7 @@ prune_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   gboolean ok = fs_cache_prune (source, data->target_size, data->flags, &data->entries,
                                 &data->bytes, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -704,8 +677,8 @@ fs_cache_prune_async (FsCache *self,
   data = g_new0 (PruneData, 1);
   data->target_size = target_size;
   data->flags = flags;
-  run_in_thread (self, fs_cache_prune_async, io_priority, cancellable, callback, user_data, data,
-                 g_free, prune_thread);
+  _fs_task_run_in_thread (self, fs_cache_prune_async, io_priority, cancellable, callback, user_data,
+                          data, g_free, prune_thread);
 }
 
 /**
@@ -729,7 +702,7 @@ fs_cache_prune_finish (FsCache *self,
                        guint64 *out_bytes,
                        GError **error)
 {
-  PruneData *data = finish_boolean (self, result, fs_cache_prune_async, error);
+  PruneData *data = _fs_task_finish_boolean (self, result, fs_cache_prune_async, error);
 
   if (data == NULL)
     return FALSE;
@@ -758,7 +731,7 @@ collect_garbage_thread (GTask *task, gpointer source, gpointer task_data, GCance
                                                &data->removed, &data->reclaimed, &data->correction,
                                                &data->counter_checked, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 static void
@@ -775,8 +748,8 @@ collect_garbage_in_thread (FsCache *self,
 
   data->flags = flags;
   data->timeout_msec = timeout_msec;
-  run_in_thread (self, source_tag, io_priority, cancellable, callback, user_data, data, g_free,
-                 collect_garbage_thread);
+  _fs_task_run_in_thread (self, source_tag, io_priority, cancellable, callback, user_data, data,
+                          g_free, collect_garbage_thread);
 }
 
 /**
@@ -831,7 +804,7 @@ fs_cache_collect_garbage_finish (FsCache *self,
                                  gint64 *out_correction,
                                  GError **error)
 {
-  GcData *data = finish_boolean (self, result, fs_cache_collect_garbage_async, error);
+  GcData *data = _fs_task_finish_boolean (self, result, fs_cache_collect_garbage_async, error);
 
   if (data == NULL)
     return FALSE;
@@ -904,7 +877,7 @@ fs_cache_collect_garbage_full_finish (FsCache *self,
                                       gboolean *out_counter_checked,
                                       GError **error)
 {
-  GcData *data = finish_boolean (self, result, fs_cache_collect_garbage_full_async, error);
+  GcData *data = _fs_task_finish_boolean (self, result, fs_cache_collect_garbage_full_async, error);
 
   if (data == NULL)
     return FALSE;
@@ -921,112 +894,8 @@ fs_cache_collect_garbage_full_finish (FsCache *self,
 
 /* ---- copies with progress in the caller's context: store_tree, export ---- */
 
-/* Always through a source attached to the caller's context: never called
- * directly from the worker, even when that context is the global default. */
-static void
-invoke_in (GMainContext *context,
-           int priority,
-           GSourceFunc func,
-           gpointer data,
-           GDestroyNotify notify)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_priority (source, priority);
-  g_source_set_callback (source, func, data, notify);
-  g_source_set_static_name (source, "[fscache] progress");
-  g_source_attach (source, context);
-  g_source_unref (source);
-}
-
 typedef struct {
-  GDestroyNotify free_func;
-  gpointer data;
-} FreeEvent;
-
-static gboolean
-free_in_context (gpointer p)
-{
-  FreeEvent *event = p;
-
-  event->free_func (event->data);
-  return G_SOURCE_REMOVE;
-}
-
-/* The first member of the task data of a call with progress: the caller's
- * callback, relayed to the caller's thread-default main context. */
-typedef struct {
-  GFileProgressCallback progress;
-  gpointer progress_data;
-  GDestroyNotify progress_data_free;
-  GMainContext *context;
-  int priority;
-} ProgressRelay;
-
-static void
-progress_relay_init (ProgressRelay *relay,
-                     GFileProgressCallback progress,
-                     gpointer progress_data,
-                     GDestroyNotify progress_data_free,
-                     int priority)
-{
-  relay->progress = progress;
-  relay->progress_data = progress_data;
-  relay->progress_data_free = progress_data_free;
-  relay->context = g_main_context_ref_thread_default ();
-  relay->priority = priority;
-}
-
-static void
-progress_relay_clear (ProgressRelay *relay)
-{
-  if (relay->progress_data_free != NULL)
-    {
-      /* Freed in the caller's context too, after the progress events
-       * queued before it (same priority, attached earlier). */
-      FreeEvent *event = g_new (FreeEvent, 1);
-      event->free_func = relay->progress_data_free;
-      event->data = relay->progress_data;
-      invoke_in (relay->context, relay->priority, free_in_context, event, g_free);
-    }
-  g_clear_pointer (&relay->context, g_main_context_unref);
-}
-
-typedef struct {
-  GFileProgressCallback progress;
-  gpointer progress_data;
-  goffset current;
-  goffset total;
-} ProgressEvent;
-
-static gboolean
-progress_in_context (gpointer p)
-{
-  ProgressEvent *event = p;
-
-  event->progress (event->current, event->total, event->progress_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* In the worker thread (@user_data: the task, whose data starts with a
- * ProgressRelay): hand the report to the caller's main context. An event
- * carries what it needs, so it may run after the task is gone. */
-static void
-progress_from_thread (goffset current, goffset total, gpointer user_data)
-{
-  GTask *task = user_data;
-  ProgressRelay *relay = g_task_get_task_data (task);
-  ProgressEvent *event = g_new (ProgressEvent, 1);
-
-  event->progress = relay->progress;
-  event->progress_data = relay->progress_data;
-  event->current = current;
-  event->total = total;
-  invoke_in (relay->context, g_task_get_priority (task), progress_in_context, event, g_free);
-}
-
-typedef struct {
-  ProgressRelay relay;
+  FsProgressRelay relay;
   char *name;
   GFile *source;
   FsCacheStoreFlags flags;
@@ -1040,7 +909,7 @@ store_tree_data_free (gpointer p)
 
   g_free (data->name);
   g_clear_object (&data->source);
-  progress_relay_clear (&data->relay);
+  _fs_progress_relay_clear (&data->relay);
   g_free (data);
 }
 
@@ -1051,7 +920,7 @@ store_tree_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   GError *error = NULL;
 
   if (!fs_cache_store_tree (source, data->name, data->source, data->flags,
-                            data->relay.progress != NULL ? progress_from_thread : NULL, task,
+                            data->relay.progress != NULL ? _fs_progress_from_thread : NULL, task,
                             &data->status, cancellable, &error))
     g_task_return_error (task, error);
   else
@@ -1101,9 +970,9 @@ fs_cache_store_tree_async (FsCache *self,
   data->name = g_strdup (name);
   data->source = g_object_ref (source);
   data->flags = flags;
-  progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
-  run_in_thread (self, fs_cache_store_tree_async, io_priority, cancellable, callback, user_data,
-                 data, store_tree_data_free, store_tree_thread);
+  _fs_progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
+  _fs_task_run_in_thread (self, fs_cache_store_tree_async, io_priority, cancellable, callback,
+                          user_data, data, store_tree_data_free, store_tree_thread);
 }
 
 /**
@@ -1125,7 +994,7 @@ fs_cache_store_tree_finish (FsCache *self,
                             FsCacheCommitStatus *out_status,
                             GError **error)
 {
-  StoreTreeData *data = finish_boolean (self, result, fs_cache_store_tree_async, error);
+  StoreTreeData *data = _fs_task_finish_boolean (self, result, fs_cache_store_tree_async, error);
 
   if (data == NULL)
     return FALSE;
@@ -1147,7 +1016,7 @@ commit_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   GError *error = NULL;
   gboolean ok = fs_cache_entry_commit (source, &data->status, cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -1173,8 +1042,8 @@ fs_cache_entry_commit_async (FsCacheEntry *self,
 
   /* A commit that went through is reported as such even if the cancellable
    * fired meanwhile: the entry's state must match what finish says. */
-  run_in_thread_to_the_end (self, fs_cache_entry_commit_async, io_priority, cancellable, callback,
-                            user_data, g_new0 (CommitData, 1), g_free, commit_thread);
+  _fs_task_run_to_the_end (self, fs_cache_entry_commit_async, io_priority, cancellable, callback,
+                           user_data, g_new0 (CommitData, 1), g_free, commit_thread);
 }
 
 /**
@@ -1196,7 +1065,7 @@ fs_cache_entry_commit_finish (FsCacheEntry *self,
                               FsCacheCommitStatus *out_status,
                               GError **error)
 {
-  CommitData *data = finish_boolean (self, result, fs_cache_entry_commit_async, error);
+  CommitData *data = _fs_task_finish_boolean (self, result, fs_cache_entry_commit_async, error);
 
   if (data == NULL)
     return FALSE;
@@ -1235,8 +1104,8 @@ fs_cache_entry_release_async (FsCacheEntry *self,
 {
   g_return_if_fail (FS_IS_CACHE_ENTRY (self));
 
-  run_in_thread_to_the_end (self, fs_cache_entry_release_async, io_priority, cancellable, callback,
-                            user_data, NULL, NULL, release_thread);
+  _fs_task_run_to_the_end (self, fs_cache_entry_release_async, io_priority, cancellable, callback,
+                           user_data, NULL, NULL, release_thread);
 }
 
 /**
@@ -1262,7 +1131,7 @@ fs_cache_entry_release_finish (FsCacheEntry *self, GAsyncResult *result, GError 
 }
 
 typedef struct {
-  ProgressRelay relay;
+  FsProgressRelay relay;
   GFile *destination;
   FsCacheExportFlags flags;
 } ExportData;
@@ -1273,7 +1142,7 @@ export_data_free (gpointer p)
   ExportData *data = p;
 
   g_clear_object (&data->destination);
-  progress_relay_clear (&data->relay);
+  _fs_progress_relay_clear (&data->relay);
   g_free (data);
 }
 
@@ -1282,11 +1151,12 @@ export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 {
   ExportData *data = task_data;
   GError *error = NULL;
-  gboolean ok = fs_cache_entry_export (source, data->destination, data->flags,
-                                       data->relay.progress != NULL ? progress_from_thread : NULL,
-                                       task, cancellable, &error);
+  gboolean ok =
+    fs_cache_entry_export (source, data->destination, data->flags,
+                           data->relay.progress != NULL ? _fs_progress_from_thread : NULL, task,
+                           cancellable, &error);
 
-  return_boolean (task, ok, error);
+  _fs_task_return_boolean (task, ok, error);
 }
 
 /**
@@ -1329,9 +1199,9 @@ fs_cache_entry_export_async (FsCacheEntry *self,
   data = g_new0 (ExportData, 1);
   data->destination = g_object_ref (destination);
   data->flags = flags;
-  progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
-  run_in_thread (self, fs_cache_entry_export_async, io_priority, cancellable, callback, user_data,
-                 data, export_data_free, export_thread);
+  _fs_progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
+  _fs_task_run_in_thread (self, fs_cache_entry_export_async, io_priority, cancellable, callback,
+                          user_data, data, export_data_free, export_thread);
 }
 
 /**
@@ -1349,5 +1219,5 @@ fs_cache_entry_export_async (FsCacheEntry *self,
 gboolean
 fs_cache_entry_export_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
 {
-  return finish_boolean (self, result, fs_cache_entry_export_async, error) != NULL;
+  return _fs_task_finish_boolean (self, result, fs_cache_entry_export_async, error) != NULL;
 }

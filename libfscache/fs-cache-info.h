@@ -51,7 +51,7 @@ G_BEGIN_DECLS
  *
  * The configuration of a cache, as kept in its `cache.info` file.
  *
- * Every field may be unset: fs_cache_get_info() returns the fields found on
+ * Every field may be unset: fs_cache_dup_info() returns the fields found on
  * disk, and fs_cache_set_info() writes only the fields that are set, keeping
  * the others (and keys this library does not know) as they are.
  *

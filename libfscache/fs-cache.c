@@ -571,15 +571,49 @@ fs_cache_stage (FsCache *self, GCancellable *cancellable, GError **error)
 }
 
 /**
+ * fs_cache_dup_info:
+ * @self: an #FsCache
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The configuration of the cache, as read from `cache.info`: re-read when
+ * another process changed it (a missing or corrupt file gives the
+ * defaults). It reads from the disk: in a main loop, use
+ * fs_cache_dup_info_async().
+ *
+ * Returns: (transfer full): a copy of the configuration, or %NULL with
+ *   @error set when the cache is closed or `cache.info` can't be read
+ *
+ * Since: 1.1
+ */
+FsCacheInfo *
+fs_cache_dup_info (FsCache *self, GCancellable *cancellable, GError **error)
+{
+  FsStore *store;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((store = open_store (self, error)) == NULL || _fs_cancellable_set_error (cancellable, error))
+    return NULL;
+  return _fs_store_read_info (store, error);
+}
+
+/**
  * fs_cache_get_info:
  * @self: an #FsCache
  *
  * The configuration of the cache, as read from `cache.info` (re-read when
- * another process changed it).
+ * another process changed it; if that fails, the configuration read
+ * before).
  *
  * Returns: (transfer full): a copy of the configuration
  *
  * Since: 1.0
+ *
+ * Deprecated: 1.1: Use fs_cache_dup_info(): it gives a new copy (hence
+ *   "dup"), reads from the disk, so takes a cancellable, and reports a
+ *   file it can't read.
  */
 FsCacheInfo *
 fs_cache_get_info (FsCache *self)

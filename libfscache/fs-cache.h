@@ -66,8 +66,18 @@ FsCacheEntry *fs_cache_store (FsCache *self,
 FS_AVAILABLE_IN_1_0
 FsCacheEntry *fs_cache_stage (FsCache *self, GCancellable *cancellable, GError **error);
 
-FS_AVAILABLE_IN_1_0
+FS_DEPRECATED_IN_1_1_FOR (fs_cache_dup_info)
 FsCacheInfo *fs_cache_get_info (FsCache *self);
+FS_AVAILABLE_IN_1_1
+FsCacheInfo *fs_cache_dup_info (FsCache *self, GCancellable *cancellable, GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_dup_info_async (FsCache *self,
+                              int io_priority,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheInfo *fs_cache_dup_info_finish (FsCache *self, GAsyncResult *result, GError **error);
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_set_info (FsCache *self,
                             FsCacheInfo *info,

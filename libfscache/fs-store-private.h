@@ -89,8 +89,11 @@ gboolean _fs_store_is_compatible (FsStore *self);
  * the cache. */
 gboolean _fs_store_check_writable (FsStore *self, GError **error);
 
-/* The configuration, re-read first when another process changed cache.info. */
+/* The configuration, re-read first when another process changed
+ * cache.info (if that fails, the configuration read before). */
 FsCacheInfo *_fs_store_dup_info (FsStore *self);
+/* The same, failing when cache.info can't be re-read. */
+FsCacheInfo *_fs_store_read_info (FsStore *self, GError **error);
 /* The maximum size in force (0 when unset, FS_CACHE_SIZE_UNLIMITED). */
 guint64 _fs_store_get_maximum (FsStore *self);
 gboolean _fs_store_is_shared (FsStore *self);

@@ -181,14 +181,20 @@ info_is_compatible (const FsCacheInfo *info)
          fs_cache_info_get_version (info) == FS_CACHE_FORMAT_VERSION;
 }
 
-/* Re-read cache.info when another process replaced or rewrote it. */
-static void
-refresh_info (FsStore *self)
+/* Re-read cache.info when another process replaced or rewrote it. On
+ * failure the configuration read before stays. */
+static gboolean
+refresh_info (FsStore *self, GError **error)
 {
+  gboolean ok = TRUE;
   struct stat st;
 
   if (fstatat (self->dir_fd, FS_FILE_CACHE_INFO, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return;
+    {
+      if (errno == ENOENT)
+        return TRUE; /* being replaced: the one read before is as good */
+      return _fs_throw_errno (error, errno, _ ("Reading %s/%s"), self->path, FS_FILE_CACHE_INFO);
+    }
 
   g_mutex_lock (&self->mutex);
   if (st.st_ino != self->info_st.st_ino || st.st_dev != self->info_st.st_dev ||
@@ -196,25 +202,39 @@ refresh_info (FsStore *self)
       st.st_mtim.tv_nsec != self->info_st.st_mtim.tv_nsec ||
       st.st_ctim.tv_nsec != self->info_st.st_ctim.tv_nsec)
     {
-      g_autoptr (GError) local_error = NULL;
       gboolean corrupt;
 
-      if (!_fs_store_load_info (self, FALSE, &corrupt, &local_error))
-        g_debug ("could not re-read cache.info: %s", local_error->message);
+      ok = _fs_store_load_info (self, FALSE, &corrupt, error);
       /* The version can't change under an open cache: a cache opened as
        * compatible keeps its journal, one opened as incompatible stays so. */
-      if (self->incompatible == info_is_compatible (self->info))
+      if (ok && self->incompatible == info_is_compatible (self->info))
         fs_cache_info_set_version (self->info, self->incompatible ? 0 : FS_CACHE_FORMAT_VERSION);
     }
   g_mutex_unlock (&self->mutex);
+  return ok;
 }
 
 FsCacheInfo *
 _fs_store_dup_info (FsStore *self)
 {
+  g_autoptr (GError) local_error = NULL;
   FsCacheInfo *info;
 
-  refresh_info (self);
+  if (!refresh_info (self, &local_error))
+    g_debug ("could not re-read cache.info: %s", local_error->message);
+  g_mutex_lock (&self->mutex);
+  info = fs_cache_info_copy (self->info);
+  g_mutex_unlock (&self->mutex);
+  return info;
+}
+
+FsCacheInfo *
+_fs_store_read_info (FsStore *self, GError **error)
+{
+  FsCacheInfo *info;
+
+  if (!refresh_info (self, error))
+    return NULL;
   g_mutex_lock (&self->mutex);
   info = fs_cache_info_copy (self->info);
   g_mutex_unlock (&self->mutex);
@@ -224,9 +244,11 @@ _fs_store_dup_info (FsStore *self)
 guint64
 _fs_store_get_maximum (FsStore *self)
 {
+  g_autoptr (GError) local_error = NULL;
   guint64 max;
 
-  refresh_info (self);
+  if (!refresh_info (self, &local_error))
+    g_debug ("could not re-read cache.info: %s", local_error->message);
   g_mutex_lock (&self->mutex);
   max = fs_cache_info_get_maximum_size (self->info);
   g_mutex_unlock (&self->mutex);

@@ -1002,3 +1002,14 @@ fs_test_find_program (const char *program)
     }
   return path;
 }
+
+FsCacheInfo *
+fs_test_dup_info (FsCache *cache)
+{
+  g_autoptr (GError) error = NULL;
+  FsCacheInfo *info = fs_cache_dup_info (cache, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+  return info;
+}

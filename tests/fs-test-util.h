@@ -40,6 +40,8 @@ void fs_test_fixture_teardown (FsTestFixture *fx, gconstpointer user_data);
 FsCache *fs_test_open_cache (const char *dir);
 /* Sets the maximum size of @cache, asserting success. */
 void fs_test_set_maximum_size (FsCache *cache, guint64 maximum_size);
+/* fs_cache_dup_info(), asserting it succeeds. */
+FsCacheInfo *fs_test_dup_info (FsCache *cache);
 
 /* Removes @path and everything under it; a missing path is not an error. */
 void fs_test_rm_rf (const char *path);

@@ -128,7 +128,7 @@ test_usage_maximum (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpuint (maximum, ==, G_MAXUINT64);
   {
     g_autoptr (JsonObject) info = fs_test_read_json_object (info_path);
-    g_autoptr (FsCacheInfo) cinfo = fs_cache_get_info (fx->cache);
+    g_autoptr (FsCacheInfo) cinfo = fs_test_dup_info (fx->cache);
 
     g_assert_cmpstr (json_object_get_string_member (info, "maximum-size"), ==, "unlimited");
     g_assert_true (fs_cache_info_has_maximum_size (cinfo));
@@ -141,7 +141,7 @@ test_usage_maximum (FsTestFixture *fx, gconstpointer user_data)
   {
     g_autoptr (JsonObject) info = fs_test_read_json_object (info_path);
     JsonNode *node = json_object_get_member (info, "maximum-size");
-    g_autoptr (FsCacheInfo) cinfo = fs_cache_get_info (fx->cache);
+    g_autoptr (FsCacheInfo) cinfo = fs_test_dup_info (fx->cache);
 
     g_assert_nonnull (node);
     g_assert_cmpint (json_node_get_value_type (node), ==, G_TYPE_INT64);

@@ -91,7 +91,7 @@ assert_info_defaults (FsTestFixture *fx, FsCache *cache)
 {
   g_autofree char *info_path = g_build_filename (fx->cache_dir, "cache.info", NULL);
   g_autoptr (JsonObject) info = fs_test_read_json_object (info_path);
-  g_autoptr (FsCacheInfo) cinfo = fs_cache_get_info (cache);
+  g_autoptr (FsCacheInfo) cinfo = fs_test_dup_info (cache);
   JsonNode *version = json_object_get_member (info, "version");
 
   g_assert_nonnull (version);
@@ -161,7 +161,7 @@ test_cache_info_corrupt (FsTestFixture *fx, gconstpointer user_data)
     guint messages = 0;
     guint handler = g_log_set_handler ("FsCache", G_LOG_LEVEL_MESSAGE, count_messages, &messages);
     g_autoptr (FsCache) again = fs_test_open_cache (fx->cache_dir);
-    g_autoptr (FsCacheInfo) info = fs_cache_get_info (again);
+    g_autoptr (FsCacheInfo) info = fs_test_dup_info (again);
 
     g_log_remove_handler ("FsCache", handler);
     g_assert_cmpuint (messages, ==, 0);
@@ -342,7 +342,7 @@ test_incompatible_version (FsTestFixture *fx, gconstpointer user_data)
   /* whether opening warns about the version is not specified */
   g_test_log_set_fatal_handler (tolerate_warnings, NULL);
   cache = fs_test_open_cache (fx->cache_dir);
-  info = fs_cache_get_info (cache);
+  info = fs_test_dup_info (cache);
   g_assert_true (fs_cache_info_has_version (info));
   g_assert_cmpint (fs_cache_info_get_version (info), ==, 2);
 
@@ -426,7 +426,7 @@ test_unknown_keys_kept (FsTestFixture *fx, gconstpointer user_data)
   g_assert_nonnull (original_node);
 
   cache = fs_test_open_cache (fx->cache_dir);
-  cinfo = fs_cache_get_info (cache);
+  cinfo = fs_test_dup_info (cache);
   g_assert_cmpuint (fs_cache_info_get_maximum_size (cinfo), ==, 5);
   g_assert_cmpstr (fs_cache_info_get_creation_boot_id (cinfo), ==, boot_id);
 
@@ -467,7 +467,7 @@ test_unknown_keys_kept (FsTestFixture *fx, gconstpointer user_data)
   /* and a later open reads the merged result */
   {
     g_autoptr (FsCache) again = fs_test_open_cache (fx->cache_dir);
-    g_autoptr (FsCacheInfo) info = fs_cache_get_info (again);
+    g_autoptr (FsCacheInfo) info = fs_test_dup_info (again);
 
     g_assert_cmpuint (fs_cache_info_get_maximum_size (info), ==, FS_CACHE_SIZE_UNLIMITED);
     g_assert_cmpstr (fs_cache_info_get_creation_boot_id (info), ==, boot_id);

@@ -99,7 +99,7 @@ cache_info_says_volatile (const char *cache_dir)
 static void
 test_default_is_durable (FsTestFixture *fx, gconstpointer user_data)
 {
-  g_autoptr (FsCacheInfo) info = fs_cache_get_info (fx->cache);
+  g_autoptr (FsCacheInfo) info = fs_test_dup_info (fx->cache);
   g_autoptr (GError) error = NULL;
   g_autoptr (FsCacheEntry) stage = NULL;
   g_autofree char *stage_data = NULL;
@@ -186,7 +186,7 @@ test_volatile (FsTestFixture *fx, gconstpointer user_data)
   guint before;
 
   set_volatile (fx->cache, TRUE);
-  info = fs_cache_get_info (fx->cache);
+  info = fs_test_dup_info (fx->cache);
   g_assert_true (fs_cache_info_has_volatile (info));
   g_assert_true (fs_cache_info_get_volatile (info));
   g_assert_true (cache_info_says_volatile (fx->cache_dir));

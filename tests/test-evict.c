@@ -206,7 +206,7 @@ check_lru_eviction (FsTestFixture *fx, guint percent)
       /* stored in cache.info, for every process */
       {
         g_autoptr (FsCache) other = fs_test_open_cache (fx->cache_dir);
-        g_autoptr (FsCacheInfo) other_info = fs_cache_get_info (other);
+        g_autoptr (FsCacheInfo) other_info = fs_test_dup_info (other);
 
         g_assert_true (fs_cache_info_has_low_watermark (other_info));
         g_assert_cmpuint (fs_cache_info_get_low_watermark (other_info), ==, percent);
@@ -214,7 +214,7 @@ check_lru_eviction (FsTestFixture *fx, guint percent)
     }
   else
     {
-      g_autoptr (FsCacheInfo) info = fs_cache_get_info (fx->cache);
+      g_autoptr (FsCacheInfo) info = fs_test_dup_info (fx->cache);
 
       percent = fs_cache_info_get_low_watermark (info);
       g_assert_cmpuint (percent, ==, FS_CACHE_DEFAULT_LOW_WATERMARK);

@@ -89,7 +89,7 @@ test_create (FsTestFixture *fx, gconstpointer user_data)
   cache = fs_test_open_cache (dir);
   assert_scaffold (dir, TRUE);
 
-  info = fs_cache_get_info (cache);
+  info = fs_test_dup_info (cache);
   g_assert_nonnull (info);
   g_assert_true (fs_cache_info_has_version (info));
   g_assert_cmpint (fs_cache_info_get_version (info), ==, 1);
@@ -229,7 +229,7 @@ test_reopen_keeps_entries (FsTestFixture *fx, gconstpointer user_data)
   fs_cache_close (cache);
 
   again = fs_test_open_cache (fx->cache_dir);
-  info = fs_cache_get_info (again);
+  info = fs_test_dup_info (again);
   g_assert_true (fs_cache_info_has_maximum_size (info));
   g_assert_cmpuint (fs_cache_info_get_maximum_size (info), ==, 10 * 1024 * 1024);
   entry = fs_cache_load (again, "kept", NULL, &error);
@@ -367,7 +367,7 @@ test_close (FsTestFixture *fx, gconstpointer user_data)
   /* nothing was changed by the refused calls */
   {
     g_autoptr (FsCache) again = fs_test_open_cache (fx->cache_dir);
-    g_autoptr (FsCacheInfo) now = fs_cache_get_info (again);
+    g_autoptr (FsCacheInfo) now = fs_test_dup_info (again);
 
     g_assert_cmpuint (fs_cache_info_get_maximum_size (now), ==, FS_CACHE_SIZE_UNLIMITED);
     fs_test_assert_consistent (fx->cache_dir);
@@ -584,6 +584,52 @@ test_async_initable (FsTestFixture *fx, gconstpointer user_data)
   assert_scaffold (fx->cache_dir, TRUE);
 }
 
+/* fs_cache_dup_info(): a copy of what cache.info says, re-read when another
+ * process changed it, sync and async; CLOSED once the cache is closed. */
+static void
+dup_info_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  FsCacheInfo **out = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *out = fs_cache_dup_info_finish (FS_CACHE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_dup_info (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *dir = g_build_filename (fx->tmpdir, "cache", NULL);
+  g_autoptr (FsCache) cache = fs_test_open_cache (dir);
+  g_autoptr (FsCache) other = fs_test_open_cache (dir);
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (FsCacheInfo) async_info = NULL;
+  g_autoptr (GError) error = NULL;
+
+  info = fs_cache_dup_info (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (fs_cache_info_has_maximum_size (info));
+  g_clear_pointer (&info, fs_cache_info_unref);
+
+  fs_test_set_maximum_size (other, 123456);
+  info = fs_cache_dup_info (cache, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fs_cache_info_get_maximum_size (info), ==, 123456);
+  /* a copy: changing it changes nothing else */
+  fs_cache_info_set_maximum_size (info, 1);
+  g_clear_pointer (&info, fs_cache_info_unref);
+
+  fs_cache_dup_info_async (cache, G_PRIORITY_DEFAULT, NULL, dup_info_done, &async_info);
+  while (async_info == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (fs_cache_info_get_maximum_size (async_info), ==, 123456);
+
+  fs_cache_close (cache);
+  info = fs_cache_dup_info (cache, NULL, &error);
+  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CLOSED);
+  g_assert_null (info);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -604,6 +650,7 @@ main (int argc, char **argv)
   ADD ("/scaffold/async-initable", test_async_initable);
   ADD ("/scaffold/open-existing-only", test_open_existing_only);
   ADD ("/scaffold/open-existing-while-created", test_open_existing_while_created);
+  ADD ("/scaffold/dup-info", test_dup_info);
 
 #undef ADD
 

@@ -529,7 +529,7 @@ test_setting_on (FsTestFixture *fx, gconstpointer user_data)
   fx->cache = fs_test_open_cache (fx->cache_dir);
   fs_test_set_maximum_size (fx->cache, FS_CACHE_SIZE_UNLIMITED);
   set_shared (fx->cache, TRUE);
-  info = fs_cache_get_info (fx->cache);
+  info = fs_test_dup_info (fx->cache);
   g_assert_true (fs_cache_info_has_shared (info));
   g_assert_true (fs_cache_info_get_shared (info));
 
@@ -608,7 +608,7 @@ test_inferred (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpint (chmod (fx->cache_dir, 02775), ==, 0);
   fx->cache = fs_test_open_cache (fx->cache_dir);
   fs_test_set_maximum_size (fx->cache, FS_CACHE_SIZE_UNLIMITED);
-  info = fs_cache_get_info (fx->cache);
+  info = fs_test_dup_info (fx->cache);
   g_assert_false (fs_cache_info_has_shared (info));
 
   entry = store_with_private_dirs (fx->cache, "e");

@@ -389,7 +389,9 @@ fs_tool_init (FsTool *tool, char **argv)
     return FS_TOOL_EXIT_FAILURE;
   path = fs_tool_absolute_cache_dir (tool);
 
-  current = fs_cache_get_info (tool->cache);
+  current = fs_tool_dup_info (tool);
+  if (current == NULL)
+    return FS_TOOL_EXIT_FAILURE;
   if (!fs_cache_info_has_maximum_size (updates) && !fs_cache_info_has_maximum_size (current))
     {
       fs_cache_info_set_maximum_size (updates, FS_TOOL_DEFAULT_MAXIMUM_SIZE);
@@ -402,7 +404,9 @@ fs_tool_init (FsTool *tool, char **argv)
     }
   warn_if_keeps_nothing (updates);
 
-  info = fs_cache_get_info (tool->cache);
+  info = fs_tool_dup_info (tool);
+  if (info == NULL)
+    return FS_TOOL_EXIT_FAILURE;
   if (tool->json)
     {
       g_autoptr (JsonObject) object = config_to_json (info);
@@ -474,7 +478,9 @@ fs_tool_info (FsTool *tool, char **argv)
   if (!fs_tool_open_cache (tool, FALSE, TRUE))
     return FS_TOOL_EXIT_FAILURE;
   path = fs_tool_absolute_cache_dir (tool);
-  info = fs_cache_get_info (tool->cache);
+  info = fs_tool_dup_info (tool);
+  if (info == NULL)
+    return FS_TOOL_EXIT_FAILURE;
   compatible = fs_tool_info_is_compatible (info);
 
   have_used = fs_cache_get_usage (tool->cache, &used, NULL, NULL, &error);
@@ -697,7 +703,9 @@ fs_tool_prune (FsTool *tool, char **argv)
     {
       guint64 maximum;
 
-      info = fs_cache_get_info (tool->cache);
+      info = fs_tool_dup_info (tool);
+      if (info == NULL)
+        return FS_TOOL_EXIT_FAILURE;
       maximum = fs_cache_info_get_maximum_size (info);
       if (maximum == 0 || maximum == FS_CACHE_SIZE_UNLIMITED)
         return fs_tool_usage_error (
@@ -954,7 +962,9 @@ fs_tool_config (FsTool *tool, char **argv)
   else if (!fs_tool_open_cache (tool, FALSE, FALSE))
     return FS_TOOL_EXIT_FAILURE;
 
-  info = fs_cache_get_info (tool->cache);
+  info = fs_tool_dup_info (tool);
+  if (info == NULL)
+    return FS_TOOL_EXIT_FAILURE;
   if (tool->json)
     {
       g_autoptr (JsonNode) node = NULL;

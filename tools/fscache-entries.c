@@ -259,8 +259,12 @@ report_declined (FsTool *tool,
                  FsCacheCommitStatus status,
                  gboolean moved)
 {
-  g_autoptr (FsCacheInfo) info = fs_cache_get_info (tool->cache);
-  guint64 maximum = fs_cache_info_get_maximum_size (info);
+  g_autoptr (FsCacheInfo) info = fs_tool_dup_info (tool);
+  guint64 maximum;
+
+  if (info == NULL)
+    return FS_TOOL_EXIT_FAILURE;
+  maximum = fs_cache_info_get_maximum_size (info);
 
   if (tool->json)
     print_store_json (path, name, status, FALSE, 0, moved);
@@ -385,7 +389,9 @@ fs_tool_store (FsTool *tool, char **argv)
   path = fs_tool_absolute_cache_dir (tool);
 
   /* Declines known before copying anything. */
-  info = fs_cache_get_info (tool->cache);
+  info = fs_tool_dup_info (tool);
+  if (info == NULL)
+    return FS_TOOL_EXIT_FAILURE;
   if (fs_cache_info_get_maximum_size (info) == 0)
     return report_declined (tool, path, name, FS_CACHE_COMMIT_TOO_LARGE, opt.move);
   entry = fs_cache_load (tool->cache, name, NULL, &error);

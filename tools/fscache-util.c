@@ -726,7 +726,9 @@ fs_tool_open_cache (FsTool *tool, gboolean writes, gboolean any_version)
       return FALSE;
     }
 
-  info = fs_cache_get_info (tool->cache);
+  info = fs_tool_dup_info (tool);
+  if (info == NULL)
+    return FALSE;
   if (!any_version && !fs_tool_info_is_compatible (info))
     {
       if (fs_cache_info_has_version (info))
@@ -761,4 +763,15 @@ fs_tool_check_name (const char *name)
     return TRUE;
   fs_tool_error ("%s", error->message);
   return FALSE;
+}
+
+FsCacheInfo *
+fs_tool_dup_info (FsTool *tool)
+{
+  g_autoptr (GError) error = NULL;
+  FsCacheInfo *info = fs_cache_dup_info (tool->cache, NULL, &error);
+
+  if (info == NULL)
+    fs_tool_error ("%s", error->message);
+  return info;
 }

@@ -201,6 +201,10 @@ gboolean fs_tool_open_cache (FsTool *tool, gboolean writes, gboolean any_version
 /* The absolute path of the open cache. */
 char *fs_tool_absolute_cache_dir (FsTool *tool);
 
+/* The cache's configuration (fs_cache_dup_info()), or NULL after printing
+ * why it can't be read. */
+FsCacheInfo *fs_tool_dup_info (FsTool *tool);
+
 /* Checks an entry name, printing why it is invalid. */
 gboolean fs_tool_check_name (const char *name);
 

@@ -414,7 +414,7 @@ test_oversized (HostileFixture *fx, gconstpointer user_data)
        * kept until one is set again. */
       if (g_str_equal (t->rel, "cache.info"))
         {
-          g_autoptr (FsCacheInfo) info = fs_cache_get_info (cache);
+          g_autoptr (FsCacheInfo) info = fs_test_dup_info (cache);
           g_assert_false (fs_cache_info_has_maximum_size (info));
           fs_test_set_maximum_size (cache, 40000);
         }

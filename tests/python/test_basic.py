@@ -88,7 +88,7 @@ def test_new_cache_keeps_nothing(cache_dir):
     c = Cache.new_for_path(APP_ID, cache_dir, None)
     try:
         assert isinstance(c, Cache)
-        assert not c.get_info().has_maximum_size()
+        assert not c.dup_info(None).has_maximum_size()
 
         entry = c.store("tree", None)
         write(os.path.join(entry.get_path(), "file"), "content\n")
@@ -232,7 +232,7 @@ def test_too_large(cache_dir):
     c = Cache.new_for_path(APP_ID, cache_dir, None)
     try:
         c.set_maximum_size(4096, None)
-        assert c.get_info().get_maximum_size() == 4096
+        assert c.dup_info(None).get_maximum_size() == 4096
         entry = c.store("big", None)
         with open(os.path.join(entry.get_path(), "big"), "wb") as f:
             f.write(b"x" * 65536)

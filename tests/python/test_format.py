@@ -215,7 +215,7 @@ def test_reads_osbuild_cache(tmp_path):
 
     cache = Cache.new_for_path(APP_ID, root, None)
     try:
-        info = cache.get_info()
+        info = cache.dup_info(None)
         assert info.has_version()
         assert info.get_version() == 1
         assert info.has_maximum_size()
@@ -253,7 +253,7 @@ def test_reads_osbuild_cache(tmp_path):
         assert on_disk["version"] == 1
         assert on_disk["creation-boot-id"] == boot_id
         assert on_disk[UNKNOWN_KEY] == UNKNOWN_VALUE
-        assert cache.get_info().get_maximum_size() == 2000000
+        assert cache.dup_info(None).get_maximum_size() == 2000000
 
         # A store into osbuild's cache is accounted on top of its counter.
         new = cache.store("ours", None)
@@ -279,7 +279,7 @@ def test_reads_unlimited(tmp_path):
     write_osbuild_cache(root, maximum_size="unlimited")
     cache = Cache.new_for_path(APP_ID, root, None)
     try:
-        info = cache.get_info()
+        info = cache.dup_info(None)
         assert info.has_maximum_size()
         assert info.get_maximum_size() == UNLIMITED
         assert cache.get_usage(None)[2] == UNLIMITED
@@ -473,7 +473,7 @@ def test_writes_creation_boot_id(tmp_path):
         info = FsCache.CacheInfo.new()
         info.set_creation_boot_id(boot_id)
         cache.set_info(info, None)
-        assert cache.get_info().get_creation_boot_id() == boot_id
+        assert cache.dup_info(None).get_creation_boot_id() == boot_id
     finally:
         cache.close()
     on_disk = load_json(os.path.join(root, "cache.info"))

@@ -80,7 +80,7 @@ void test_sync () {
   try {
     var cache = new FsCache.Cache (APP_ID, File.new_for_path (dir));
     cache.set_maximum_size (FsCache.CACHE_SIZE_UNLIMITED);
-    assert_true (cache.get_info ().get_maximum_size () == FsCache.CACHE_SIZE_UNLIMITED);
+    assert_true (cache.dup_info ().get_maximum_size () == FsCache.CACHE_SIZE_UNLIMITED);
 
     var entry = cache.store ("tree");
     assert_true (entry.get_kind () == FsCache.CacheEntryKind.STORING);
