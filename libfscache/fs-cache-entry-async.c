@@ -1,0 +1,229 @@
+/* fs-cache-entry-async.c: the asynchronous face of FsCacheEntry
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * As fs-cache-async.c for FsCache: each pair runs the synchronous call in a
+ * worker thread through the helpers of fs-task.c.
+ */
+
+#include "config.h"
+
+#include "fs-cache-private.h"
+#include "fs-task-private.h"
+
+typedef struct {
+  FsCacheCommitStatus status;
+} CommitData;
+
+static void
+commit_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CommitData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_entry_commit (source, &data->status, cancellable, &error);
+
+  _fs_task_return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_entry_commit_async:
+ * @self: an #FsCacheEntry from fs_cache_store()
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Commits the entry without blocking: see fs_cache_entry_commit().
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_entry_commit_async (FsCacheEntry *self,
+                             int io_priority,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  /* A commit that went through is reported as such even if the cancellable
+   * fired meanwhile: the entry's state must match what finish says. */
+  _fs_task_run_to_the_end (self, fs_cache_entry_commit_async, io_priority, cancellable, callback,
+                           user_data, g_new0 (CommitData, 1), g_free, commit_thread);
+}
+
+/**
+ * fs_cache_entry_commit_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @out_status: (out) (optional): what the commit did
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_commit_async().
+ *
+ * Returns: %TRUE with @out_status set, or %FALSE with @error set
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_entry_commit_finish (FsCacheEntry *self,
+                              GAsyncResult *result,
+                              FsCacheCommitStatus *out_status,
+                              GError **error)
+{
+  CommitData *data = _fs_task_finish_boolean (self, result, fs_cache_entry_commit_async, error);
+
+  if (data == NULL)
+    return FALSE;
+  if (out_status != NULL)
+    *out_status = data->status;
+  return TRUE;
+}
+
+static void
+release_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  fs_cache_entry_release (source);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * fs_cache_entry_release_async:
+ * @self: an #FsCacheEntry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Releases the entry without blocking (deleting a large staged tree takes
+ * time): see fs_cache_entry_release(). The release happens even if
+ * @cancellable is cancelled.
+ *
+ * Since: 1.0
+ */
+void
+fs_cache_entry_release_async (FsCacheEntry *self,
+                              int io_priority,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  _fs_task_run_to_the_end (self, fs_cache_entry_release_async, io_priority, cancellable, callback,
+                           user_data, NULL, NULL, release_thread);
+}
+
+/**
+ * fs_cache_entry_release_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_release_async().
+ *
+ * Returns: %TRUE
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_entry_release_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == fs_cache_entry_release_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct {
+  FsProgressRelay relay;
+  GFile *destination;
+  FsCacheExportFlags flags;
+} ExportData;
+
+static void
+export_data_free (gpointer p)
+{
+  ExportData *data = p;
+
+  g_clear_object (&data->destination);
+  _fs_progress_relay_clear (&data->relay);
+  g_free (data);
+}
+
+static void
+export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ExportData *data = task_data;
+  GError *error = NULL;
+  gboolean ok =
+    fs_cache_entry_export (source, data->destination, data->flags,
+                           data->relay.progress != NULL ? _fs_progress_from_thread : NULL, task,
+                           cancellable, &error);
+
+  _fs_task_return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_entry_export_async:
+ * @self: an #FsCacheEntry
+ * @destination: where the copy goes; it must not exist, its parent must
+ * @flags: flags
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @progress: (nullable) (scope notified) (closure progress_data) (destroy progress_data_free):
+ *   called in the thread-default main context of the caller with the bytes
+ *   copied so far and the total
+ * @progress_data: data for @progress
+ * @progress_data_free: (nullable): frees @progress_data
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Copies the entry's tree out of the cache without blocking: see
+ * fs_cache_entry_export().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_entry_export_async (FsCacheEntry *self,
+                             GFile *destination,
+                             FsCacheExportFlags flags,
+                             int io_priority,
+                             GCancellable *cancellable,
+                             GFileProgressCallback progress,
+                             gpointer progress_data,
+                             GDestroyNotify progress_data_free,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  ExportData *data;
+
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+  g_return_if_fail (G_IS_FILE (destination));
+
+  data = g_new0 (ExportData, 1);
+  data->destination = g_object_ref (destination);
+  data->flags = flags;
+  _fs_progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
+  _fs_task_run_in_thread (self, fs_cache_entry_export_async, io_priority, cancellable, callback,
+                          user_data, data, export_data_free, export_thread);
+}
+
+/**
+ * fs_cache_entry_export_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_export_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_entry_export_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_boolean (self, result, fs_cache_entry_export_async, error) != NULL;
+}
