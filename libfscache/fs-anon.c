@@ -95,8 +95,8 @@ create_once (FsStore *store,
   int errsv;
 
   *out_retry = FALSE;
-  g_snprintf (lock_path, sizeof lock_path, "%s/%s", name, FS_FILE_OBJECT_LOCK);
-  g_snprintf (data_path, sizeof data_path, "%s/%s", name, FS_DIR_DATA);
+  _fs_join (lock_path, sizeof lock_path, name, FS_FILE_OBJECT_LOCK);
+  _fs_join (data_path, sizeof data_path, name, FS_DIR_DATA);
 
   lock.fd = _fs_openat (area_fd, ".", O_TMPFILE | O_RDWR | O_NOCTTY, _fs_store_file_mode (store));
   if (lock.fd >= 0)
@@ -233,23 +233,11 @@ void
 _fs_anon_discard (FsStore *store, FsHandle *handle)
 {
   int area_fd = _fs_store_area_fd (store, handle->area);
-  char path[FS_ENTRY_PATH_SIZE];
-  struct stat ours, there;
 
-  /* Only ours: the lock file at that name must be the one we hold. */
-  g_snprintf (path, sizeof path, "%s/%s", handle->dir_name, FS_FILE_OBJECT_LOCK);
-  if (handle->lock.fd >= 0 && fstat (handle->lock.fd, &ours) == 0 &&
-      fstatat (area_fd, path, &there, AT_SYMLINK_NOFOLLOW) == 0 &&
-      (ours.st_dev != there.st_dev || ours.st_ino != there.st_ino))
-    {
-      g_warning ("%s is not the entry this process created: not removing it", handle->dir_name);
-      _fs_lock_clear (&handle->lock);
-      return;
-    }
-
-  /* The entry first, the record last: a kill in between leaves a record
-   * whose recovery finds nothing left to remove. Fast path for the layout
-   * we made (an empty data/ and the lock file), the walk otherwise. */
+  /* Ours: we hold its lock, and no sweeper takes a folder whose lock it
+   * can't take (the creation made sure the lock file at the path is ours).
+   * The entry first, the record last: a kill in between leaves a record
+   * whose recovery finds nothing left to remove. */
   if (_fs_rm_anonymous_at (area_fd, handle->dir_name) < 0)
     g_debug ("could not remove %s: %s (left for garbage collection)", handle->dir_name,
              g_strerror (errno));
@@ -322,7 +310,7 @@ _fs_anon_sweep (FsStore *store, FsArea area, const char *name, gboolean dry_run,
     }
   else if (S_ISDIR (st.st_mode))
     {
-      g_snprintf (lock_path, sizeof lock_path, "%s/%s", name, FS_FILE_OBJECT_LOCK);
+      _fs_join (lock_path, sizeof lock_path, name, FS_FILE_OBJECT_LOCK);
       if (_fs_lock_at (area_fd, lock_path, FS_LOCK_EXCLUSIVE, NULL, &lock) < 0)
         {
           if (errno != ENOENT)

@@ -107,8 +107,8 @@ _fs_commit (FsStore *store,
   gboolean fits, exists, ok;
   int sync_errno = 0;
 
-  g_snprintf (data_path, sizeof data_path, "%s/%s", handle->dir_name, FS_DIR_DATA);
-  g_snprintf (info_path, sizeof info_path, "%s/%s", handle->dir_name, FS_FILE_OBJECT_INFO);
+  _fs_join (data_path, sizeof data_path, handle->dir_name, FS_DIR_DATA);
+  _fs_join (info_path, sizeof info_path, handle->dir_name, FS_FILE_OBJECT_INFO);
   /* Re-reads cache.info if another process changed it (volatile, maximum). */
   max = _fs_store_get_maximum (store);
   durable = !_fs_store_is_volatile (store);
@@ -180,7 +180,7 @@ _fs_commit (FsStore *store,
     {
       char stored_data[FS_ENTRY_PATH_SIZE];
 
-      g_snprintf (stored_data, sizeof stored_data, "%s/%s", target_name, FS_DIR_DATA);
+      _fs_join (stored_data, sizeof stored_data, target_name, FS_DIR_DATA);
       _fs_tree_make_group_writable_at (area_fd, stored_data);
     }
 

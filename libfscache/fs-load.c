@@ -46,8 +46,8 @@ _fs_load_lock (FsStore *store,
   gsize len;
   int errsv;
 
-  g_snprintf (lock_path, sizeof lock_path, "%s/%s", name, FS_FILE_OBJECT_LOCK);
-  g_snprintf (info_path, sizeof info_path, "%s/%s", name, FS_FILE_OBJECT_INFO);
+  _fs_join (lock_path, sizeof lock_path, name, FS_FILE_OBJECT_LOCK);
+  _fs_join (info_path, sizeof info_path, name, FS_FILE_OBJECT_INFO);
 
   if (_fs_lock_at (store->objects_fd, lock_path, flags & ~FS_LOCK_WAIT, NULL, &lock) < 0)
     {

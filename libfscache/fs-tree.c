@@ -274,15 +274,21 @@ _fs_rm_anonymous_at (int dirfd, const char *name)
 {
   char path[300];
 
-  g_snprintf (path, sizeof path, "%s/data", name);
-  if (unlinkat (dirfd, path, AT_REMOVEDIR) == 0 || errno == ENOENT)
+  /* The layout we make, in as few calls as it takes: data/ (empty unless
+   * filled), the lock file, and object.info only when a commit wrote one
+   * (the folder is not empty then). */
+  if (unlinkat (dirfd, _fs_join (path, sizeof path, name, "data"), AT_REMOVEDIR) == 0 ||
+      errno == ENOENT)
     {
-      g_snprintf (path, sizeof path, "%s/object.lock", name);
-      (void) unlinkat (dirfd, path, 0);
-      g_snprintf (path, sizeof path, "%s/object.info", name);
-      (void) unlinkat (dirfd, path, 0);
+      (void) unlinkat (dirfd, _fs_join (path, sizeof path, name, "object.lock"), 0);
       if (unlinkat (dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
         return 0;
+      if (errno == ENOTEMPTY || errno == EEXIST)
+        {
+          (void) unlinkat (dirfd, _fs_join (path, sizeof path, name, "object.info"), 0);
+          if (unlinkat (dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+            return 0;
+        }
     }
   return _fs_rm_rf_at (dirfd, name);
 }

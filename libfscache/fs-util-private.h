@@ -6,6 +6,7 @@
 #pragma once
 
 #include <errno.h>
+#include <string.h>
 #include <gio/gio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,6 +73,25 @@ _fs_errno_is_invalid_meta (int errsv)
 gboolean _fs_throw_errno (GError **error, int errsv, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 char *_fs_path_join (const char *base, const char *rel);
+/* "@dir/@file" into @buf of @size bytes (on the hot paths: no printf).
+ * Returns @buf; a result that does not fit is cut (names are checked to
+ * fit beforehand). */
+static inline char *
+_fs_join (char *buf, gsize size, const char *dir, const char *file)
+{
+  gsize n = strlen (dir), m = strlen (file);
+
+  if (n + 1 + m + 1 > size)
+    {
+      buf[0] = '\0';
+      return buf;
+    }
+  memcpy (buf, dir, n);
+  buf[n] = '/';
+  memcpy (buf + n + 1, file, m + 1);
+  return buf;
+}
+
 /* "uuid-" and 32 lowercase hex digits: the name of every anonymous entry,
  * journal record and temporary file (osbuild's scheme: the prefix is
  * reserved, no entry can be named so). */

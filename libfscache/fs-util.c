@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/random.h>
@@ -38,28 +39,88 @@ _fs_path_join (const char *base, const char *rel)
   return g_build_filename (base, rel, NULL);
 }
 
+/* Names come from a generator per thread (xoshiro256**), seeded from the
+ * kernel (getrandom) when a thread first needs one and again in the child
+ * of every fork(): a state copied by fork would give parent and child the
+ * same names. One system call per thread instead of one per name (a stage
+ * is a handful of system calls: this one showed). Names are also created
+ * with O_EXCL/EEXIST checks, so a collision could only cost a retry. */
+static guint fork_generation = 1;
+
+static void
+count_fork (void)
+{
+  fork_generation++; /* in the child, which has one thread */
+}
+
+typedef struct {
+  guint64 s[4];
+  guint generation;
+} NameRng;
+
+static inline guint64
+rotl (guint64 x, int k)
+{
+  return (x << k) | (x >> (64 - k));
+}
+
+static guint64
+name_rng_next (NameRng *r)
+{
+  guint64 result = rotl (r->s[1] * 5, 7) * 9;
+  guint64 t = r->s[1] << 17;
+
+  r->s[2] ^= r->s[0];
+  r->s[3] ^= r->s[1];
+  r->s[1] ^= r->s[2];
+  r->s[0] ^= r->s[3];
+  r->s[2] ^= t;
+  r->s[3] = rotl (r->s[3], 45);
+  return result;
+}
+
+static void
+name_rng_seed (NameRng *r)
+{
+  static gsize once = 0;
+  gssize n;
+
+  if (g_once_init_enter (&once))
+    {
+      pthread_atfork (NULL, NULL, count_fork);
+      g_once_init_leave (&once, 1);
+    }
+  do
+    n = getrandom (r->s, sizeof r->s, GRND_NONBLOCK);
+  while (n < 0 && errno == EINTR);
+  if (n != (gssize) sizeof r->s)
+    {
+      /* Entropy pool not ready (early boot): mix in what differs between
+       * processes, threads and calls. */
+      static gint counter;
+      r->s[0] = (guint64) g_random_int () << 32 | (guint32) getpid ();
+      r->s[1] = (guint64) g_get_monotonic_time ();
+      r->s[2] = (guint64) (guintptr) r ^ (guint64) g_atomic_int_add (&counter, 1);
+      r->s[3] = (guint64) g_get_real_time () | 1;
+    }
+  r->generation = fork_generation;
+}
+
 void
 _fs_uuid_name_random (FsUuidName *name)
 {
-  char *out = name->str;
   static const char hex[] = "0123456789abcdef";
+  static __thread NameRng rng;
+  char *out = name->str;
   guint8 bytes[16];
-  gssize n;
+  guint64 a, b;
 
-  /* From the kernel: a process state (GRand) would be copied by fork(),
-   * giving parent and children the same names. */
-  do
-    n = getrandom (bytes, sizeof bytes, GRND_NONBLOCK);
-  while (n < 0 && errno == EINTR);
-  if (n != (gssize) sizeof bytes)
-    {
-      /* Entropy pool not ready (early boot): mix in what differs between
-       * processes and calls. Names are also checked with O_EXCL/EEXIST. */
-      static gint counter;
-      guint32 mix[4] = { g_random_int (), (guint32) getpid (), (guint32) g_get_monotonic_time (),
-                         (guint32) g_atomic_int_add (&counter, 1) };
-      memcpy (bytes, mix, sizeof bytes);
-    }
+  if (G_UNLIKELY (rng.generation != fork_generation))
+    name_rng_seed (&rng);
+  a = name_rng_next (&rng);
+  b = name_rng_next (&rng);
+  memcpy (bytes, &a, 8);
+  memcpy (bytes + 8, &b, 8);
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
 
