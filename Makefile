@@ -25,7 +25,7 @@ DEB_PACKAGES := \
 	meson ninja-build pkg-config gettext libglib2.0-dev libjson-glib-dev \
 	gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 gir1.2-json-1.0 \
 	valac gi-docgen python3-gi python3-pytest gjs valgrind clang libclang-rt-14-dev \
-	xfsprogs btrfs-progs strace
+	libssl-dev xfsprogs btrfs-progs strace
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
