@@ -49,7 +49,7 @@ typedef struct {
   guint8 digest[FS_DIGEST_SIZE];
   gboolean has_digest;
   gboolean worker_xattrs; /* the worker reads the xattrs */
-  InodeInfo *inode;       /* for non-directories with st_nlink > 1 */
+  InodeInfo *inode;       /* for non-directories */
   dev_t dev;
   ino_t ino;
   guint64 hashed_size;
@@ -188,9 +188,10 @@ read_xattrs (int fd, int dirfd, const char *name, const char *path, GVariant **o
   *out = NULL;
   if (fd < 0)
     {
-      if (!have_proc ())
+      if (dirfd != AT_FDCWD && !have_proc ())
         return TRUE; /* no way to read them without opening the node */
-      proc = g_strdup_printf ("/proc/self/fd/%d/%s", dirfd, name);
+      proc =
+        dirfd == AT_FDCWD ? g_strdup (name) : g_strdup_printf ("/proc/self/fd/%d/%s", dirfd, name);
     }
 
   len = fd >= 0 ? flistxattr (fd, l, sizeof stack) : llistxattr (proc, l, sizeof stack);
@@ -501,8 +502,10 @@ add_node (FsManifestBuilder *self,
     }
 
   /* Hard links: remember the inode; the nodes after the first get its
-   * digest and xattrs at the end. */
-  if (node->n.type != FS_CACHE_NODE_TYPE_DIRECTORY && st->st_nlink > 1)
+   * digest and xattrs at the end. Every inode, not only those with
+   * st_nlink > 1: a copy loop adds the first link of a file before it
+   * makes the second. */
+  if (node->n.type != FS_CACHE_NODE_TYPE_DIRECTORY)
     {
       InodeInfo key = { st->st_dev, st->st_ino, NULL, 0, 0 };
       InodeInfo *info = g_hash_table_lookup (self->inodes, &key);
