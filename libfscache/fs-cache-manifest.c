@@ -618,7 +618,8 @@ parse (FsCacheManifest *self, GBytes *bytes, GError **error)
   {
     guint8 *copy = g_malloc0 (size + 16);
 
-    memcpy (copy, g_bytes_get_data (bytes, NULL), size);
+    if (size > 0) /* an empty GBytes may have no data pointer */
+      memcpy (copy, g_bytes_get_data (bytes, NULL), size);
     self->bytes = g_bytes_new_with_free_func (copy, size, g_free, copy);
   }
   if (size == 0)
