@@ -71,8 +71,6 @@ FsCacheManifestNode *fs_cache_manifest_lookup (FsCacheManifest *self, const char
 FS_AVAILABLE_IN_1_1
 guint64 fs_cache_manifest_get_total_size (FsCacheManifest *self);
 FS_AVAILABLE_IN_1_1
-guint fs_cache_manifest_get_n_files (FsCacheManifest *self);
-FS_AVAILABLE_IN_1_1
 char *fs_cache_manifest_to_json (FsCacheManifest *self, gboolean pretty);
 
 G_END_DECLS
