@@ -48,12 +48,12 @@ gboolean _fs_digest_from_hex (const char *hex, guint8 out[FS_DIGEST_SIZE]);
 /* Called after each chunk with the number of bytes it moved on. */
 typedef void (*FsDigestProgress) (guint64 n_bytes, gpointer user_data);
 
-/* The SHA-256 of the content of the regular file open as @fd, read from
- * its start to its end in large chunks (holes of a sparse file are hashed
- * as the zeros they read as, without reading them). @st is the file's stat
+/* The SHA-256 of the content of the regular file open as @fd, its first
+ * st_size bytes read in large chunks (holes of a sparse file are hashed as
+ * the zeros they read as, without reading them). @st is the file's stat
  * (or NULL: fstat is called). @buf is a buffer of @buf_size bytes the
  * caller reuses (NULL: one is allocated). @out_size (optional) receives the
- * number of bytes hashed, which differs from st_size when the file changed
+ * number of bytes hashed: less than st_size when the file shrank
  * meanwhile. @path names the file in error messages. */
 gboolean _fs_digest_fd (FsDigest *digest,
                         int fd,

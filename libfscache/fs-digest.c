@@ -226,9 +226,9 @@ typedef struct {
   guint64 done; /* bytes hashed */
 } HashRun;
 
-/* Reads [pos, end) (end = G_MAXUINT64: to the end of the file) chunk by
- * chunk, hashes it, and writes it at the same offsets when copying. Stops
- * early at the end of the file; returns the offset reached in *out_pos. */
+/* Reads [pos, end) chunk by chunk, hashes it, and writes it at the same
+ * offsets when copying. Stops early at the end of the file; returns the
+ * offset reached in *out_pos. */
 static gboolean
 hash_range (HashRun *run, guint64 pos, guint64 end, guint64 *out_pos, GError **error)
 {
@@ -267,10 +267,15 @@ hash_file (HashRun *run, const struct stat *st, GError **error)
   guint64 pos = 0;
   gboolean sparse = size > 0 && (guint64) st->st_blocks * 512 < size;
 
-  (void) posix_fadvise (run->src_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  /* Read-ahead helps only files of more than one read. */
+  if (size > run->buf_size)
+    (void) posix_fadvise (run->src_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
+  /* Up to the size stat() gave, not to the end of the file: one read (and
+   * no system call to find the end) for a small file. A file that changes
+   * meanwhile is the caller's to detect. */
   if (!sparse)
-    return hash_range (run, 0, G_MAXUINT64, &pos, error);
+    return hash_range (run, 0, size, &pos, error);
 
   while (pos < size)
     {

@@ -49,6 +49,8 @@ typedef struct {
   guint8 digest[FS_DIGEST_SIZE];
   gboolean has_digest;
   gboolean worker_xattrs; /* the worker reads the xattrs */
+  gboolean deferred;      /* a regular file found by the walk: the worker stats it */
+  gboolean vanished;      /* deferred, and gone before the worker came (verify) */
   InodeInfo *inode;       /* for non-directories */
   dev_t dev;
   ino_t ino;
@@ -89,7 +91,7 @@ struct _FsManifestBuilder {
   FsDigest *digest; /* for the calling thread */
   void *buf;
 
-  GMutex lock; /* protects error */
+  GMutex lock; /* protects error and inodes */
   GError *error;
   gint failed; /* atomic: stop hashing */
   gboolean ended;
@@ -257,6 +259,43 @@ read_xattrs (int fd, int dirfd, const char *name, const char *path, GVariant **o
 /* ---- hashing ---- */
 
 static void
+node_from_stat (BuildNode *node, const struct stat *st)
+{
+  node->n.mode = st->st_mode & 07777;
+  node->n.uid = st->st_uid;
+  node->n.gid = st->st_gid;
+  node->dev = st->st_dev;
+  node->ino = st->st_ino;
+  if (S_ISREG (st->st_mode))
+    node->n.size = (guint64) st->st_size;
+}
+
+/* Records @node as a node of its inode (any thread). TRUE if it is the
+ * first: the one whose content is hashed and xattrs read. */
+static gboolean
+claim_inode (FsManifestBuilder *self, BuildNode *node)
+{
+  InodeInfo key = { node->dev, node->ino, NULL, 0, 0 };
+  InodeInfo *info;
+  gboolean first = FALSE;
+
+  g_mutex_lock (&self->lock);
+  info = g_hash_table_lookup (self->inodes, &key);
+  if (info == NULL)
+    {
+      info = g_new0 (InodeInfo, 1);
+      *info = key;
+      info->first = node;
+      g_hash_table_add (self->inodes, info);
+      first = TRUE;
+    }
+  info->count++;
+  node->inode = info;
+  g_mutex_unlock (&self->lock);
+  return first;
+}
+
+static void
 hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf, gsize buf_size)
 {
   g_autoptr (GError) error = NULL;
@@ -274,7 +313,26 @@ hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf
   fd = _fs_openat (self->root_fd, node->n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
   if (fd < 0)
     {
-      _fs_throw_errno (&error, errno, _ ("Opening %s"), node->n.path);
+      int errsv = errno;
+
+      /* A file found by the walk that can't be opened: its attributes
+       * still, through an O_PATH descriptor (no permission needed). */
+      if (node->deferred && self->verify)
+        {
+          fs_autofd pfd = _fs_openat (self->root_fd, node->n.path, O_PATH | O_NOFOLLOW, 0);
+
+          if (pfd < 0 && errno == ENOENT)
+            {
+              node->vanished = TRUE;
+              return;
+            }
+          if (pfd >= 0 && fstat (pfd, &st) == 0)
+            {
+              node_from_stat (node, &st);
+              (void) _fs_manifest_type_from_mode (st.st_mode, &node->n.type);
+            }
+        }
+      _fs_throw_errno (&error, errsv, _ ("Opening %s"), node->n.path);
       node_fail (self, node, g_steal_pointer (&error));
       return;
     }
@@ -284,18 +342,29 @@ hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf
       node_fail (self, node, g_steal_pointer (&error));
       return;
     }
-  if (!S_ISREG (st.st_mode) || st.st_dev != node->dev || st.st_ino != node->ino)
+  if (!S_ISREG (st.st_mode) ||
+      (!node->deferred && (st.st_dev != node->dev || st.st_ino != node->ino)))
     {
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("%s changed while being read"),
                    node->n.path);
       node_fail (self, node, g_steal_pointer (&error));
       return;
     }
+  if (node->deferred)
+    {
+      /* The walk saw a name of type DT_REG; this fstat is the node's. */
+      node_from_stat (node, &st);
+      if (st.st_nlink > 1 && !claim_inode (self, node))
+        return; /* another link of the file is hashed */
+    }
   if (node->worker_xattrs && !read_xattrs (fd, -1, NULL, node->n.path, &node->n.xattrs, &error))
     {
       node_fail (self, node, g_steal_pointer (&error));
       return;
     }
+  if (node->deferred && self->want_hash != NULL &&
+      !self->want_hash (node->n.path, &st, self->want_hash_data))
+    return;
   if (!_fs_digest_fd (digest, fd, &st, buf, buf_size, node->digest, &node->hashed_size,
                       self->cancellable, node->n.path, &error))
     {
@@ -456,16 +525,11 @@ add_node (FsManifestBuilder *self,
   node->n.target = "";
   if (!_fs_manifest_type_from_mode (st->st_mode, &node->n.type))
     return _fs_throw_errno (error, EOPNOTSUPP, _ ("Adding %s to a manifest"), path);
-  node->n.mode = st->st_mode & 07777;
-  node->n.uid = st->st_uid;
-  node->n.gid = st->st_gid;
-  node->dev = st->st_dev;
-  node->ino = st->st_ino;
+  node_from_stat (node, st);
 
   switch (node->n.type)
     {
     case FS_CACHE_NODE_TYPE_REGULAR:
-      node->n.size = (guint64) st->st_size;
       break;
     case FS_CACHE_NODE_TYPE_SYMLINK:
       {
@@ -505,23 +569,8 @@ add_node (FsManifestBuilder *self,
    * digest and xattrs at the end. Every inode, not only those with
    * st_nlink > 1: a copy loop adds the first link of a file before it
    * makes the second. */
-  if (node->n.type != FS_CACHE_NODE_TYPE_DIRECTORY)
-    {
-      InodeInfo key = { st->st_dev, st->st_ino, NULL, 0, 0 };
-      InodeInfo *info = g_hash_table_lookup (self->inodes, &key);
-
-      if (info == NULL)
-        {
-          info = g_new0 (InodeInfo, 1);
-          *info = key;
-          info->first = node;
-          g_hash_table_add (self->inodes, info);
-        }
-      info->count++;
-      node->inode = info;
-      if (info->first != node)
-        return TRUE;
-    }
+  if (node->n.type != FS_CACHE_NODE_TYPE_DIRECTORY && !claim_inode (self, node))
+    return TRUE;
 
   if (node->n.type == FS_CACHE_NODE_TYPE_REGULAR)
     {
@@ -565,6 +614,26 @@ add_node (FsManifestBuilder *self,
       node->error_message = g_strdup ((*error)->message);
       g_clear_error (error);
     }
+  return TRUE;
+}
+
+/* A regular file the walk found (d_type DT_REG): the worker that hashes it
+ * stats it, one system call less per file. */
+static gboolean
+add_regular_deferred (FsManifestBuilder *self, const char *path, GError **error)
+{
+  BuildNode *node;
+
+  if (strlen (path) > MAX_PATH_LEN && !self->verify)
+    return _fs_throw_errno (error, ENAMETOOLONG, _ ("Adding %s to a manifest"), path);
+  node = g_new0 (BuildNode, 1);
+  g_ptr_array_add (self->nodes, node);
+  node->n.path = g_string_chunk_insert (self->strings, path);
+  node->n.target = "";
+  node->n.type = FS_CACHE_NODE_TYPE_REGULAR;
+  node->deferred = TRUE;
+  node->worker_xattrs = TRUE;
+  queue_hash (self, node);
   return TRUE;
 }
 
@@ -621,6 +690,9 @@ builder_finish (FsManifestBuilder *self, GError **error)
   if (_fs_cancellable_set_error (self->cancellable, error))
     return FALSE;
 
+  for (guint i = self->nodes->len; i-- > 0;)
+    if (((BuildNode *) self->nodes->pdata[i])->vanished)
+      g_ptr_array_remove_index_fast (self->nodes, i);
   g_ptr_array_sort (self->nodes, compare_build_nodes);
   for (guint i = 0; i < self->nodes->len; i++)
     {
@@ -739,7 +811,13 @@ walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError 
       if (de == NULL)
         break;
       if (!_fs_is_dot_or_dotdot (de->d_name))
-        g_ptr_array_add (names, g_strdup (de->d_name));
+        {
+          /* the d_type, then the name */
+          char *entry = g_malloc (strlen (de->d_name) + 2);
+          entry[0] = (char) de->d_type;
+          strcpy (entry + 1, de->d_name);
+          g_ptr_array_add (names, entry);
+        }
     }
   if (errno != 0)
     {
@@ -751,12 +829,19 @@ walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError 
 
   for (guint i = 0; i < names->len; i++)
     {
-      const char *name = names->pdata[i];
+      const char *name = (const char *) names->pdata[i] + 1;
+      unsigned char d_type = (unsigned char) *(const char *) names->pdata[i];
       g_autofree char *child = child_path (path, name);
       struct stat st;
 
       if ((i & 0xff) == 0xff && _fs_cancellable_set_error (self->cancellable, error))
         return FALSE;
+      if (d_type == DT_REG && self->root_fd >= 0)
+        {
+          if (!add_regular_deferred (self, child, error))
+            return FALSE;
+          continue;
+        }
 
       if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         {

@@ -25,8 +25,8 @@ main (int argc, char **argv)
   if (argc >= 3 && strcmp (argv[1], "build") == 0)
     {
       guint threads = argc > 3 ? (guint) atoi (argv[3]) : 0;
-      g_autoptr (FsCacheManifest) m = _fs_manifest_build_at (AT_FDCWD, argv[2], threads, NULL,
-                                                             &error);
+      g_autoptr (FsCacheManifest) m =
+        _fs_manifest_build_at (AT_FDCWD, argv[2], threads, NULL, &error);
       GBytes *bytes;
       gsize len = 0;
       const void *data;

@@ -875,6 +875,93 @@ test_truncated_and_flipped (FsTestFixture *fx, gconstpointer user_data)
   g_test_message ("%" G_GSIZE_FORMAT " bytes; %u single-bit changes still parse", len, accepted);
 }
 
+/* GLib's serialization of a manifest's nodes: what the library's own
+ * serializer (by hand) must write, byte for byte. */
+static GBytes *
+glib_serialize (FsCacheManifest *m)
+{
+  g_autoptr (GVariant) file = NULL;
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE (FS_MANIFEST_V1_TYPE));
+  for (guint i = 0; i < fs_cache_manifest_get_n_nodes (m); i++)
+    {
+      const FsManifestNode *n = _fs_cache_manifest_peek_node (m, i);
+      static const char codes[] = { 'f', 'd', 'l', 'p', 's', 'c', 'b' };
+
+      g_variant_builder_add (&b, "(@ayyuuutuuu@ay@ay@a(ayay))", g_variant_new_bytestring (n->path),
+                             (guchar) codes[n->type], n->mode, n->uid, n->gid, n->size,
+                             n->link_group, n->dev_major, n->dev_minor,
+                             g_variant_new_bytestring (n->target),
+                             g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE,
+                                                        n->sha256 != NULL ? n->sha256 : zero_sha,
+                                                        n->sha256 != NULL ? FS_DIGEST_SIZE : 0, 1),
+                             n->xattrs != NULL
+                               ? n->xattrs
+                               : g_variant_new_array (G_VARIANT_TYPE ("(ayay)"), NULL, 0));
+    }
+  file = g_variant_ref_sink (g_variant_new ("(uv)", 1, g_variant_builder_end (&b)));
+  if (G_BYTE_ORDER == G_BIG_ENDIAN)
+    {
+      GVariant *swapped = g_variant_byteswap (file);
+      g_variant_unref (file);
+      file = swapped;
+    }
+  return g_variant_get_data_as_bytes (file);
+}
+
+static void
+assert_same_as_glib (FsCacheManifest *m)
+{
+  g_autoptr (GBytes) reference = glib_serialize (m);
+  GBytes *ours = fs_cache_manifest_get_bytes (m);
+
+  g_assert_cmpmem (g_bytes_get_data (ours, NULL), g_bytes_get_size (ours),
+                   g_bytes_get_data (reference, NULL), g_bytes_get_size (reference));
+}
+
+/* The serializer against GLib's, with framing offsets of 1, 2 and 4 bytes:
+ * small nodes, nodes longer than 255 bytes (long names, xattrs), and an
+ * array of nodes longer than 65535 bytes. */
+static void
+test_serializer (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *src = make_small_tree (fx->tmpdir);
+  g_autofree char *long_name = g_strnfill (250, 'L');
+  g_autofree char *long_dir = g_build_filename (src, long_name, NULL);
+  g_autofree char *long_link = g_build_filename (src, "long-link", NULL);
+  g_autoptr (FsCacheManifest) small = build (src, 1);
+
+  assert_same_as_glib (small);
+  g_assert_cmpuint (g_bytes_get_size (fs_cache_manifest_get_bytes (small)), <, 4096);
+
+  make_dir (long_dir, 0755);
+  for (int i = 0; i < 300; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s/%s-%03d", long_dir, long_name, i);
+      fs_autofd fd = open (name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+      g_assert_cmpint (fd, >=, 0);
+      g_assert_true (_fs_write_all (fd, long_name, (gsize) i % 200, 0));
+    }
+  g_assert_cmpint (symlink (long_name, long_link), ==, 0);
+  if (have_user_xattrs (src))
+    {
+      g_autofree char *big = g_strnfill (1000, 'x');
+      g_autofree char *a = g_build_filename (src, "a", NULL);
+
+      g_assert_cmpint (setxattr (a, "user.one", "1", 1, 0), ==, 0);
+      g_assert_cmpint (setxattr (a, "user.big", big, 1000, 0), ==, 0);
+      g_assert_cmpint (setxattr (long_dir, "user.dir", "", 0, 0), ==, 0);
+    }
+  {
+    g_autoptr (FsCacheManifest) large = build (src, 2);
+
+    assert_same_as_glib (large);
+    g_assert_cmpuint (g_bytes_get_size (fs_cache_manifest_get_bytes (large)), >, 65536);
+  }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Building                                                                  */
 
@@ -1686,6 +1773,7 @@ main (int argc, char **argv)
   g_test_add_func ("/manifest/format/valid", test_raw_valid);
   g_test_add_func ("/manifest/format/corrupt", test_raw_corrupt);
   ADD ("/manifest/format/truncated-and-flipped", test_truncated_and_flipped);
+  ADD ("/manifest/format/serializer", test_serializer);
   ADD ("/manifest/build/small", test_build_small);
   ADD ("/manifest/build/determinism", test_build_determinism);
   ADD ("/manifest/build/one-change", test_build_one_change);

@@ -31,9 +31,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (m == NULL)
     {
-      FUZZ_CHECK (error != NULL && error->domain == FS_CACHE_ERROR &&
-                  (error->code == FS_CACHE_ERROR_CORRUPT ||
-                   error->code == FS_CACHE_ERROR_INCOMPATIBLE));
+      FUZZ_CHECK (
+        error != NULL && error->domain == FS_CACHE_ERROR &&
+        (error->code == FS_CACHE_ERROR_CORRUPT || error->code == FS_CACHE_ERROR_INCOMPATIBLE));
       FUZZ_CHECK (g_utf8_validate (error->message, -1, NULL));
       return 0;
     }
