@@ -5,14 +5,18 @@
  *
  * One collector does both. The walk (or a copy loop) adds nodes in the
  * calling thread: lstat, symlink target, extended attributes. The content
- * of regular files is hashed by workers (a GThreadPool of n threads, fed
- * with batches of small files or one large file at a time) while the walk
- * goes on; each worker opens its file again by its path below the top of
- * the tree (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), checks that it
- * is the inode the walk saw, reads its xattrs through that fd and hashes
- * it. At the end the nodes are sorted into the manifest's order and the
- * hard-link groups numbered in that order, so the result does not depend
- * on the order of the walk nor on the threads.
+ * of regular files is hashed by n worker threads while the walk goes on:
+ * the walk appends each file to a work list, each worker takes the next
+ * one (one at a time, so one large file does not hold up small ones, and
+ * two large files go to two workers); the walk wakes a sleeping worker
+ * only when a few files are waiting, or at its end. A worker opens its
+ * file again by its path below the top of the tree (openat2
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), fstat()s it (for a regular file
+ * the walk found by its d_type, this is the node's only stat), reads its
+ * xattrs through that fd and hashes it. At the end the nodes are sorted
+ * into the manifest's order and the hard-link groups numbered in that
+ * order, so the result does not depend on the order of the walk nor on
+ * the threads.
  *
  * Building refuses a tree that changes under it (the manifest would
  * describe no tree); verifying reports what it finds node by node.
@@ -37,10 +41,8 @@
 /* A tree deeper than this is hostile (paths of a manifest stop at 4095). */
 #define MAX_DEPTH 4096
 
-/* What a worker is given at once: one large file, or small files up to
- * these bounds (fewer hand-overs between threads). */
-#define BATCH_BYTES (4 * 1024 * 1024)
-#define BATCH_FILES 128
+/* The walk wakes a sleeping worker when this many files wait. */
+#define WAKE_AFTER 8
 
 typedef struct _InodeInfo InodeInfo;
 
@@ -66,11 +68,6 @@ struct _InodeInfo {
   guint group;      /* its number, in the manifest's order */
 };
 
-typedef struct {
-  GPtrArray *nodes; /* BuildNode *, not owned */
-  guint64 bytes;
-} HashJob;
-
 /* Which regular files to hash (verify hashes only those that may match). */
 typedef gboolean (*WantHash) (const char *path, const struct stat *st, gpointer data);
 
@@ -86,8 +83,16 @@ struct _FsManifestBuilder {
   GStringChunk *strings;
   GHashTable *inodes; /* InodeInfo * (key and value), owned */
 
-  GThreadPool *pool; /* NULL: hash in the calling thread */
-  HashJob *batch;
+  /* The workers (n_threads > 1). work_lock protects work, work_next,
+   * work_done and n_waiting; the workers wait on work_cond. */
+  GPtrArray *threads; /* GThread *, started as work comes */
+  GMutex work_lock;
+  GCond work_cond;
+  GPtrArray *work; /* BuildNode *, not owned: [work_next, len) wait */
+  guint work_next;
+  guint n_waiting;
+  gboolean work_done;
+
   FsDigest *digest; /* for the calling thread */
   void *buf;
 
@@ -119,13 +124,6 @@ build_node_free (gpointer p)
   g_clear_pointer (&node->n.xattrs, g_variant_unref);
   g_free (node->error_message);
   g_free (node);
-}
-
-static void
-hash_job_free (HashJob *job)
-{
-  g_ptr_array_unref (job->nodes);
-  g_free (job);
 }
 
 /* The first error wins; the others are dropped. */
@@ -380,70 +378,83 @@ hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf
     }
 }
 
-static void
-run_job (gpointer data, gpointer user_data)
+static gpointer
+worker (gpointer data)
 {
-  HashJob *job = data;
-  FsManifestBuilder *self = user_data;
+  FsManifestBuilder *self = data;
   g_autoptr (FsDigest) digest = _fs_digest_new ();
   g_autofree void *buf = g_malloc (FS_DIGEST_BUFFER_SIZE);
 
-  for (guint i = 0; i < job->nodes->len; i++)
+  g_mutex_lock (&self->work_lock);
+  for (;;)
     {
-      if (g_atomic_int_get (&self->failed))
+      BuildNode *node;
+
+      while (self->work_next == self->work->len && !self->work_done)
+        {
+          self->n_waiting++;
+          g_cond_wait (&self->work_cond, &self->work_lock);
+          self->n_waiting--;
+        }
+      if (self->work_next == self->work->len)
         break;
-      hash_node (self, job->nodes->pdata[i], digest, buf, FS_DIGEST_BUFFER_SIZE);
+      node = self->work->pdata[self->work_next++];
+      g_mutex_unlock (&self->work_lock);
+      if (!g_atomic_int_get (&self->failed))
+        hash_node (self, node, digest, buf, FS_DIGEST_BUFFER_SIZE);
+      g_mutex_lock (&self->work_lock);
     }
-  hash_job_free (job);
+  g_mutex_unlock (&self->work_lock);
+  return NULL;
 }
 
 static void
-flush_batch (FsManifestBuilder *self)
+hash_inline (FsManifestBuilder *self, BuildNode *node)
 {
-  HashJob *job = g_steal_pointer (&self->batch);
-
-  if (job == NULL)
-    return;
-  /* Only fails to create a thread when one is needed and none exists,
-   * after the first push: the queued job then runs on the next one. */
-  g_thread_pool_push (self->pool, job, NULL);
+  if (self->digest == NULL)
+    {
+      self->digest = _fs_digest_new ();
+      self->buf = g_malloc (FS_DIGEST_BUFFER_SIZE);
+    }
+  if (!g_atomic_int_get (&self->failed))
+    hash_node (self, node, self->digest, self->buf, FS_DIGEST_BUFFER_SIZE);
 }
 
-/* Hashes now, or hands over to the pool. */
+/* Hashes now (one thread), or hands over to the workers. */
 static void
 queue_hash (FsManifestBuilder *self, BuildNode *node)
 {
-  if (self->pool == NULL)
+  guint waiting;
+
+  if (self->n_threads <= 1)
     {
-      if (self->digest == NULL)
-        {
-          self->digest = _fs_digest_new ();
-          self->buf = g_malloc (FS_DIGEST_BUFFER_SIZE);
-        }
-      if (!g_atomic_int_get (&self->failed))
-        hash_node (self, node, self->digest, self->buf, FS_DIGEST_BUFFER_SIZE);
+      hash_inline (self, node);
       return;
     }
 
-  if (node->n.size >= BATCH_BYTES / 4)
-    {
-      HashJob *job = g_new0 (HashJob, 1);
+  /* Start the workers with the first file. */
+  if (self->threads->len == 0)
+    for (guint i = 0; i < self->n_threads; i++)
+      {
+        GThread *thread = g_thread_try_new ("fscache-hash", worker, self, NULL);
 
-      job->nodes = g_ptr_array_new ();
-      g_ptr_array_add (job->nodes, node);
-      job->bytes = node->n.size;
-      g_thread_pool_push (self->pool, job, NULL);
+        if (thread == NULL)
+          break;
+        g_ptr_array_add (self->threads, thread);
+      }
+  if (self->threads->len == 0)
+    {
+      self->n_threads = 1; /* no thread to be had: hash here */
+      hash_inline (self, node);
       return;
     }
-  if (self->batch == NULL)
-    {
-      self->batch = g_new0 (HashJob, 1);
-      self->batch->nodes = g_ptr_array_new ();
-    }
-  g_ptr_array_add (self->batch->nodes, node);
-  self->batch->bytes += node->n.size;
-  if (self->batch->bytes >= BATCH_BYTES || self->batch->nodes->len >= BATCH_FILES)
-    flush_batch (self);
+
+  g_mutex_lock (&self->work_lock);
+  g_ptr_array_add (self->work, node);
+  waiting = self->work->len - self->work_next;
+  if (self->n_waiting > 0 && waiting >= WAKE_AFTER)
+    g_cond_signal (&self->work_cond);
+  g_mutex_unlock (&self->work_lock);
 }
 
 /* ---- the builder ---- */
@@ -460,19 +471,24 @@ _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancell
   self->strings = g_string_chunk_new (64 * 1024);
   self->inodes = g_hash_table_new_full (inode_hash, inode_equal, g_free, NULL);
   g_mutex_init (&self->lock);
-  if (self->n_threads > 1)
-    self->pool = g_thread_pool_new (run_job, self, (gint) self->n_threads, FALSE, NULL);
+  g_mutex_init (&self->work_lock);
+  g_cond_init (&self->work_cond);
+  self->threads = g_ptr_array_new ();
+  self->work = g_ptr_array_new ();
   return self;
 }
 
+/* Lets the workers finish the files left, and waits for them. */
 static void
 builder_join (FsManifestBuilder *self)
 {
-  if (self->pool != NULL)
-    {
-      flush_batch (self);
-      g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
-    }
+  g_mutex_lock (&self->work_lock);
+  self->work_done = TRUE;
+  g_cond_broadcast (&self->work_cond);
+  g_mutex_unlock (&self->work_lock);
+  for (guint i = 0; i < self->threads->len; i++)
+    g_thread_join (self->threads->pdata[i]);
+  g_ptr_array_set_size (self->threads, 0);
 }
 
 void
@@ -490,6 +506,10 @@ _fs_manifest_builder_free (FsManifestBuilder *self)
   g_free (self->buf);
   g_clear_error (&self->error);
   g_clear_object (&self->cancellable);
+  g_ptr_array_unref (self->threads);
+  g_ptr_array_unref (self->work);
+  g_cond_clear (&self->work_cond);
+  g_mutex_clear (&self->work_lock);
   g_mutex_clear (&self->lock);
   g_free (self);
 }
