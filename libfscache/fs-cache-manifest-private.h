@@ -51,6 +51,10 @@ int _fs_manifest_path_compare (const char *a, const char *b);
  * manifest (little-endian, normal form). */
 GBytes *_fs_manifest_serialize (const FsManifestNode *nodes, guint n_nodes);
 
+/* The manifest of bytes from _fs_manifest_serialize(): parsed and checked
+ * like any other, but without GLib's (slow) normal-form check. */
+FsCacheManifest *_fs_cache_manifest_new_serialized (GBytes *bytes, GError **error);
+
 /* A manifest's node @position (< n_nodes). */
 const FsManifestNode *_fs_cache_manifest_peek_node (FsCacheManifest *self, guint position);
 

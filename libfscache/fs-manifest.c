@@ -177,8 +177,8 @@ have_proc (void)
 static gboolean
 read_xattrs (int fd, int dirfd, const char *name, const char *path, GVariant **out, GError **error)
 {
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
-  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GPtrArray) names = NULL; /* made for the first attribute */
+  g_autoptr (GPtrArray) values = NULL;
   g_autofree char *proc = NULL;
   g_autofree char *list = NULL;
   char stack[1024];
@@ -247,10 +247,16 @@ read_xattrs (int fd, int dirfd, const char *name, const char *path, GVariant **o
           return _fs_throw_errno (error, errno, _ ("Reading the extended attribute %s of %s"), n,
                                   path);
         }
+      if (names == NULL)
+        {
+          names = g_ptr_array_new ();
+          values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+        }
       g_ptr_array_add (names, n);
       g_ptr_array_add (values, g_bytes_new (v, (gsize) vlen));
     }
-  *out = _fs_manifest_xattrs_new (names, values);
+  if (names != NULL)
+    *out = _fs_manifest_xattrs_new (names, values);
   return TRUE;
 }
 
@@ -780,8 +786,9 @@ _fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
         }
     }
   bytes = _fs_manifest_serialize (nodes, self->nodes->len);
-  /* Parse what we wrote: the same checks as for any manifest read. */
-  manifest = fs_cache_manifest_new_from_bytes (bytes, &local_error);
+  /* Parse what we wrote: the checks of any manifest read (but normal form,
+   * which the serializer makes). */
+  manifest = _fs_cache_manifest_new_serialized (bytes, &local_error);
   if (manifest == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Made an invalid manifest: %s",
