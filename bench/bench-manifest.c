@@ -12,7 +12,8 @@
  *
  * For each: `openssl dgst -sha256` of all its files (one process), the
  * floor of hashing them (this program, one thread: the walk with
- * getdents, then per file open, 256 KiB reads, EVP, close), and the library's
+ * getdents, then per file open, 256 KiB reads, EVP, close), the same floor
+ * with the fstat and flistxattr per file that a manifest needs, and the library's
  * _fs_manifest_build_at() and _fs_manifest_verify_at() on 1 and 2 threads. For big also "copy": a
  * copy loop that hashes while it copies (_fs_digest_copy_fd, the builder fed node by node, as
  * store_tree will) against `cp -a` and `cp -a` followed by `openssl dgst -sha256` of the copy.
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -158,6 +160,8 @@ run_openssl (Tree *t)
 
 /* The floor: the walk (getdents) and, per file, open, reads, EVP, close:
  * the system calls and the hashing, nothing else. */
+static gboolean floor_metadata; /* also fstat and flistxattr each file */
+
 static void
 floor_dir (int dfd, EVP_MD *md, EVP_MD_CTX *ctx, guint8 *buf, gsize size)
 {
@@ -179,6 +183,14 @@ floor_dir (int dfd, EVP_MD *md, EVP_MD_CTX *ctx, guint8 *buf, gsize size)
           continue;
         }
       fd = openat (dirfd (dir), de->d_name, O_RDONLY | O_CLOEXEC);
+      if (floor_metadata)
+        {
+          struct stat st;
+          char names[256];
+
+          fstat (fd, &st);
+          (void) flistxattr (fd, names, sizeof names);
+        }
       EVP_DigestInit_ex2 (ctx, md, NULL);
       while ((n = read (fd, buf, size)) > 0)
         EVP_DigestUpdate (ctx, buf, (size_t) n);
@@ -198,6 +210,14 @@ run_floor (Tree *t)
   floor_dir (open (t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), md, ctx, buf, sizeof buf);
   EVP_MD_CTX_free (ctx);
   EVP_MD_free (md);
+}
+
+static void
+run_floor_metadata (Tree *t)
+{
+  floor_metadata = TRUE;
+  run_floor (t);
+  floor_metadata = FALSE;
 }
 
 static FsCacheManifest *the_manifest;
@@ -490,6 +510,7 @@ main (int argc, char **argv)
           Prog progs[] = {
             { "openssl dgst -sha256 (1 process)", run_openssl },
             { "floor: walk + open/read/EVP/close", run_floor },
+            { "floor + fstat + flistxattr", run_floor_metadata },
             { "build manifest, 1 thread", run_build_1 },
             { "build manifest, 2 threads", run_build_2 },
             { "verify, 1 thread", run_verify_1 },
@@ -519,6 +540,7 @@ main (int argc, char **argv)
       Prog progs[] = {
         { "openssl dgst -sha256 (1 process)", run_openssl },
         { "floor: walk + open/read/EVP/close", run_floor },
+        { "floor + fstat + flistxattr", run_floor_metadata },
         { "build manifest, 1 thread", run_build_1 },
         { "build manifest, 2 threads", run_build_2 },
         { "verify, 1 thread", run_verify_1 },
