@@ -27,7 +27,7 @@ struct _FsCacheManifestNode {
   FsCacheManifest *manifest;
   guint position;
   const FsManifestNode *node;
-  char sha256[FS_DIGEST_HEX_SIZE]; /* "" until asked for */
+  char sha256[FS_DIGEST_HEX_SIZE]; /* "" when not a regular file */
 };
 
 G_DEFINE_FINAL_TYPE (FsCacheManifestNode, fs_cache_manifest_node, G_TYPE_OBJECT)
@@ -63,6 +63,9 @@ _fs_cache_manifest_node_new (FsCacheManifest *manifest, guint position)
   self->manifest = g_object_ref (manifest);
   self->position = position;
   self->node = _fs_cache_manifest_peek_node (manifest, position);
+  /* now, not when asked: a node may be read from several threads */
+  if (self->node->sha256 != NULL)
+    _fs_digest_to_hex (self->node->sha256, self->sha256);
   return self;
 }
 
@@ -240,11 +243,7 @@ const char *
 fs_cache_manifest_node_get_sha256 (FsCacheManifestNode *self)
 {
   g_return_val_if_fail (FS_IS_CACHE_MANIFEST_NODE (self), NULL);
-  if (self->node->sha256 == NULL)
-    return NULL;
-  if (self->sha256[0] == '\0')
-    _fs_digest_to_hex (self->node->sha256, self->sha256);
-  return self->sha256;
+  return self->node->sha256 != NULL ? self->sha256 : NULL;
 }
 
 /**
