@@ -633,13 +633,16 @@ add_node (FsManifestBuilder *self,
         }
     }
 
-  if (!read_xattrs (fd, dirfd, name, path, &node->n.xattrs, error))
-    {
-      if (!self->verify)
-        return FALSE;
-      node->error_message = g_strdup ((*error)->message);
-      g_clear_error (error);
-    }
+  {
+    g_autoptr (GError) local_error = NULL;
+
+    if (!read_xattrs (fd, dirfd, name, path, &node->n.xattrs, &local_error))
+      {
+        if (!self->verify)
+          return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+        node->error_message = g_strdup (local_error->message);
+      }
+  }
   return TRUE;
 }
 
