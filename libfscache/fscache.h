@@ -13,6 +13,9 @@
 #include "fs-cache-info.h"
 #include "fs-cache-entry.h"
 #include "fs-cache-item.h"
+#include "fs-cache-manifest.h"
+#include "fs-cache-manifest-node.h"
+#include "fs-cache-difference.h"
 #include "fs-cache.h"
 #include "fs-cache-enums.h"
 #undef FS_CACHE_INSIDE

@@ -22,7 +22,8 @@ seconds=${3:-${FSCACHE_FUZZ_SECONDS:-20}}
 shift $(( $# >= 3 ? 3 : $# ))
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(fuzz-cache-size fuzz-cache-info fuzz-object-info fuzz-record fuzz-intent fuzz-name)
+  harnesses=(fuzz-cache-size fuzz-cache-info fuzz-object-info fuzz-record fuzz-intent fuzz-name
+    fuzz-manifest)
 fi
 
 if ! command -v clang >/dev/null 2>&1; then
@@ -89,6 +90,7 @@ for h in "${harnesses[@]}"; do
   case $h in
     fuzz-cache-info|fuzz-object-info) dict=(-dict="$srcdir/tests/fuzz/json.dict") ;;
     fuzz-record|fuzz-intent) dict=(-dict="$srcdir/tests/fuzz/journal.dict") ;;
+    fuzz-manifest) dict=(-dict="$srcdir/tests/fuzz/manifest.dict") ;;
   esac
   log="$builddir/$h.log"
   # The seeds are read, new inputs go to the work corpus (never the sources).

@@ -1,0 +1,1268 @@
+/* fs-manifest.c: building manifests of trees, and checking trees against
+ * them
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One collector does both. The walk (or a copy loop) adds nodes in the
+ * calling thread: lstat, symlink target, extended attributes. The content
+ * of regular files is hashed by n worker threads while the walk goes on:
+ * the walk appends each file to a work list, each worker takes the next
+ * one (one at a time, so one large file does not hold up small ones, and
+ * two large files go to two workers); the walk wakes a sleeping worker
+ * only when a few files are waiting, or at its end. A worker opens its
+ * file again by its path below the top of the tree (openat2
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), fstat()s it (for a regular file
+ * the walk found by its d_type, this is the node's only stat), reads its
+ * xattrs through that fd and hashes it. At the end the nodes are sorted
+ * into the manifest's order and the hard-link groups numbered in that
+ * order, so the result does not depend on the order of the walk nor on
+ * the threads.
+ *
+ * Building refuses a tree that changes under it (the manifest would
+ * describe no tree); verifying reports what it finds node by node.
+ */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "fs-cache-difference-private.h"
+#include "fs-cache-manifest-private.h"
+#include "fs-manifest-private.h"
+#include "fs-util-private.h"
+
+#define MAX_PATH_LEN 4095
+/* A tree deeper than this is hostile (paths of a manifest stop at 4095). */
+#define MAX_DEPTH 4096
+
+/* The walk wakes a sleeping worker when this many files wait. */
+#define WAKE_AFTER 8
+
+typedef struct _InodeInfo InodeInfo;
+
+typedef struct {
+  FsManifestNode n; /* path and target in the builder's string chunk */
+  guint8 digest[FS_DIGEST_SIZE];
+  gboolean has_digest;
+  gboolean worker_xattrs; /* the worker reads the xattrs */
+  gboolean deferred;      /* a regular file found by the walk: the worker stats it */
+  gboolean vanished;      /* deferred, and gone before the worker came (verify) */
+  InodeInfo *inode;       /* for non-directories */
+  dev_t dev;
+  ino_t ino;
+  guint64 hashed_size;
+  char *error_message; /* could not be read (verify) */
+} BuildNode;
+
+struct _InodeInfo {
+  dev_t dev;
+  ino_t ino;
+  BuildNode *first; /* the first node added: the one hashed */
+  guint count;      /* its nodes in the tree */
+  guint group;      /* its number, in the manifest's order */
+};
+
+/* Which regular files to hash (verify hashes only those that may match). */
+typedef gboolean (*WantHash) (const char *path, const struct stat *st, gpointer data);
+
+struct _FsManifestBuilder {
+  int root_fd;
+  guint n_threads;
+  GCancellable *cancellable;
+  gboolean verify; /* record errors per node instead of failing */
+  WantHash want_hash;
+  gpointer want_hash_data;
+
+  GPtrArray *nodes; /* BuildNode *, owned */
+  GStringChunk *strings;
+  GHashTable *inodes; /* InodeInfo * (key and value), owned */
+
+  /* The workers (n_threads > 1). work_lock protects work, work_next,
+   * work_done and n_waiting; the workers wait on work_cond. */
+  GPtrArray *threads; /* GThread *, started as work comes */
+  GMutex work_lock;
+  GCond work_cond;
+  GPtrArray *work; /* BuildNode *, not owned: [work_next, len) wait */
+  guint work_next;
+  guint n_waiting;
+  gboolean work_done;
+
+  FsDigest *digest; /* for the calling thread */
+  void *buf;
+
+  GMutex lock; /* protects error and inodes */
+  GError *error;
+  gint failed; /* atomic: stop hashing */
+  gboolean ended;
+};
+
+static guint
+inode_hash (gconstpointer p)
+{
+  const InodeInfo *k = p;
+  return (guint) (k->ino ^ (k->ino >> 32) ^ k->dev);
+}
+
+static gboolean
+inode_equal (gconstpointer a, gconstpointer b)
+{
+  const InodeInfo *x = a, *y = b;
+  return x->dev == y->dev && x->ino == y->ino;
+}
+
+static void
+build_node_free (gpointer p)
+{
+  BuildNode *node = p;
+
+  g_clear_pointer (&node->n.xattrs, g_variant_unref);
+  g_free (node->error_message);
+  g_free (node);
+}
+
+/* The first error wins; the others are dropped. */
+static void
+builder_fail (FsManifestBuilder *self, GError *error)
+{
+  g_mutex_lock (&self->lock);
+  if (self->error == NULL)
+    self->error = error;
+  else
+    g_error_free (error);
+  g_mutex_unlock (&self->lock);
+  g_atomic_int_set (&self->failed, 1);
+}
+
+/* A node that could not be read: an error when building, a difference
+ * when verifying. Cancellation always ends the run. */
+static void
+node_fail (FsManifestBuilder *self, BuildNode *node, GError *error)
+{
+  if (self->verify && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_free (node->error_message);
+      node->error_message = g_strdup (error->message);
+      g_error_free (error);
+      return;
+    }
+  builder_fail (self, error);
+}
+
+/* ---- extended attributes ---- */
+
+static gboolean
+have_proc (void)
+{
+  static gsize init = 0;
+  static gboolean have = FALSE;
+
+  if (g_once_init_enter (&init))
+    {
+      have = access ("/proc/self/fd", X_OK) == 0;
+      g_once_init_leave (&init, 1);
+    }
+  return have;
+}
+
+/* The xattrs of a node, through @fd if >= 0, else of @name below @dirfd
+ * without following it (l*xattr on /proc/self/fd/DIRFD/NAME: there is no
+ * *xattrat() before Linux 6.13). *out is NULL when it has none or the file
+ * system has no xattrs. */
+static gboolean
+read_xattrs (int fd, int dirfd, const char *name, const char *path, GVariant **out, GError **error)
+{
+  g_autoptr (GPtrArray) names = NULL; /* made for the first attribute */
+  g_autoptr (GPtrArray) values = NULL;
+  g_autofree char *proc = NULL;
+  g_autofree char *list = NULL;
+  char stack[1024];
+  char *l = stack;
+  ssize_t len;
+
+  *out = NULL;
+  if (fd < 0)
+    {
+      if (dirfd != AT_FDCWD && !have_proc ())
+        return TRUE; /* no way to read them without opening the node */
+      proc =
+        dirfd == AT_FDCWD ? g_strdup (name) : g_strdup_printf ("/proc/self/fd/%d/%s", dirfd, name);
+    }
+
+  len = fd >= 0 ? flistxattr (fd, l, sizeof stack) : llistxattr (proc, l, sizeof stack);
+  for (int attempt = 0; len < 0 && errno == ERANGE && attempt < 8; attempt++)
+    {
+      ssize_t need = fd >= 0 ? flistxattr (fd, NULL, 0) : llistxattr (proc, NULL, 0);
+
+      if (need < 0)
+        {
+          len = need;
+          break;
+        }
+      g_free (list);
+      l = list = g_malloc ((gsize) need + 1);
+      len = fd >= 0 ? flistxattr (fd, l, (gsize) need + 1) : llistxattr (proc, l, (gsize) need + 1);
+    }
+  if (len < 0)
+    {
+      if (errno == ENOTSUP || errno == EOPNOTSUPP)
+        return TRUE;
+      return _fs_throw_errno (error, errno, _ ("Reading the extended attributes of %s"), path);
+    }
+
+  for (char *n = l; n < l + len; n += strlen (n) + 1)
+    {
+      char vstack[4096];
+      g_autofree char *big = NULL;
+      const char *v = vstack;
+      ssize_t vlen;
+
+      if (*n == '\0')
+        continue;
+      vlen = fd >= 0 ? fgetxattr (fd, n, vstack, sizeof vstack)
+                     : lgetxattr (proc, n, vstack, sizeof vstack);
+      for (int attempt = 0; vlen < 0 && errno == ERANGE && attempt < 8; attempt++)
+        {
+          ssize_t need = fd >= 0 ? fgetxattr (fd, n, NULL, 0) : lgetxattr (proc, n, NULL, 0);
+          if (need < 0)
+            {
+              vlen = need;
+              break;
+            }
+          g_free (big);
+          big = g_malloc ((gsize) need + 1);
+          vlen = fd >= 0 ? fgetxattr (fd, n, big, (gsize) need + 1)
+                         : lgetxattr (proc, n, big, (gsize) need + 1);
+          v = big;
+        }
+      if (vlen < 0)
+        {
+          if (errno == ENODATA)
+            continue; /* removed since the listing */
+          return _fs_throw_errno (error, errno, _ ("Reading the extended attribute %s of %s"), n,
+                                  path);
+        }
+      if (names == NULL)
+        {
+          names = g_ptr_array_new ();
+          values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+        }
+      g_ptr_array_add (names, n);
+      g_ptr_array_add (values, g_bytes_new (v, (gsize) vlen));
+    }
+  if (names != NULL)
+    *out = _fs_manifest_xattrs_new (names, values);
+  return TRUE;
+}
+
+/* ---- hashing ---- */
+
+static void
+node_from_stat (BuildNode *node, const struct stat *st)
+{
+  node->n.mode = st->st_mode & 07777;
+  node->n.uid = st->st_uid;
+  node->n.gid = st->st_gid;
+  node->dev = st->st_dev;
+  node->ino = st->st_ino;
+  if (S_ISREG (st->st_mode))
+    node->n.size = (guint64) st->st_size;
+}
+
+/* Records @node as a node of its inode (any thread). TRUE if it is the
+ * first: the one whose content is hashed and xattrs read. */
+static gboolean
+claim_inode (FsManifestBuilder *self, BuildNode *node)
+{
+  InodeInfo key = { node->dev, node->ino, NULL, 0, 0 };
+  InodeInfo *info;
+  gboolean first = FALSE;
+
+  g_mutex_lock (&self->lock);
+  info = g_hash_table_lookup (self->inodes, &key);
+  if (info == NULL)
+    {
+      info = g_new0 (InodeInfo, 1);
+      *info = key;
+      info->first = node;
+      g_hash_table_add (self->inodes, info);
+      first = TRUE;
+    }
+  info->count++;
+  node->inode = info;
+  g_mutex_unlock (&self->lock);
+  return first;
+}
+
+static void
+hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf, gsize buf_size)
+{
+  g_autoptr (GError) error = NULL;
+  fs_autofd fd = -1;
+  struct stat st;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_cancellable_set_error_if_cancelled (self->cancellable, &error);
+      builder_fail (self, g_steal_pointer (&error));
+      return;
+    }
+
+  /* O_NONBLOCK: should a FIFO have taken the file's place, don't wait on it. */
+  fd = _fs_openat (self->root_fd, node->n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      /* A file found by the walk that can't be opened: its attributes
+       * still, through an O_PATH descriptor (no permission needed). */
+      if (node->deferred && self->verify)
+        {
+          fs_autofd pfd = _fs_openat (self->root_fd, node->n.path, O_PATH | O_NOFOLLOW, 0);
+
+          if (pfd < 0 && errno == ENOENT)
+            {
+              node->vanished = TRUE;
+              return;
+            }
+          if (pfd >= 0 && fstat (pfd, &st) == 0)
+            {
+              node_from_stat (node, &st);
+              (void) _fs_manifest_type_from_mode (st.st_mode, &node->n.type);
+            }
+        }
+      _fs_throw_errno (&error, errsv, _ ("Opening %s"), node->n.path);
+      node_fail (self, node, g_steal_pointer (&error));
+      return;
+    }
+  if (fstat (fd, &st) < 0)
+    {
+      _fs_throw_errno (&error, errno, _ ("Reading %s"), node->n.path);
+      node_fail (self, node, g_steal_pointer (&error));
+      return;
+    }
+  if (!S_ISREG (st.st_mode) ||
+      (!node->deferred && (st.st_dev != node->dev || st.st_ino != node->ino)))
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("%s changed while being read"),
+                   node->n.path);
+      node_fail (self, node, g_steal_pointer (&error));
+      return;
+    }
+  if (node->deferred)
+    {
+      /* The walk saw a name of type DT_REG; this fstat is the node's. */
+      node_from_stat (node, &st);
+      if (st.st_nlink > 1 && !claim_inode (self, node))
+        return; /* another link of the file is hashed */
+    }
+  if (node->worker_xattrs && !read_xattrs (fd, -1, NULL, node->n.path, &node->n.xattrs, &error))
+    {
+      node_fail (self, node, g_steal_pointer (&error));
+      return;
+    }
+  if (node->deferred && self->want_hash != NULL &&
+      !self->want_hash (node->n.path, &st, self->want_hash_data))
+    return;
+  if (!_fs_digest_fd (digest, fd, &st, buf, buf_size, node->digest, &node->hashed_size,
+                      self->cancellable, node->n.path, &error))
+    {
+      node_fail (self, node, g_steal_pointer (&error));
+      return;
+    }
+  node->has_digest = TRUE;
+  if (!self->verify && node->hashed_size != node->n.size)
+    {
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("%s changed while being read"),
+                   node->n.path);
+      builder_fail (self, g_steal_pointer (&error));
+    }
+}
+
+static gpointer
+worker (gpointer data)
+{
+  FsManifestBuilder *self = data;
+  g_autoptr (FsDigest) digest = _fs_digest_new ();
+  g_autofree void *buf = g_malloc (FS_DIGEST_BUFFER_SIZE);
+
+  g_mutex_lock (&self->work_lock);
+  for (;;)
+    {
+      BuildNode *node;
+
+      while (self->work_next == self->work->len && !self->work_done)
+        {
+          self->n_waiting++;
+          g_cond_wait (&self->work_cond, &self->work_lock);
+          self->n_waiting--;
+        }
+      if (self->work_next == self->work->len)
+        break;
+      node = self->work->pdata[self->work_next++];
+      g_mutex_unlock (&self->work_lock);
+      if (!g_atomic_int_get (&self->failed))
+        hash_node (self, node, digest, buf, FS_DIGEST_BUFFER_SIZE);
+      g_mutex_lock (&self->work_lock);
+    }
+  g_mutex_unlock (&self->work_lock);
+  return NULL;
+}
+
+static void
+hash_inline (FsManifestBuilder *self, BuildNode *node)
+{
+  if (self->digest == NULL)
+    {
+      self->digest = _fs_digest_new ();
+      self->buf = g_malloc (FS_DIGEST_BUFFER_SIZE);
+    }
+  if (!g_atomic_int_get (&self->failed))
+    hash_node (self, node, self->digest, self->buf, FS_DIGEST_BUFFER_SIZE);
+}
+
+/* Hashes now (one thread), or hands over to the workers. */
+static void
+queue_hash (FsManifestBuilder *self, BuildNode *node)
+{
+  guint waiting;
+
+  if (self->n_threads <= 1)
+    {
+      hash_inline (self, node);
+      return;
+    }
+
+  /* Start the workers with the first file. */
+  if (self->threads->len == 0)
+    for (guint i = 0; i < self->n_threads; i++)
+      {
+        GThread *thread = g_thread_try_new ("fscache-hash", worker, self, NULL);
+
+        if (thread == NULL)
+          break;
+        g_ptr_array_add (self->threads, thread);
+      }
+  if (self->threads->len == 0)
+    {
+      self->n_threads = 1; /* no thread to be had: hash here */
+      hash_inline (self, node);
+      return;
+    }
+
+  g_mutex_lock (&self->work_lock);
+  g_ptr_array_add (self->work, node);
+  waiting = self->work->len - self->work_next;
+  if (self->n_waiting > 0 && waiting >= WAKE_AFTER)
+    g_cond_signal (&self->work_cond);
+  g_mutex_unlock (&self->work_lock);
+}
+
+/* ---- the builder ---- */
+
+FsManifestBuilder *
+_fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancellable)
+{
+  FsManifestBuilder *self = g_new0 (FsManifestBuilder, 1);
+
+  self->root_fd = root_dirfd;
+  self->n_threads = n_threads != 0 ? n_threads : MAX (1, (guint) g_get_num_processors ());
+  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  self->nodes = g_ptr_array_new_with_free_func (build_node_free);
+  self->strings = g_string_chunk_new (64 * 1024);
+  self->inodes = g_hash_table_new_full (inode_hash, inode_equal, g_free, NULL);
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->work_lock);
+  g_cond_init (&self->work_cond);
+  self->threads = g_ptr_array_new ();
+  self->work = g_ptr_array_new ();
+  return self;
+}
+
+/* Lets the workers finish the files left, and waits for them. */
+static void
+builder_join (FsManifestBuilder *self)
+{
+  g_mutex_lock (&self->work_lock);
+  self->work_done = TRUE;
+  g_cond_broadcast (&self->work_cond);
+  g_mutex_unlock (&self->work_lock);
+  for (guint i = 0; i < self->threads->len; i++)
+    g_thread_join (self->threads->pdata[i]);
+  g_ptr_array_set_size (self->threads, 0);
+}
+
+void
+_fs_manifest_builder_free (FsManifestBuilder *self)
+{
+  if (self == NULL)
+    return;
+  /* Stop the workers before their nodes go. */
+  g_atomic_int_set (&self->failed, 1);
+  builder_join (self);
+  g_ptr_array_unref (self->nodes);
+  g_string_chunk_free (self->strings);
+  g_hash_table_unref (self->inodes);
+  _fs_digest_free (self->digest);
+  g_free (self->buf);
+  g_clear_error (&self->error);
+  g_clear_object (&self->cancellable);
+  g_ptr_array_unref (self->threads);
+  g_ptr_array_unref (self->work);
+  g_cond_clear (&self->work_cond);
+  g_mutex_clear (&self->work_lock);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+static gboolean
+add_node (FsManifestBuilder *self,
+          const char *path,
+          int fd,
+          int dirfd,
+          const char *name,
+          const struct stat *st,
+          const guint8 *sha256,
+          GError **error)
+{
+  BuildNode *node;
+  struct stat st_buf;
+  gsize path_len = strlen (path);
+
+  g_return_val_if_fail (!self->ended, FALSE);
+
+  if (path_len == 0 || (path_len > MAX_PATH_LEN && !self->verify))
+    return _fs_throw_errno (error, ENAMETOOLONG, _ ("Adding %s to a manifest"), path);
+  if (st == NULL)
+    {
+      if ((fd >= 0 ? fstat (fd, &st_buf) : fstatat (dirfd, name, &st_buf, AT_SYMLINK_NOFOLLOW)) < 0)
+        return _fs_throw_errno (error, errno, _ ("Reading %s"), path);
+      st = &st_buf;
+    }
+
+  node = g_new0 (BuildNode, 1);
+  g_ptr_array_add (self->nodes, node);
+  node->n.path = g_string_chunk_insert (self->strings, path);
+  node->n.target = "";
+  if (!_fs_manifest_type_from_mode (st->st_mode, &node->n.type))
+    return _fs_throw_errno (error, EOPNOTSUPP, _ ("Adding %s to a manifest"), path);
+  node_from_stat (node, st);
+
+  switch (node->n.type)
+    {
+    case FS_CACHE_NODE_TYPE_REGULAR:
+      break;
+    case FS_CACHE_NODE_TYPE_SYMLINK:
+      {
+        char target[MAX_PATH_LEN + 2];
+        ssize_t n = fd >= 0 ? readlinkat (fd, "", target, sizeof target)
+                            : readlinkat (dirfd, name, target, sizeof target);
+
+        if (n < 0 || n > MAX_PATH_LEN)
+          {
+            int errsv = n < 0 ? errno : ENAMETOOLONG;
+            g_autoptr (GError) local_error = NULL;
+
+            _fs_throw_errno (&local_error, errsv, _ ("Reading the symlink %s"), path);
+            if (!self->verify)
+              return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+            node->error_message = g_strdup (local_error->message);
+            n = 0;
+          }
+        target[n] = '\0';
+        node->n.target = g_string_chunk_insert_len (self->strings, target, n);
+        node->n.size = (guint64) n;
+      }
+      break;
+    case FS_CACHE_NODE_TYPE_CHAR_DEVICE:
+    case FS_CACHE_NODE_TYPE_BLOCK_DEVICE:
+      node->n.dev_major = major (st->st_rdev);
+      node->n.dev_minor = minor (st->st_rdev);
+      break;
+    case FS_CACHE_NODE_TYPE_DIRECTORY:
+    case FS_CACHE_NODE_TYPE_FIFO:
+    case FS_CACHE_NODE_TYPE_SOCKET:
+    default:
+      break;
+    }
+
+  /* Hard links: remember the inode; the nodes after the first get its
+   * digest and xattrs at the end. Every inode, not only those with
+   * st_nlink > 1: a copy loop adds the first link of a file before it
+   * makes the second. */
+  if (node->n.type != FS_CACHE_NODE_TYPE_DIRECTORY && !claim_inode (self, node))
+    return TRUE;
+
+  if (node->n.type == FS_CACHE_NODE_TYPE_REGULAR)
+    {
+      if (sha256 != NULL)
+        {
+          memcpy (node->digest, sha256, FS_DIGEST_SIZE);
+          node->has_digest = TRUE;
+          node->hashed_size = node->n.size;
+        }
+      else if (fd >= 0)
+        {
+          g_autoptr (GError) local_error = NULL;
+
+          if (self->digest == NULL)
+            {
+              self->digest = _fs_digest_new ();
+              self->buf = g_malloc (FS_DIGEST_BUFFER_SIZE);
+            }
+          if (_fs_digest_fd (self->digest, fd, st, self->buf, FS_DIGEST_BUFFER_SIZE, node->digest,
+                             &node->hashed_size, self->cancellable, path, &local_error))
+            node->has_digest = TRUE;
+          else if (self->verify && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            node->error_message = g_strdup (local_error->message);
+          else
+            return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+        }
+      else if (self->want_hash == NULL || self->want_hash (path, st, self->want_hash_data))
+        {
+          if (self->root_fd < 0)
+            return _fs_throw_errno (error, EBADF, _ ("Hashing %s"), path);
+          node->worker_xattrs = TRUE;
+          queue_hash (self, node);
+          return TRUE;
+        }
+    }
+
+  {
+    g_autoptr (GError) local_error = NULL;
+
+    if (!read_xattrs (fd, dirfd, name, path, &node->n.xattrs, &local_error))
+      {
+        if (!self->verify)
+          return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+        node->error_message = g_strdup (local_error->message);
+      }
+  }
+  return TRUE;
+}
+
+/* A regular file the walk found (d_type DT_REG): the worker that hashes it
+ * stats it, one system call less per file. */
+static gboolean
+add_regular_deferred (FsManifestBuilder *self, const char *path, GError **error)
+{
+  BuildNode *node;
+
+  if (strlen (path) > MAX_PATH_LEN && !self->verify)
+    return _fs_throw_errno (error, ENAMETOOLONG, _ ("Adding %s to a manifest"), path);
+  node = g_new0 (BuildNode, 1);
+  g_ptr_array_add (self->nodes, node);
+  node->n.path = g_string_chunk_insert (self->strings, path);
+  node->n.target = "";
+  node->n.type = FS_CACHE_NODE_TYPE_REGULAR;
+  node->deferred = TRUE;
+  node->worker_xattrs = TRUE;
+  queue_hash (self, node);
+  return TRUE;
+}
+
+gboolean
+_fs_manifest_builder_add_at (FsManifestBuilder *self,
+                             const char *path,
+                             int dirfd,
+                             const char *name,
+                             const struct stat *st,
+                             const guint8 *sha256,
+                             GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL && name != NULL, FALSE);
+  return add_node (self, path, -1, dirfd, name, st, sha256, error);
+}
+
+gboolean
+_fs_manifest_builder_add_fd (FsManifestBuilder *self,
+                             const char *path,
+                             int fd,
+                             const guint8 *sha256,
+                             GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (path != NULL && fd >= 0, FALSE);
+  return add_node (self, path, fd, -1, NULL, NULL, sha256, error);
+}
+
+static int
+compare_build_nodes (gconstpointer a, gconstpointer b)
+{
+  const BuildNode *x = *(BuildNode *const *) a;
+  const BuildNode *y = *(BuildNode *const *) b;
+
+  return _fs_manifest_path_compare (x->n.path, y->n.path);
+}
+
+/* Joins the workers, sorts the nodes, numbers the hard-link groups and
+ * gives the later links of each inode its digest and xattrs. */
+static gboolean
+builder_finish (FsManifestBuilder *self, GError **error)
+{
+  guint next_group = 0;
+
+  g_return_val_if_fail (!self->ended, FALSE);
+  self->ended = TRUE;
+  builder_join (self);
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return FALSE;
+    }
+  if (_fs_cancellable_set_error (self->cancellable, error))
+    return FALSE;
+
+  for (guint i = self->nodes->len; i-- > 0;)
+    if (((BuildNode *) self->nodes->pdata[i])->vanished)
+      g_ptr_array_remove_index_fast (self->nodes, i);
+  g_ptr_array_sort (self->nodes, compare_build_nodes);
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      BuildNode *node = self->nodes->pdata[i];
+      InodeInfo *info = node->inode;
+
+      if (i > 0 && compare_build_nodes (&self->nodes->pdata[i - 1], &self->nodes->pdata[i]) == 0)
+        return _fs_throw_errno (error, EEXIST, _ ("Adding %s to a manifest twice"), node->n.path);
+      if (info == NULL || info->count < 2)
+        continue;
+      if (info->group == 0)
+        info->group = ++next_group;
+      node->n.link_group = info->group;
+      if (info->first != node)
+        {
+          BuildNode *first = info->first;
+
+          memcpy (node->digest, first->digest, FS_DIGEST_SIZE);
+          node->has_digest = first->has_digest;
+          node->hashed_size = first->hashed_size;
+          if (first->n.xattrs != NULL)
+            node->n.xattrs = g_variant_ref (first->n.xattrs);
+          if (first->error_message != NULL)
+            node->error_message = g_strdup (first->error_message);
+        }
+    }
+  return TRUE;
+}
+
+FsCacheManifest *
+_fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
+{
+  g_autofree FsManifestNode *nodes = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) local_error = NULL;
+  FsCacheManifest *manifest;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (!builder_finish (self, error))
+    return NULL;
+  if (self->nodes->len == 0 ||
+      strcmp (((BuildNode *) self->nodes->pdata[0])->n.path, FS_MANIFEST_ROOT) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "A manifest needs its top directory “.”");
+      return NULL;
+    }
+
+  nodes = g_new0 (FsManifestNode, self->nodes->len);
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      BuildNode *node = self->nodes->pdata[i];
+
+      nodes[i] = node->n;
+      if (node->n.type == FS_CACHE_NODE_TYPE_REGULAR)
+        {
+          if (!node->has_digest)
+            {
+              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "No digest for %s in the manifest", node->n.path);
+              return NULL;
+            }
+          nodes[i].sha256 = node->digest;
+        }
+    }
+  bytes = _fs_manifest_serialize (nodes, self->nodes->len);
+  /* Parse what we wrote: the checks of any manifest read (but normal form,
+   * which the serializer makes). */
+  manifest = _fs_cache_manifest_new_serialized (bytes, &local_error);
+  if (manifest == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Made an invalid manifest: %s",
+                   local_error->message);
+      return NULL;
+    }
+  return manifest;
+}
+
+/* ---- the walk ---- */
+
+static char *
+child_path (const char *parent, const char *name)
+{
+  if (strcmp (parent, FS_MANIFEST_ROOT) == 0)
+    return g_strdup (name);
+  return g_strconcat (parent, "/", name, NULL);
+}
+
+/* Adds the entries of the directory open as @dfd (borrowed), whose path is
+ * @path, and below. */
+static gboolean
+walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  struct dirent *de;
+  DIR *dir;
+  int dup_fd;
+
+  if (depth > MAX_DEPTH)
+    return _fs_throw_errno (error, ELOOP, _ ("Walking %s"), path);
+  if (_fs_cancellable_set_error (self->cancellable, error))
+    return FALSE;
+
+  dup_fd = fcntl (dfd, F_DUPFD_CLOEXEC, 3);
+  if (dup_fd < 0 || (dir = fdopendir (dup_fd)) == NULL)
+    {
+      int errsv = errno;
+      _fs_fd_close (dup_fd);
+      return _fs_throw_errno (error, errsv, _ ("Reading directory %s"), path);
+    }
+  /* Read the names first: a directory stream is one more open fd per level. */
+  for (;;)
+    {
+      errno = 0;
+      de = readdir (dir);
+      if (de == NULL)
+        break;
+      if (!_fs_is_dot_or_dotdot (de->d_name))
+        {
+          /* the d_type, then the name */
+          char *entry = g_malloc (strlen (de->d_name) + 2);
+          entry[0] = (char) de->d_type;
+          strcpy (entry + 1, de->d_name);
+          g_ptr_array_add (names, entry);
+        }
+    }
+  if (errno != 0)
+    {
+      int errsv = errno;
+      closedir (dir);
+      return _fs_throw_errno (error, errsv, _ ("Reading directory %s"), path);
+    }
+  closedir (dir);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = (const char *) names->pdata[i] + 1;
+      unsigned char d_type = (unsigned char) *(const char *) names->pdata[i];
+      g_autofree char *child = child_path (path, name);
+      struct stat st;
+
+      if ((i & 0xff) == 0xff && _fs_cancellable_set_error (self->cancellable, error))
+        return FALSE;
+      if (d_type == DT_REG && self->root_fd >= 0)
+        {
+          if (!add_regular_deferred (self, child, error))
+            return FALSE;
+          continue;
+        }
+
+      if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno == ENOENT && self->verify)
+            continue; /* gone since the listing */
+          return _fs_throw_errno (error, errno, _ ("Reading %s"), child);
+        }
+      if (S_ISDIR (st.st_mode))
+        {
+          fs_autofd cfd =
+            openat (dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+          g_autoptr (GError) local_error = NULL;
+
+          if (cfd < 0)
+            {
+              int errsv = errno;
+
+              if (!self->verify)
+                return _fs_throw_errno (error, errsv, _ ("Opening directory %s"), child);
+              /* Recorded as unreadable; its content is not checked. */
+              if (!add_node (self, child, -1, dfd, name, &st, NULL, error))
+                return FALSE;
+              _fs_throw_errno (&local_error, errsv, _ ("Opening directory %s"), child);
+              node_fail (self, self->nodes->pdata[self->nodes->len - 1],
+                         g_steal_pointer (&local_error));
+              continue;
+            }
+          BuildNode *dir_node;
+
+          if (!add_node (self, child, cfd, -1, NULL, &st, NULL, error))
+            return FALSE;
+          dir_node = self->nodes->pdata[self->nodes->len - 1];
+          if (!walk_dir (self, cfd, child, depth + 1, &local_error))
+            {
+              if (!self->verify ||
+                  g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+                  g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES))
+                return g_propagate_error (error, g_steal_pointer (&local_error)), FALSE;
+              node_fail (self, dir_node, g_steal_pointer (&local_error));
+            }
+        }
+      else if (!add_node (self, child, -1, dfd, name, &st, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Adds the top of the tree (open as the builder's root fd) and walks it.
+ * When verifying, a missing top adds nothing and a top of another type is
+ * added as it is. */
+static gboolean
+walk_tree (FsManifestBuilder *self, int dirfd, const char *path, GError **error)
+{
+  struct stat st;
+
+  if (fstatat (dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno == ENOENT && self->verify)
+        return TRUE; /* every node is missing */
+      return _fs_throw_errno (error, errno, _ ("Reading %s"), path);
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      if (!self->verify)
+        return _fs_throw_errno (error, ENOTDIR, _ ("Reading %s"), path);
+      /* The top is there, as another type. */
+      return add_node (self, FS_MANIFEST_ROOT, -1, dirfd, path, &st, NULL, error);
+    }
+  if (self->root_fd < 0)
+    return _fs_throw_errno (error, ENOENT, _ ("Opening directory %s"),
+                            path); /* replaced meanwhile */
+  if (!add_node (self, FS_MANIFEST_ROOT, self->root_fd, -1, NULL, NULL, NULL, error))
+    return FALSE;
+  return walk_dir (self, self->root_fd, FS_MANIFEST_ROOT, 0, error);
+}
+
+FsCacheManifest *
+_fs_manifest_build_at (int dirfd,
+                       const char *path,
+                       guint n_threads,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  g_autoptr (FsManifestBuilder) builder = NULL;
+  fs_autofd root_fd = -1;
+
+  root_fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (root_fd < 0)
+    return _fs_throw_errno (error, errno, _ ("Opening directory %s"), path), NULL;
+
+  builder = _fs_manifest_builder_new (root_fd, n_threads, cancellable);
+  if (!walk_tree (builder, dirfd, path, error))
+    return NULL;
+  return _fs_manifest_builder_end (builder, error);
+}
+
+/* ---- verifying ---- */
+
+/* Hash a file only if it can still match: the manifest has a regular file
+ * of that size there. */
+static gboolean
+verify_want_hash (const char *path, const struct stat *st, gpointer data)
+{
+  FsCacheManifest *manifest = data;
+  gint64 i = _fs_cache_manifest_find (manifest, path);
+  const FsManifestNode *expected;
+
+  if (i < 0)
+    return FALSE;
+  expected = _fs_cache_manifest_peek_node (manifest, (guint) i);
+  return expected->type == FS_CACHE_NODE_TYPE_REGULAR && expected->size == (guint64) st->st_size;
+}
+
+static void
+report (GPtrArray *out, const char *path, FsCacheDifferenceKind kind, const char *detail)
+{
+  g_ptr_array_add (out, _fs_cache_difference_new (path, kind, detail));
+}
+
+static const char *
+type_words (FsCacheNodeType type)
+{
+  switch (type)
+    {
+    case FS_CACHE_NODE_TYPE_REGULAR:
+      return _ ("regular file");
+    case FS_CACHE_NODE_TYPE_DIRECTORY:
+      return _ ("directory");
+    case FS_CACHE_NODE_TYPE_SYMLINK:
+      return _ ("symbolic link");
+    case FS_CACHE_NODE_TYPE_FIFO:
+      return _ ("named pipe");
+    case FS_CACHE_NODE_TYPE_SOCKET:
+      return _ ("socket");
+    case FS_CACHE_NODE_TYPE_CHAR_DEVICE:
+      return _ ("character device");
+    case FS_CACHE_NODE_TYPE_BLOCK_DEVICE:
+      return _ ("block device");
+    default:
+      return "?";
+    }
+}
+
+/* "user.a differs, user.b missing, user.c added" */
+static char *
+xattrs_detail (GVariant *expected, GVariant *found)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  gsize ne = expected != NULL ? g_variant_n_children (expected) : 0;
+  gsize nf = found != NULL ? g_variant_n_children (found) : 0;
+  gsize i = 0, j = 0;
+
+  while (i < ne || j < nf)
+    {
+      g_autoptr (GVariant) e = i < ne ? g_variant_get_child_value (expected, i) : NULL;
+      g_autoptr (GVariant) f = j < nf ? g_variant_get_child_value (found, j) : NULL;
+      g_autoptr (GVariant) en = e != NULL ? g_variant_get_child_value (e, 0) : NULL;
+      g_autoptr (GVariant) fn = f != NULL ? g_variant_get_child_value (f, 0) : NULL;
+      int c = e == NULL   ? 1
+              : f == NULL ? -1
+                          : strcmp (g_variant_get_bytestring (en), g_variant_get_bytestring (fn));
+      g_autofree char *name = NULL;
+
+      if (out->len > 0 && (c != 0 || !g_variant_equal (e, f)))
+        g_string_append (out, ", ");
+      if (c < 0)
+        {
+          name = _fs_manifest_display_path (g_variant_get_bytestring (en));
+          g_string_append_printf (out, _ ("%s missing"), name);
+          i++;
+        }
+      else if (c > 0)
+        {
+          name = _fs_manifest_display_path (g_variant_get_bytestring (fn));
+          g_string_append_printf (out, _ ("%s added"), name);
+          j++;
+        }
+      else
+        {
+          if (!g_variant_equal (e, f))
+            {
+              name = _fs_manifest_display_path (g_variant_get_bytestring (en));
+              g_string_append_printf (out, _ ("%s differs"), name);
+            }
+          i++;
+          j++;
+        }
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+xattrs_equal (GVariant *a, GVariant *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_variant_equal (a, b);
+}
+
+typedef struct {
+  GHashTable *group_inode; /* expected group → InodeInfo * of the first node found */
+  GHashTable *inode_group; /* InodeInfo * → expected group (0: none) + 1 */
+} LinkCheck;
+
+/* Whether the found node's hard links are those of the expected one: every
+ * expected group maps to one inode and back; a node without a group has
+ * its inode to itself. */
+static gboolean
+links_match (LinkCheck *lc, const FsManifestNode *expected, const BuildNode *found)
+{
+  gpointer key = found->inode != NULL && found->inode->count > 1 ? found->inode : NULL;
+  gpointer seen;
+
+  if (expected->link_group == 0)
+    return key == NULL;
+  if (key == NULL)
+    return FALSE;
+  seen = g_hash_table_lookup (lc->group_inode, GUINT_TO_POINTER (expected->link_group));
+  if (seen == NULL)
+    {
+      if (g_hash_table_contains (lc->inode_group, key))
+        return FALSE; /* this inode already stands for another group */
+      g_hash_table_insert (lc->group_inode, GUINT_TO_POINTER (expected->link_group), key);
+      g_hash_table_insert (lc->inode_group, key, GUINT_TO_POINTER (expected->link_group));
+      return TRUE;
+    }
+  return seen == key;
+}
+
+static void
+compare_node (GPtrArray *out, LinkCheck *lc, const FsManifestNode *e, const BuildNode *f)
+{
+  const char *path = e->path;
+  char expected_buf[64], found_buf[64];
+  g_autofree char *detail = NULL;
+
+  if (e->type != f->n.type)
+    {
+      detail =
+        g_strdup_printf (_ ("%s, expected %s"), type_words (f->n.type), type_words (e->type));
+      report (out, path, FS_CACHE_DIFFERENCE_TYPE, detail);
+      return;
+    }
+
+  if (e->type == FS_CACHE_NODE_TYPE_REGULAR && f->error_message == NULL)
+    {
+      g_clear_pointer (&detail, g_free);
+      if (f->n.size != e->size || (f->has_digest && f->hashed_size != e->size))
+        detail = g_strdup_printf (_ ("size %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT),
+                                  f->has_digest ? f->hashed_size : f->n.size, e->size);
+      else if (!f->has_digest || memcmp (f->digest, e->sha256, FS_DIGEST_SIZE) != 0)
+        {
+          char hex_e[FS_DIGEST_HEX_SIZE], hex_f[FS_DIGEST_HEX_SIZE];
+
+          _fs_digest_to_hex (e->sha256, hex_e);
+          if (f->has_digest)
+            _fs_digest_to_hex (f->digest, hex_f);
+          else
+            g_strlcpy (hex_f, "?", sizeof hex_f);
+          detail = g_strdup_printf (_ ("SHA-256 %s, expected %s"), hex_f, hex_e);
+        }
+      if (detail != NULL)
+        report (out, path, FS_CACHE_DIFFERENCE_CONTENT, detail);
+    }
+
+  if (f->n.mode != e->mode)
+    {
+      g_clear_pointer (&detail, g_free);
+      detail = g_strdup_printf (_ ("mode %04o, expected %04o"), f->n.mode, e->mode);
+      report (out, path, FS_CACHE_DIFFERENCE_MODE, detail);
+    }
+  if (f->n.uid != e->uid || f->n.gid != e->gid)
+    {
+      g_clear_pointer (&detail, g_free);
+      detail =
+        g_strdup_printf (_ ("owner %u:%u, expected %u:%u"), f->n.uid, f->n.gid, e->uid, e->gid);
+      report (out, path, FS_CACHE_DIFFERENCE_OWNER, detail);
+    }
+  if (e->type == FS_CACHE_NODE_TYPE_SYMLINK && strcmp (e->target, f->n.target) != 0)
+    {
+      g_autofree char *te = _fs_manifest_display_path (e->target);
+      g_autofree char *tf = _fs_manifest_display_path (f->n.target);
+
+      g_clear_pointer (&detail, g_free);
+      detail = g_strdup_printf (_ ("“%s”, expected “%s”"), tf, te);
+      report (out, path, FS_CACHE_DIFFERENCE_SYMLINK_TARGET, detail);
+    }
+  if (f->error_message == NULL && !xattrs_equal (e->xattrs, f->n.xattrs))
+    {
+      g_clear_pointer (&detail, g_free);
+      detail = xattrs_detail (e->xattrs, f->n.xattrs);
+      report (out, path, FS_CACHE_DIFFERENCE_XATTRS, detail);
+    }
+  if (e->dev_major != f->n.dev_major || e->dev_minor != f->n.dev_minor)
+    {
+      g_snprintf (expected_buf, sizeof expected_buf, "%u:%u", e->dev_major, e->dev_minor);
+      g_snprintf (found_buf, sizeof found_buf, "%u:%u", f->n.dev_major, f->n.dev_minor);
+      g_clear_pointer (&detail, g_free);
+      detail = g_strdup_printf (_ ("%s, expected %s"), found_buf, expected_buf);
+      report (out, path, FS_CACHE_DIFFERENCE_DEVICE, detail);
+    }
+  if (!links_match (lc, e, f))
+    {
+      g_clear_pointer (&detail, g_free);
+      if (e->link_group == 0)
+        detail = g_strdup (_ ("expected no other hard link in the tree"));
+      else
+        detail = g_strdup_printf (_ ("expected hard-link group %u"), e->link_group);
+      report (out, path, FS_CACHE_DIFFERENCE_HARD_LINKS, detail);
+    }
+  if (f->error_message != NULL)
+    report (out, path, FS_CACHE_DIFFERENCE_UNREADABLE, f->error_message);
+}
+
+static gboolean
+is_below (const char *dir, const char *path)
+{
+  gsize len;
+
+  if (strcmp (dir, FS_MANIFEST_ROOT) == 0)
+    return strcmp (path, FS_MANIFEST_ROOT) != 0;
+  len = strlen (dir);
+  return strncmp (dir, path, len) == 0 && path[len] == '/';
+}
+
+gboolean
+_fs_manifest_verify_at (int dirfd,
+                        const char *path,
+                        FsCacheManifest *manifest,
+                        guint n_threads,
+                        GPtrArray **out_differences,
+                        GCancellable *cancellable,
+                        GError **error)
+{
+  g_autoptr (FsManifestBuilder) builder = NULL;
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GHashTable) group_inode = g_hash_table_new (NULL, NULL);
+  g_autoptr (GHashTable) inode_group = g_hash_table_new (NULL, NULL);
+  LinkCheck lc = { group_inode, inode_group };
+  fs_autofd root_fd = -1;
+  const char *skip_below = NULL; /* an unreadable directory: its content is unknown */
+  guint n_expected, i = 0, j = 0;
+  GPtrArray *found;
+
+  g_return_val_if_fail (FS_IS_CACHE_MANIFEST (manifest), FALSE);
+  g_return_val_if_fail (out_differences != NULL, FALSE);
+
+  _fs_i18n_init ();
+  root_fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (root_fd < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
+    return _fs_throw_errno (error, errno, _ ("Opening directory %s"), path);
+
+  builder = _fs_manifest_builder_new (root_fd, n_threads, cancellable);
+  builder->verify = TRUE;
+  builder->want_hash = verify_want_hash;
+  builder->want_hash_data = manifest;
+  if (!walk_tree (builder, dirfd, path, error))
+    return FALSE;
+  if (!builder_finish (builder, error))
+    return FALSE;
+
+  /* Both lists are in the manifest's order: merge them. */
+  found = builder->nodes;
+  n_expected = fs_cache_manifest_get_n_nodes (manifest);
+  while (i < n_expected || j < found->len)
+    {
+      const FsManifestNode *e = i < n_expected ? _fs_cache_manifest_peek_node (manifest, i) : NULL;
+      const BuildNode *f = j < found->len ? found->pdata[j] : NULL;
+      int c = e == NULL ? 1 : f == NULL ? -1 : _fs_manifest_path_compare (e->path, f->n.path);
+
+      if (c < 0 && e != NULL)
+        {
+          if (skip_below == NULL || !is_below (skip_below, e->path))
+            report (out, e->path, FS_CACHE_DIFFERENCE_MISSING, NULL);
+          i++;
+        }
+      else if (c > 0 && f != NULL)
+        {
+          report (out, f->n.path, FS_CACHE_DIFFERENCE_EXTRA, NULL);
+          j++;
+        }
+      else if (e != NULL && f != NULL)
+        {
+          compare_node (out, &lc, e, f);
+          if (f->n.type == FS_CACHE_NODE_TYPE_DIRECTORY && f->error_message != NULL)
+            skip_below = f->n.path;
+          i++;
+          j++;
+        }
+    }
+  g_ptr_array_sort (out, _fs_cache_difference_compare);
+  *out_differences = g_steal_pointer (&out);
+  return TRUE;
+}
