@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "fs-cache-manifest-private.h"
+#include "fs-cache-manifest-node-private.h"
 #include "fs-digest-private.h"
 
 /**
@@ -24,7 +24,7 @@
 struct _FsCacheManifestNode {
   GObject parent_instance;
 
-  FsCacheManifest *manifest;
+  GObject *owner; /* the manifest, which holds what @node points into */
   guint position;
   const FsManifestNode *node;
   char sha256[FS_DIGEST_HEX_SIZE]; /* "" when not a regular file */
@@ -37,7 +37,7 @@ fs_cache_manifest_node_finalize (GObject *object)
 {
   FsCacheManifestNode *self = FS_CACHE_MANIFEST_NODE (object);
 
-  g_clear_object (&self->manifest);
+  g_clear_object (&self->owner);
 
   G_OBJECT_CLASS (fs_cache_manifest_node_parent_class)->finalize (object);
 }
@@ -56,34 +56,17 @@ fs_cache_manifest_node_init (FsCacheManifestNode *self)
 }
 
 FsCacheManifestNode *
-_fs_cache_manifest_node_new (FsCacheManifest *manifest, guint position)
+_fs_cache_manifest_node_new (GObject *owner, guint position, const FsManifestNode *node)
 {
   FsCacheManifestNode *self = g_object_new (FS_TYPE_CACHE_MANIFEST_NODE, NULL);
 
-  self->manifest = g_object_ref (manifest);
+  self->owner = g_object_ref (owner);
   self->position = position;
-  self->node = _fs_cache_manifest_peek_node (manifest, position);
+  self->node = node;
   /* now, not when asked: a node may be read from several threads */
   if (self->node->sha256 != NULL)
     _fs_digest_to_hex (self->node->sha256, self->sha256);
   return self;
-}
-
-/**
- * fs_cache_manifest_node_get_manifest:
- * @self: an #FsCacheManifestNode
- *
- * The manifest the node belongs to.
- *
- * Returns: (transfer none): the manifest
- *
- * Since: 1.1
- */
-FsCacheManifest *
-fs_cache_manifest_node_get_manifest (FsCacheManifestNode *self)
-{
-  g_return_val_if_fail (FS_IS_CACHE_MANIFEST_NODE (self), NULL);
-  return self->manifest;
 }
 
 /**

@@ -11,18 +11,39 @@
 
 #include <gio/gio.h>
 
-#include "fs-cache-manifest.h"
 #include "fs-cache-version.h"
 
 G_BEGIN_DECLS
+
+/**
+ * FsCacheNodeType:
+ * @FS_CACHE_NODE_TYPE_REGULAR: a regular file
+ * @FS_CACHE_NODE_TYPE_DIRECTORY: a directory
+ * @FS_CACHE_NODE_TYPE_SYMLINK: a symbolic link
+ * @FS_CACHE_NODE_TYPE_FIFO: a named pipe
+ * @FS_CACHE_NODE_TYPE_SOCKET: a Unix domain socket
+ * @FS_CACHE_NODE_TYPE_CHAR_DEVICE: a character device node
+ * @FS_CACHE_NODE_TYPE_BLOCK_DEVICE: a block device node
+ *
+ * The type of a node of an [class@FsCache.CacheManifest].
+ *
+ * Since: 1.1
+ */
+typedef enum {
+  FS_CACHE_NODE_TYPE_REGULAR,
+  FS_CACHE_NODE_TYPE_DIRECTORY,
+  FS_CACHE_NODE_TYPE_SYMLINK,
+  FS_CACHE_NODE_TYPE_FIFO,
+  FS_CACHE_NODE_TYPE_SOCKET,
+  FS_CACHE_NODE_TYPE_CHAR_DEVICE,
+  FS_CACHE_NODE_TYPE_BLOCK_DEVICE,
+} FsCacheNodeType;
 
 #define FS_TYPE_CACHE_MANIFEST_NODE (fs_cache_manifest_node_get_type ())
 
 FS_AVAILABLE_IN_1_1
 G_DECLARE_FINAL_TYPE (FsCacheManifestNode, fs_cache_manifest_node, FS, CACHE_MANIFEST_NODE, GObject)
 
-FS_AVAILABLE_IN_1_1
-FsCacheManifest *fs_cache_manifest_node_get_manifest (FsCacheManifestNode *self);
 FS_AVAILABLE_IN_1_1
 guint fs_cache_manifest_node_get_position (FsCacheManifestNode *self);
 FS_AVAILABLE_IN_1_1

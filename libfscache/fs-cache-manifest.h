@@ -11,33 +11,10 @@
 
 #include <gio/gio.h>
 
+#include "fs-cache-manifest-node.h"
 #include "fs-cache-version.h"
 
 G_BEGIN_DECLS
-
-/**
- * FsCacheNodeType:
- * @FS_CACHE_NODE_TYPE_REGULAR: a regular file
- * @FS_CACHE_NODE_TYPE_DIRECTORY: a directory
- * @FS_CACHE_NODE_TYPE_SYMLINK: a symbolic link
- * @FS_CACHE_NODE_TYPE_FIFO: a named pipe
- * @FS_CACHE_NODE_TYPE_SOCKET: a Unix domain socket
- * @FS_CACHE_NODE_TYPE_CHAR_DEVICE: a character device node
- * @FS_CACHE_NODE_TYPE_BLOCK_DEVICE: a block device node
- *
- * The type of a node of an [class@FsCache.CacheManifest].
- *
- * Since: 1.1
- */
-typedef enum {
-  FS_CACHE_NODE_TYPE_REGULAR,
-  FS_CACHE_NODE_TYPE_DIRECTORY,
-  FS_CACHE_NODE_TYPE_SYMLINK,
-  FS_CACHE_NODE_TYPE_FIFO,
-  FS_CACHE_NODE_TYPE_SOCKET,
-  FS_CACHE_NODE_TYPE_CHAR_DEVICE,
-  FS_CACHE_NODE_TYPE_BLOCK_DEVICE,
-} FsCacheNodeType;
 
 /**
  * FS_CACHE_MANIFEST_FORMAT_VERSION:

@@ -156,7 +156,6 @@ def test_iterate_handmade():
     assert hello.get_sha256() == sha.hex()
     assert hello.get_symlink_target() is None
     assert hello.get_position() == 2
-    assert hello.get_manifest() == m
     hi = m.lookup("bin/hi")
     assert hi.get_symlink_target() == "hello"
     assert hi.get_sha256() is None
