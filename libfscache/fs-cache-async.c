@@ -153,6 +153,169 @@ fs_cache_load_finish (FsCache *self, GAsyncResult *result, GError **error)
   return _fs_task_finish_pointer (self, result, fs_cache_load_async, error);
 }
 
+typedef struct {
+  char *name;
+  FsCacheLoadFlags flags;
+} LoadData;
+
+static void
+load_data_free (gpointer p)
+{
+  LoadData *data = p;
+
+  g_free (data->name);
+  g_free (data);
+}
+
+static void
+load_full_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  LoadData *data = task_data;
+  GError *error = NULL;
+  FsCacheEntry *entry = fs_cache_load_full (source, data->name, data->flags, cancellable, &error);
+
+  _fs_task_return_entry (task, entry, error);
+}
+
+/**
+ * fs_cache_load_full_async:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @flags: flags
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Loads an entry without blocking: see fs_cache_load_full().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_load_full_async (FsCache *self,
+                          const char *name,
+                          FsCacheLoadFlags flags,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  LoadData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+
+  data = g_new0 (LoadData, 1);
+  data->name = g_strdup (name);
+  data->flags = flags;
+  _fs_task_run_in_thread (self, fs_cache_load_full_async, io_priority, cancellable, callback,
+                          user_data, data, load_data_free, load_full_thread);
+}
+
+/**
+ * fs_cache_load_full_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_load_full_async().
+ *
+ * Returns: (transfer full): the loaded entry, or %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheEntry *
+fs_cache_load_full_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_pointer (self, result, fs_cache_load_full_async, error);
+}
+
+typedef struct {
+  char *name;
+  char *tree_digest;
+} AddManifestData;
+
+static void
+add_manifest_data_free (gpointer p)
+{
+  AddManifestData *data = p;
+
+  g_free (data->name);
+  g_free (data->tree_digest);
+  g_free (data);
+}
+
+static void
+add_manifest_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  AddManifestData *data = task_data;
+  GError *error = NULL;
+  gboolean ok = fs_cache_add_manifest (source, data->name, &data->tree_digest, cancellable, &error);
+
+  _fs_task_return_boolean (task, ok, error);
+}
+
+/**
+ * fs_cache_add_manifest_async:
+ * @self: an #FsCache
+ * @name: the name of a committed entry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Gives an entry a manifest without blocking: see fs_cache_add_manifest().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_add_manifest_async (FsCache *self,
+                             const char *name,
+                             int io_priority,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  AddManifestData *data;
+
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+
+  data = g_new0 (AddManifestData, 1);
+  data->name = g_strdup (name);
+  _fs_task_run_in_thread (self, fs_cache_add_manifest_async, io_priority, cancellable, callback,
+                          user_data, data, add_manifest_data_free, add_manifest_thread);
+}
+
+/**
+ * fs_cache_add_manifest_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @out_tree_digest: (out) (optional) (transfer full): the entry's tree digest
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_add_manifest_async().
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_add_manifest_finish (FsCache *self,
+                              GAsyncResult *result,
+                              char **out_tree_digest,
+                              GError **error)
+{
+  AddManifestData *data =
+    _fs_task_finish_boolean (self, result, fs_cache_add_manifest_async, error);
+
+  if (data == NULL)
+    return FALSE;
+  if (out_tree_digest != NULL)
+    *out_tree_digest = g_strdup (data->tree_digest);
+  return TRUE;
+}
+
 static void
 store_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {

@@ -227,3 +227,145 @@ fs_cache_entry_export_finish (FsCacheEntry *self, GAsyncResult *result, GError *
 {
   return _fs_task_finish_boolean (self, result, fs_cache_entry_export_async, error) != NULL;
 }
+
+static void
+read_manifest_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  FsCacheManifest *manifest = fs_cache_entry_read_manifest (source, cancellable, &error);
+
+  if (manifest == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, manifest, g_object_unref);
+}
+
+/**
+ * fs_cache_entry_read_manifest_async:
+ * @self: a loaded #FsCacheEntry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Reads the entry's manifest without blocking: see
+ * fs_cache_entry_read_manifest().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_entry_read_manifest_async (FsCacheEntry *self,
+                                    int io_priority,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  _fs_task_run_in_thread (self, fs_cache_entry_read_manifest_async, io_priority, cancellable,
+                          callback, user_data, NULL, NULL, read_manifest_thread);
+}
+
+/**
+ * fs_cache_entry_read_manifest_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_read_manifest_async().
+ *
+ * Returns: (transfer full): the manifest, or %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheManifest *
+fs_cache_entry_read_manifest_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_pointer (self, result, fs_cache_entry_read_manifest_async, error);
+}
+
+typedef struct {
+  GListModel *differences;
+  GError *error; /* the entry's failure, with the differences found */
+} VerifyData;
+
+static void
+verify_data_free (gpointer p)
+{
+  VerifyData *data = p;
+
+  g_clear_object (&data->differences);
+  g_clear_error (&data->error);
+  g_free (data);
+}
+
+static void
+verify_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VerifyData *data = task_data;
+
+  /* A corrupt entry is reported by finish with its differences: kept in
+   * the data, not returned as the task's error (which would drop them). */
+  fs_cache_entry_verify (source, &data->differences, cancellable, &data->error);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * fs_cache_entry_verify_async:
+ * @self: a loaded #FsCacheEntry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Verifies the entry without blocking: see fs_cache_entry_verify().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_entry_verify_async (FsCacheEntry *self,
+                             int io_priority,
+                             GCancellable *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  _fs_task_run_in_thread (self, fs_cache_entry_verify_async, io_priority, cancellable, callback,
+                          user_data, g_new0 (VerifyData, 1), verify_data_free, verify_thread);
+}
+
+/**
+ * fs_cache_entry_verify_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @out_differences: (out) (optional) (transfer full): every difference found
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_verify_async().
+ *
+ * Returns: %TRUE when the entry is intact; %FALSE with @error set (see
+ *   fs_cache_entry_verify())
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_entry_verify_finish (FsCacheEntry *self,
+                              GAsyncResult *result,
+                              GListModel **out_differences,
+                              GError **error)
+{
+  VerifyData *data = _fs_task_finish_boolean (self, result, fs_cache_entry_verify_async, error);
+
+  if (out_differences != NULL)
+    *out_differences =
+      data != NULL && data->differences != NULL ? g_object_ref (data->differences) : NULL;
+  if (data == NULL)
+    return FALSE;
+  if (data->error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (data->error));
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -14,6 +14,7 @@
 #include "fs-cache-private.h"
 #include "fs-commit-private.h"
 #include "fs-copy-private.h"
+#include "fs-integrity-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -47,13 +48,25 @@ struct _FsCacheEntry {
   gboolean released;
   gboolean incompatible;
   guint64 size;
+  char *tree_digest;         /* of a committed entry with a manifest */
+  FsCacheManifest *manifest; /* made while filling a storing entry, for its commit */
   GDateTime *last_used;
   GPtrArray *retired;  /* values getters returned before a commit, kept until finalize */
   char *restore_child; /* below data/, or "" for data/ itself */
   char *restore_path;  /* where a moved-in tree goes back if not stored */
 };
 
-enum { PROP_0, PROP_NAME, PROP_KIND, PROP_FILE, PROP_PATH, PROP_SIZE, PROP_LAST_USED, N_PROPS };
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_KIND,
+  PROP_FILE,
+  PROP_PATH,
+  PROP_SIZE,
+  PROP_LAST_USED,
+  PROP_TREE_DIGEST,
+  N_PROPS
+};
 
 static GParamSpec *properties[N_PROPS];
 
@@ -82,6 +95,8 @@ fs_cache_entry_finalize (GObject *object)
   g_clear_pointer (&self->last_used, g_date_time_unref);
   g_free (self->name);
   g_free (self->target_name);
+  g_free (self->tree_digest);
+  g_clear_object (&self->manifest);
   g_free (self->path);
   g_free (self->restore_child);
   g_free (self->restore_path);
@@ -114,6 +129,9 @@ fs_cache_entry_get_property (GObject *object, guint prop_id, GValue *value, GPar
       break;
     case PROP_LAST_USED:
       g_value_set_boxed (value, fs_cache_entry_get_last_used (self));
+      break;
+    case PROP_TREE_DIGEST:
+      g_value_set_string (value, fs_cache_entry_get_tree_digest (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -193,6 +211,20 @@ fs_cache_entry_class_init (FsCacheEntryClass *klass)
   properties[PROP_LAST_USED] = g_param_spec_boxed ("last-used", NULL, NULL, G_TYPE_DATE_TIME,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * FsCacheEntry:tree-digest:
+   *
+   * For a committed entry, the tree digest: the SHA-256 of its manifest
+   * (`object.manifest`), which names the content of its tree (see
+   * [class@FsCache.CacheManifest]), as 64 lowercase hex digits; %NULL for
+   * an entry without a manifest (stored by osbuild or libfscache 1.0) and
+   * for an entry not committed.
+   *
+   * Since: 1.1
+   */
+  properties[PROP_TREE_DIGEST] = g_param_spec_string ("tree-digest", NULL, NULL, NULL,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -241,7 +273,8 @@ _fs_cache_entry_new (FsStore *store,
                      FsCacheEntryKind kind,
                      FsHandle *handle,
                      const char *name,
-                     guint64 size)
+                     guint64 size,
+                     const char *tree_digest)
 {
   FsCacheEntry *self = g_object_new (FS_TYPE_CACHE_ENTRY, NULL);
 
@@ -250,6 +283,7 @@ _fs_cache_entry_new (FsStore *store,
   self->handle = *handle;
   handle->lock.fd = -1; /* ours now */
   self->size = size;
+  self->tree_digest = g_strdup (tree_digest);
   set_path_locked (self);
   if (kind == FS_CACHE_ENTRY_KIND_LOADED)
     {
@@ -291,6 +325,12 @@ _fs_cache_entry_import (FsCacheEntry *self,
    * meanwhile. The handle of a storing entry changes only at its commit. */
   ok = _fs_import_tree (self->store, &self->handle, source, flags, progress, progress_data,
                         out_result, cancellable, error);
+  if (ok && out_result->manifest != NULL)
+    {
+      g_mutex_lock (&self->mutex);
+      g_set_object (&self->manifest, out_result->manifest);
+      g_mutex_unlock (&self->mutex);
+    }
   if (ok && out_result->moved_from != NULL)
     {
       g_mutex_lock (&self->mutex);
@@ -446,6 +486,137 @@ fs_cache_entry_get_last_used (FsCacheEntry *self)
 }
 
 /**
+ * fs_cache_entry_get_tree_digest:
+ * @self: an #FsCacheEntry
+ *
+ * The tree digest of a committed entry: see
+ * [property@FsCache.CacheEntry:tree-digest].
+ *
+ * Returns: (nullable): 64 lowercase hex digits, or %NULL when the entry has
+ *   no manifest or is not committed
+ *
+ * Since: 1.1
+ */
+const char *
+fs_cache_entry_get_tree_digest (FsCacheEntry *self)
+{
+  const char *digest;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), NULL);
+
+  g_mutex_lock (&self->mutex);
+  digest = self->kind == FS_CACHE_ENTRY_KIND_LOADED ? self->tree_digest : NULL;
+  g_mutex_unlock (&self->mutex);
+  return digest;
+}
+
+/* The handle and digest of a loaded entry (which never change until it is
+ * released: releasing it from another thread meanwhile is the caller's
+ * bug, like closing a file that another thread reads). */
+static gboolean
+check_loaded (FsCacheEntry *self, FsHandle *out_handle, char **out_digest, GError **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&self->mutex);
+  ok = !self->released && self->kind == FS_CACHE_ENTRY_KIND_LOADED;
+  if (ok)
+    {
+      *out_handle = self->handle;
+      *out_digest = g_strdup (self->tree_digest);
+    }
+  g_mutex_unlock (&self->mutex);
+  if (!ok)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 _ ("The entry is not a loaded entry (released, or not committed)"));
+  return ok;
+}
+
+/**
+ * fs_cache_entry_read_manifest:
+ * @self: a loaded #FsCacheEntry
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Reads the manifest of a committed entry (`object.manifest`), checked
+ * against the entry's tree digest.
+ *
+ * Returns: (transfer full): the manifest, or %NULL with @error set:
+ *   %FS_CACHE_ERROR_NO_MANIFEST for an entry stored without one (by osbuild
+ *   or libfscache 1.0), %FS_CACHE_ERROR_CORRUPT for one that is missing,
+ *   does not parse or is not the entry's
+ *
+ * Since: 1.1
+ */
+FsCacheManifest *
+fs_cache_entry_read_manifest (FsCacheEntry *self, GCancellable *cancellable, GError **error)
+{
+  g_autofree char *digest = NULL;
+  FsHandle handle;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (_fs_cancellable_set_error (cancellable, error) ||
+      !check_loaded (self, &handle, &digest, error))
+    return NULL;
+  return _fs_integrity_read_manifest (self->store, &handle, digest, error);
+}
+
+/**
+ * fs_cache_entry_verify:
+ * @self: a loaded #FsCacheEntry
+ * @out_differences: (out) (optional) (transfer full): every difference
+ *   found, a list of [class@FsCache.CacheDifference] in the order of their
+ *   paths (empty when the entry is intact)
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Re-hashes the entry's tree against its manifest, on all cores, and
+ * compares every node: content, type, mode, owner, symbolic link target,
+ * extended attributes, device numbers, hard links, missing and extra
+ * nodes. The entry stays read-locked meanwhile, so it can't change under
+ * a check by this library or osbuild.
+ *
+ * Returns: %TRUE when the entry is intact; %FALSE with @error set to
+ *   %FS_CACHE_ERROR_CORRUPT naming the first difference (all of them in
+ *   @out_differences), to %FS_CACHE_ERROR_NO_MANIFEST for an entry without
+ *   a manifest, or to another error when the check could not be done
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_entry_verify (FsCacheEntry *self,
+                       GListModel **out_differences,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  g_autoptr (GPtrArray) differences = NULL;
+  g_autofree char *digest = NULL;
+  FsHandle handle;
+  gboolean ok;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (out_differences != NULL)
+    *out_differences = NULL;
+  if (_fs_cancellable_set_error (cancellable, error) ||
+      !check_loaded (self, &handle, &digest, error))
+    return FALSE;
+  ok = _fs_integrity_verify (self->store, &handle, digest, &differences, cancellable, error);
+  if (out_differences != NULL && differences != NULL)
+    {
+      GListStore *list = g_list_store_new (FS_TYPE_CACHE_DIFFERENCE);
+
+      for (guint i = 0; i < differences->len; i++)
+        g_list_store_append (list, differences->pdata[i]);
+      *out_differences = G_LIST_MODEL (list);
+    }
+  return ok;
+}
+
+/**
  * fs_cache_entry_is_released:
  * @self: an #FsCacheEntry
  *
@@ -518,7 +689,7 @@ commit_locked (FsCacheEntry *self,
                GError **error)
 {
   FsCacheCommitStatus status = FS_CACHE_COMMIT_INCOMPATIBLE;
-  guint64 size = 0;
+  FsCommitResult result = { 0 };
   gboolean ok = TRUE;
 
   if (!self->incompatible)
@@ -529,8 +700,9 @@ commit_locked (FsCacheEntry *self,
           release_locked (self);
           return FALSE;
         }
-      ok = _fs_commit (self->store, &self->handle, self->target_name, &status, &size, cancellable,
-                       error);
+      ok = _fs_commit (self->store, &self->handle, self->target_name, self->manifest, &status,
+                       &result, cancellable, error);
+      g_clear_object (&self->manifest);
     }
 
   if (status == FS_CACHE_COMMIT_STORED)
@@ -538,7 +710,8 @@ commit_locked (FsCacheEntry *self,
       /* A loaded entry now (even when syncing it failed: it is in the
        * cache, and the error says it may not survive a power cut). */
       self->kind = FS_CACHE_ENTRY_KIND_LOADED;
-      self->size = size;
+      self->size = result.size;
+      self->tree_digest = g_strdup (result.tree_digest);
       g_clear_pointer (&self->restore_path, g_free);
       self->name = g_steal_pointer (&self->target_name);
       set_path_locked (self);

@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "fs-cache-manifest.h"
 #include "fs-cache-version.h"
 
 G_BEGIN_DECLS
@@ -81,6 +82,40 @@ FS_AVAILABLE_IN_1_0
 GDateTime *fs_cache_entry_get_last_used (FsCacheEntry *self);
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_entry_is_released (FsCacheEntry *self);
+FS_AVAILABLE_IN_1_1
+const char *fs_cache_entry_get_tree_digest (FsCacheEntry *self);
+
+FS_AVAILABLE_IN_1_1
+FsCacheManifest *fs_cache_entry_read_manifest (FsCacheEntry *self,
+                                               GCancellable *cancellable,
+                                               GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_entry_read_manifest_async (FsCacheEntry *self,
+                                         int io_priority,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheManifest *fs_cache_entry_read_manifest_finish (FsCacheEntry *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_entry_verify (FsCacheEntry *self,
+                                GListModel **out_differences,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_entry_verify_async (FsCacheEntry *self,
+                                  int io_priority,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_entry_verify_finish (FsCacheEntry *self,
+                                       GAsyncResult *result,
+                                       GListModel **out_differences,
+                                       GError **error);
 
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_entry_commit (FsCacheEntry *self,

@@ -32,9 +32,12 @@ G_BEGIN_DECLS
  * @FS_CACHE_ERROR_INVALID_NAME: the entry name is not valid
  * @FS_CACHE_ERROR_INCOMPATIBLE: the cache has an on-disk version this library
  *   does not support
- * @FS_CACHE_ERROR_CORRUPT: metadata of the cache could not be parsed
+ * @FS_CACHE_ERROR_CORRUPT: metadata of the cache could not be parsed, or an
+ *   entry differs from its manifest
  * @FS_CACHE_ERROR_CLOSED: the cache was closed with fs_cache_close()
  * @FS_CACHE_ERROR_BUSY: the operation needs a lock that another user holds
+ * @FS_CACHE_ERROR_NO_MANIFEST: the entry has no manifest to verify it
+ *   against (it was made by osbuild or by libfscache 1.0); since 1.1
  *
  * Error codes of the %FS_CACHE_ERROR domain.
  *
@@ -47,6 +50,7 @@ typedef enum {
   FS_CACHE_ERROR_CORRUPT,
   FS_CACHE_ERROR_CLOSED,
   FS_CACHE_ERROR_BUSY,
+  FS_CACHE_ERROR_NO_MANIFEST,
 } FsCacheError;
 
 FS_AVAILABLE_IN_1_0

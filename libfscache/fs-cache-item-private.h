@@ -14,4 +14,6 @@ FsCacheItem *_fs_cache_item_new (const char *name,
                                  gint64 last_used_usec,
                                  const char *boot_id);
 
+void _fs_cache_item_set_tree_digest (FsCacheItem *self, const char *tree_digest);
+
 G_END_DECLS

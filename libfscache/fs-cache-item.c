@@ -24,9 +24,18 @@ struct _FsCacheItem {
   guint64 size;
   GDateTime *last_used;
   char *creation_boot_id;
+  char *tree_digest;
 };
 
-enum { PROP_0, PROP_NAME, PROP_SIZE, PROP_LAST_USED, PROP_CREATION_BOOT_ID, N_PROPS };
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_SIZE,
+  PROP_LAST_USED,
+  PROP_CREATION_BOOT_ID,
+  PROP_TREE_DIGEST,
+  N_PROPS
+};
 
 static GParamSpec *properties[N_PROPS];
 
@@ -39,6 +48,7 @@ fs_cache_item_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->creation_boot_id);
+  g_free (self->tree_digest);
   g_clear_pointer (&self->last_used, g_date_time_unref);
 
   G_OBJECT_CLASS (fs_cache_item_parent_class)->finalize (object);
@@ -62,6 +72,9 @@ fs_cache_item_get_property (GObject *object, guint prop_id, GValue *value, GPara
       break;
     case PROP_CREATION_BOOT_ID:
       g_value_set_string (value, self->creation_boot_id);
+      break;
+    case PROP_TREE_DIGEST:
+      g_value_set_string (value, self->tree_digest);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -116,6 +129,17 @@ fs_cache_item_class_init (FsCacheItemClass *klass)
   properties[PROP_CREATION_BOOT_ID] =
     g_param_spec_string ("creation-boot-id", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * FsCacheItem:tree-digest:
+   *
+   * The entry's tree digest (see [property@FsCache.CacheEntry:tree-digest]),
+   * or %NULL when it has no manifest.
+   *
+   * Since: 1.1
+   */
+  properties[PROP_TREE_DIGEST] = g_param_spec_string ("tree-digest", NULL, NULL, NULL,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -205,4 +229,28 @@ fs_cache_item_get_creation_boot_id (FsCacheItem *self)
 {
   g_return_val_if_fail (FS_IS_CACHE_ITEM (self), NULL);
   return self->creation_boot_id;
+}
+
+void
+_fs_cache_item_set_tree_digest (FsCacheItem *self, const char *tree_digest)
+{
+  g_free (self->tree_digest);
+  self->tree_digest = g_strdup (tree_digest);
+}
+
+/**
+ * fs_cache_item_get_tree_digest:
+ * @self: an #FsCacheItem
+ *
+ * The entry's tree digest: see [property@FsCache.CacheItem:tree-digest].
+ *
+ * Returns: (nullable): 64 lowercase hex digits, or %NULL
+ *
+ * Since: 1.1
+ */
+const char *
+fs_cache_item_get_tree_digest (FsCacheItem *self)
+{
+  g_return_val_if_fail (FS_IS_CACHE_ITEM (self), NULL);
+  return self->tree_digest;
 }

@@ -28,5 +28,7 @@ FS_AVAILABLE_IN_1_0
 GDateTime *fs_cache_item_get_last_used (FsCacheItem *self);
 FS_AVAILABLE_IN_1_0
 const char *fs_cache_item_get_creation_boot_id (FsCacheItem *self);
+FS_AVAILABLE_IN_1_1
+const char *fs_cache_item_get_tree_digest (FsCacheItem *self);
 
 G_END_DECLS

@@ -26,7 +26,8 @@ FsCacheEntry *_fs_cache_entry_new (FsStore *store,
                                    FsCacheEntryKind kind,
                                    FsHandle *handle,
                                    const char *name,
-                                   guint64 size);
+                                   guint64 size,
+                                   const char *tree_digest);
 void _fs_cache_entry_set_incompatible (FsCacheEntry *self, const char *target_name);
 /* Fills a storing entry from @source (fs-import.c); a tree moved in goes
  * back there if the entry is not stored. */

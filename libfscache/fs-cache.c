@@ -18,6 +18,7 @@
 #include "fs-evict-private.h"
 #include "fs-gc-private.h"
 #include "fs-import-private.h"
+#include "fs-integrity-private.h"
 #include "fs-journal-private.h"
 #include "fs-load-private.h"
 #include "fs-name-private.h"
@@ -472,6 +473,39 @@ fs_cache_get_boot_id (FsCache *self)
 FsCacheEntry *
 fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GError **error)
 {
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return fs_cache_load_full (self, name, FS_CACHE_LOAD_NONE, cancellable, error);
+}
+
+/**
+ * fs_cache_load_full:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @flags: flags
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Loads an entry as fs_cache_load() does, and more as @flags say. With
+ * %FS_CACHE_LOAD_VERIFY the entry is re-hashed against its manifest while
+ * it is read-locked, before it is returned: one that differs fails with
+ * %FS_CACHE_ERROR_CORRUPT naming the first difference, one without a
+ * manifest with %FS_CACHE_ERROR_NO_MANIFEST.
+ *
+ * Returns: (transfer full): the loaded entry, or %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheEntry *
+fs_cache_load_full (FsCache *self,
+                    const char *name,
+                    FsCacheLoadFlags flags,
+                    GCancellable *cancellable,
+                    GError **error)
+{
+  g_autofree char *digest = NULL;
   FsHandle handle = FS_HANDLE_INIT;
   FsStore *store;
   guint64 size;
@@ -490,9 +524,57 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
                    store->path);
       return NULL;
     }
-  if (!_fs_load (store, name, &handle, &size, error))
+  if (!_fs_load (store, name, &handle, &size, &digest, error))
     return NULL;
-  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size);
+  if ((flags & FS_CACHE_LOAD_VERIFY) &&
+      !_fs_integrity_verify (store, &handle, digest, NULL, cancellable, error))
+    {
+      _fs_lock_clear (&handle.lock);
+      return NULL;
+    }
+  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size, digest);
+}
+
+/**
+ * fs_cache_add_manifest:
+ * @self: an #FsCache
+ * @name: the name of a committed entry
+ * @out_tree_digest: (out) (optional) (transfer full): the entry's tree digest
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Gives an entry without a manifest (stored by osbuild or libfscache 1.0)
+ * one, made from its tree as it is now, so that it can be verified from
+ * then on. It takes the entry's write lock, so it fails with
+ * %FS_CACHE_ERROR_BUSY while the entry is in use. An entry that has a
+ * manifest keeps it.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_add_manifest (FsCache *self,
+                       const char *name,
+                       char **out_tree_digest,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  char digest[FS_DIGEST_HEX_SIZE];
+  FsStore *store;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((store = open_store (self, error)) == NULL || !fs_cache_name_is_valid (name, error) ||
+      !_fs_store_check_writable (store, error) || _fs_cancellable_set_error (cancellable, error))
+    return FALSE;
+  if (!_fs_integrity_add_manifest (store, name, digest, cancellable, error))
+    return FALSE;
+  if (out_tree_digest != NULL)
+    *out_tree_digest = g_strdup (digest);
+  return TRUE;
 }
 
 /**
@@ -537,7 +619,7 @@ fs_cache_store (FsCache *self, const char *name, GCancellable *cancellable, GErr
     }
   if (!_fs_anon_create (store, FS_AREA_OBJECTS, TRUE, &handle, error))
     return NULL;
-  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_STORING, &handle, name, 0);
+  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_STORING, &handle, name, 0, NULL);
 }
 
 /**
@@ -567,7 +649,7 @@ fs_cache_stage (FsCache *self, GCancellable *cancellable, GError **error)
     return NULL;
   if (!_fs_anon_create (store, FS_AREA_STAGE, FALSE, &handle, error))
     return NULL;
-  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_STAGED, &handle, NULL, 0);
+  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_STAGED, &handle, NULL, 0, NULL);
 }
 
 /**
@@ -817,6 +899,8 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
       FsEntryStat *e = entries->pdata[i];
       g_autoptr (FsCacheItem) item =
         _fs_cache_item_new (e->name, e->size, e->last_used_usec, e->boot_id);
+
+      _fs_cache_item_set_tree_digest (item, e->tree_digest);
       g_list_store_append (list, item);
     }
   g_list_store_sort (list, compare_items, NULL);

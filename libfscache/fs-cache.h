@@ -53,11 +53,63 @@ GFile *fs_cache_get_directory (FsCache *self);
 FS_AVAILABLE_IN_1_0
 const char *fs_cache_get_boot_id (FsCache *self);
 
+/**
+ * FsCacheLoadFlags:
+ * @FS_CACHE_LOAD_NONE: no flag: fs_cache_load()
+ * @FS_CACHE_LOAD_VERIFY: re-hash the entry against its manifest before
+ *   returning it (see fs_cache_entry_verify()); an entry that differs, or
+ *   has no manifest, is not returned
+ *
+ * Flags of fs_cache_load_full().
+ *
+ * Since: 1.1
+ */
+typedef enum /*< flags >*/ {
+  FS_CACHE_LOAD_NONE = 0,
+  FS_CACHE_LOAD_VERIFY = 1 << 0,
+} FsCacheLoadFlags;
+
 FS_AVAILABLE_IN_1_0
 FsCacheEntry *fs_cache_load (FsCache *self,
                              const char *name,
                              GCancellable *cancellable,
                              GError **error);
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_full (FsCache *self,
+                                  const char *name,
+                                  FsCacheLoadFlags flags,
+                                  GCancellable *cancellable,
+                                  GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_load_full_async (FsCache *self,
+                               const char *name,
+                               FsCacheLoadFlags flags,
+                               int io_priority,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_full_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_add_manifest (FsCache *self,
+                                const char *name,
+                                char **out_tree_digest,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_add_manifest_async (FsCache *self,
+                                  const char *name,
+                                  int io_priority,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_add_manifest_finish (FsCache *self,
+                                       GAsyncResult *result,
+                                       char **out_tree_digest,
+                                       GError **error);
+
 FS_AVAILABLE_IN_1_0
 FsCacheEntry *fs_cache_store (FsCache *self,
                               const char *name,

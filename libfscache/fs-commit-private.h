@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "fs-digest-private.h"
 #include "fs-store-private.h"
 
 G_BEGIN_DECLS
@@ -15,12 +16,21 @@ G_BEGIN_DECLS
  * caller discards the entry); FALSE with @error on a failure. On STORED,
  * @handle is the committed entry, read-locked, and *@out_size its size; if
  * syncing it failed after it was published, FALSE is returned with @error
- * all the same, @handle and *@out_status being those of a stored entry. */
+ * all the same, @handle and *@out_status being those of a stored entry.
+ * @manifest: the manifest of the entry's data/ as it is, when the caller
+ * made one while filling it (it is trusted: written as it is); NULL to
+ * have the commit build it. */
+typedef struct {
+  guint64 size;                         /* accounted */
+  char tree_digest[FS_DIGEST_HEX_SIZE]; /* of object.manifest */
+} FsCommitResult;
+
 gboolean _fs_commit (FsStore *store,
                      FsHandle *handle,
                      const char *target_name,
+                     FsCacheManifest *manifest,
                      FsCacheCommitStatus *out_status,
-                     guint64 *out_size,
+                     FsCommitResult *out_result,
                      GCancellable *cancellable,
                      GError **error);
 

@@ -7,6 +7,12 @@
  * The entry is objects/uuid-X, write-locked by us, with its journal record
  * journal/uuid-X (a link of its object.lock):
  *
+ *   0. its manifest (docs/format.md, "object.manifest"): the one the caller
+ *      made while filling the entry (store_tree hashes while it copies, a
+ *      pull verifies while it downloads), else built here, hashing the
+ *      files on all cores; written as object.manifest, so that entry and
+ *      manifest appear and vanish together. In a shared cache directories
+ *      are recorded group-writable and setgid, as step 6 makes them;
  *   1. syncfs() of the cache's file system (unless the cache is volatile):
  *      the tree is on disk before anything refers to it. One syncfs()
  *      instead of an fsync() per file: see docs/format.md for the numbers.
@@ -14,7 +20,8 @@
  *      settled into the blocks the tree will keep;
  *   2. the size: st_blocks * 512 over the tree; TOO_LARGE when it can't
  *      fit under the maximum size (or the maximum is 0);
- *   3. object.info written (it only counts once the entry has its name);
+ *   3. object.info written (it only counts once the entry has its name),
+ *      with the tree digest, the SHA-256 of object.manifest;
  *   4. the record says what this commit will account ("0 store SIZE NAME"),
  *      before it does;
  *   5. the accounting: the size added to cache.size and the record's flag
@@ -42,6 +49,7 @@
 #include "fs-commit-private.h"
 #include "fs-evict-private.h"
 #include "fs-journal-private.h"
+#include "fs-manifest-private.h"
 #include "fs-meta-private.h"
 #include "fs-tree-private.h"
 
@@ -84,15 +92,61 @@ publish (FsStore *store,
                           _fs_area_name (handle->area), handle->dir_name, target_name);
 }
 
+/* Step 0. */
+static FsCacheManifest *
+write_manifest (FsStore *store,
+                FsHandle *handle,
+                FsCacheManifest *given,
+                GCancellable *cancellable,
+                GError **error)
+{
+  int area_fd = _fs_store_area_fd (store, handle->area);
+  char path[FS_ENTRY_PATH_SIZE];
+  g_autoptr (FsCacheManifest) manifest = NULL;
+  fs_autofd fd = -1;
+  GBytes *bytes;
+  gsize len;
+  const void *data;
+
+  if (given != NULL)
+    manifest = g_object_ref (given);
+  else
+    {
+      manifest =
+        _fs_manifest_build_at (area_fd, _fs_join (path, sizeof path, handle->dir_name, FS_DIR_DATA),
+                               _fs_store_is_shared (store) ? FS_MANIFEST_BUILD_SHARED_DIRS
+                                                           : FS_MANIFEST_BUILD_NONE,
+                               0, cancellable, error);
+      if (manifest == NULL)
+        return NULL;
+    }
+
+  bytes = fs_cache_manifest_get_bytes (manifest);
+  data = g_bytes_get_data (bytes, &len);
+  _fs_join (path, sizeof path, handle->dir_name, FS_FILE_OBJECT_MANIFEST);
+  fd =
+    _fs_openat (area_fd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY, _fs_store_file_mode (store));
+  if (fd < 0 || !_fs_write_all (fd, data, len, 0))
+    {
+      _fs_throw_errno (error, errno, _ ("Writing %s/%s/%s"), store->path,
+                       _fs_area_name (handle->area), path);
+      return NULL;
+    }
+  _fs_store_fix_mode (store, fd, FALSE);
+  return g_steal_pointer (&manifest);
+}
+
 gboolean
 _fs_commit (FsStore *store,
             FsHandle *handle,
             const char *target_name,
+            FsCacheManifest *manifest,
             FsCacheCommitStatus *out_status,
-            guint64 *out_size,
+            FsCommitResult *out_result,
             GCancellable *cancellable,
             GError **error)
 {
+  g_autoptr (FsCacheManifest) written = NULL;
   int area_fd = _fs_store_area_fd (store, handle->area);
   const char *area = _fs_area_name (handle->area);
   gboolean durable;
@@ -112,6 +166,17 @@ _fs_commit (FsStore *store,
   /* Re-reads cache.info if another process changed it (volatile, maximum). */
   max = _fs_store_get_maximum (store);
   durable = !_fs_store_is_volatile (store);
+  if (max == 0)
+    {
+      /* Nothing is kept: no need to hash, sync or measure anything. */
+      *out_status = FS_CACHE_COMMIT_TOO_LARGE;
+      return TRUE;
+    }
+
+  /* 0 */
+  written = write_manifest (store, handle, manifest, cancellable, error);
+  if (written == NULL)
+    return FALSE;
 
   /* 1 */
   if (durable)
@@ -125,14 +190,15 @@ _fs_commit (FsStore *store,
   /* 2 */
   if (!_fs_tree_size_at (area_fd, data_path, &size, NULL, cancellable, error))
     return FALSE;
-  if (max == 0 || (max != FS_CACHE_SIZE_UNLIMITED && size > max))
+  if (max != FS_CACHE_SIZE_UNLIMITED && size > max)
     {
       *out_status = FS_CACHE_COMMIT_TOO_LARGE;
       return TRUE;
     }
 
   /* 3: kept open, synced with the rename in 7. */
-  info = _fs_meta_format_object_info (store->boot_id, size, &info_len);
+  info = _fs_meta_format_object_info (store->boot_id, size, fs_cache_manifest_get_digest (written),
+                                      &info_len);
   info_fd = _fs_openat (area_fd, info_path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY,
                         _fs_store_file_mode (store));
   if (info_fd < 0 || !_fs_write_all (info_fd, info, info_len, 0))
@@ -209,7 +275,9 @@ _fs_commit (FsStore *store,
     g_debug ("could not convert the lock of %s: %s", target_name, g_strerror (errno));
   g_strlcpy (handle->dir_name, target_name, sizeof handle->dir_name);
 
-  *out_size = size;
+  out_result->size = size;
+  g_strlcpy (out_result->tree_digest, fs_cache_manifest_get_digest (written),
+             sizeof out_result->tree_digest);
   *out_status = FS_CACHE_COMMIT_STORED;
   if (sync_errno != 0)
     return _fs_throw_errno (error, sync_errno,

@@ -7,6 +7,8 @@
 
 #include <gio/gio.h>
 
+#include "fs-manifest-private.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -16,6 +18,14 @@ typedef struct {
   guint64 total_bytes; /* for progress; 0 = unknown */
   guint64 done_bytes;
   gboolean shared; /* make copied directories group-writable */
+  /* When set, every node copied is added to this manifest builder, each
+   * regular file hashed while it is copied (one read of its data, plain
+   * read/write instead of copy_file_range(), or a reflink and one read).
+   * Paths in the manifest: with @manifest_root_is_copy, the copied top is
+   * the manifest's "." and the paths below it are relative to it; else the
+   * copied node itself is named in the manifest by its destination name. */
+  FsManifestBuilder *manifest;
+  gboolean manifest_root_is_copy;
   /* what happened, for tests and tracing */
   guint n_reflinked;
   guint n_range_copied;

@@ -26,6 +26,8 @@
 #include <sys/xattr.h>
 
 #include "fs-copy-private.h"
+#include "fs-digest-private.h"
+#include "fs-manifest-format-private.h"
 #include "fs-tree-private.h"
 #include "fs-util-private.h"
 
@@ -33,12 +35,16 @@
 #define MAX_DEPTH 2048
 
 #define COPY_CHUNK (8 * 1024 * 1024)
+/* The buffer of a copy that hashes (read/write). */
+#define COPY_BUF_SIZE (1024 * 1024)
 
 typedef struct {
   FsCopyOptions *opts;
   GHashTable *links; /* DevIno -> char* path below the destination root */
   int dst_root_fd;
   gint64 last_progress;
+  FsDigest *digest; /* with a manifest: the hasher, and its buffer */
+  void *buf;
 } CopyWalk;
 
 static void
@@ -54,6 +60,53 @@ report_progress (CopyWalk *walk, gboolean force)
   walk->last_progress = now;
   walk->opts->progress ((goffset) walk->opts->done_bytes, (goffset) walk->opts->total_bytes,
                         walk->opts->progress_data);
+}
+
+/* The path of the node @rel (below the destination root, starting with the
+ * copy's own name) in the manifest. */
+static const char *
+manifest_path (CopyWalk *walk, const char *rel)
+{
+  const char *slash;
+
+  if (!walk->opts->manifest_root_is_copy)
+    return rel;
+  slash = strchr (rel, '/');
+  return slash == NULL ? FS_MANIFEST_ROOT : slash + 1;
+}
+
+static void
+digest_progress (guint64 n_bytes, gpointer user_data)
+{
+  CopyWalk *walk = user_data;
+
+  walk->opts->done_bytes += n_bytes;
+  report_progress (walk, FALSE);
+}
+
+/* A regular file's data copied and hashed in one read. */
+static gboolean
+copy_data_hashing (CopyWalk *walk,
+                   int src_fd,
+                   int dst_fd,
+                   const struct stat *st,
+                   const char *rel,
+                   guint8 out_digest[FS_DIGEST_SIZE],
+                   GError **error)
+{
+  guint64 file_start = walk->opts->done_bytes;
+  gboolean reflinked = FALSE;
+
+  if (!_fs_digest_copy_fd (walk->digest, src_fd, dst_fd, st, walk->buf, COPY_BUF_SIZE, out_digest,
+                           &reflinked, digest_progress, walk, walk->opts->cancellable, rel, error))
+    return FALSE;
+  if (reflinked)
+    walk->opts->n_reflinked++;
+  else
+    walk->opts->n_plain_copied++;
+  walk->opts->done_bytes = file_start + (guint64) st->st_size;
+  report_progress (walk, FALSE);
+  return TRUE;
 }
 
 static gboolean
@@ -331,6 +384,10 @@ copy_node (CopyWalk *walk,
       copy_xattrs (src_fd, dst_fd);
       /* Last, so the children's creation does not move its times. */
       copy_owner_mode_times (dst_fd, &st, walk->opts->shared);
+      if (walk->opts->manifest != NULL &&
+          !_fs_manifest_builder_add_fd (walk->opts->manifest, manifest_path (walk, rel), dst_fd,
+                                        NULL, error))
+        return FALSE;
       return TRUE;
     }
 
@@ -348,6 +405,11 @@ copy_node (CopyWalk *walk,
               if (linkat (walk->dst_root_fd, first, dst_dirfd, dst_name, 0) < 0)
                 return _fs_throw_errno (error, errno, _ ("Linking the copy of %s"), rel);
               walk->opts->n_hardlinked++;
+              /* The builder knows the inode: hashed once, a link group. */
+              if (walk->opts->manifest != NULL &&
+                  !_fs_manifest_builder_add_at (walk->opts->manifest, manifest_path (walk, rel),
+                                                dst_dirfd, dst_name, NULL, NULL, error))
+                return FALSE;
               return TRUE;
             }
         }
@@ -359,10 +421,26 @@ copy_node (CopyWalk *walk,
         openat (dst_dirfd, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (dst_fd < 0)
         return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
-      if (!copy_data (walk, src_fd, dst_fd, &st, rel, error))
-        return FALSE;
-      copy_xattrs (src_fd, dst_fd);
-      copy_owner_mode_times (dst_fd, &st, FALSE);
+      if (walk->opts->manifest != NULL)
+        {
+          guint8 digest[FS_DIGEST_SIZE];
+
+          /* The builder records the copy as it ends up: metadata first. */
+          if (!copy_data_hashing (walk, src_fd, dst_fd, &st, rel, digest, error))
+            return FALSE;
+          copy_xattrs (src_fd, dst_fd);
+          copy_owner_mode_times (dst_fd, &st, FALSE);
+          if (!_fs_manifest_builder_add_fd (walk->opts->manifest, manifest_path (walk, rel), dst_fd,
+                                            digest, error))
+            return FALSE;
+        }
+      else
+        {
+          if (!copy_data (walk, src_fd, dst_fd, &st, rel, error))
+            return FALSE;
+          copy_xattrs (src_fd, dst_fd);
+          copy_owner_mode_times (dst_fd, &st, FALSE);
+        }
 
       if (st.st_nlink > 1)
         {
@@ -387,6 +465,12 @@ copy_node (CopyWalk *walk,
       if (symlinkat (target, dst_dirfd, dst_name) < 0)
         return _fs_throw_errno (error, errno, _ ("Creating the copy of %s"), rel);
       (void) fchownat (dst_dirfd, dst_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+      /* Before the times: reading the link for the manifest touches its
+       * access time, which the copy keeps. */
+      if (walk->opts->manifest != NULL &&
+          !_fs_manifest_builder_add_at (walk->opts->manifest, manifest_path (walk, rel), dst_dirfd,
+                                        dst_name, NULL, NULL, error))
+        return FALSE;
       (void) utimensat (dst_dirfd, dst_name, times, AT_SYMLINK_NOFOLLOW);
       return TRUE;
     }
@@ -401,6 +485,10 @@ copy_node (CopyWalk *walk,
       (void) fchownat (dst_dirfd, dst_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
       (void) fchmodat (dst_dirfd, dst_name, st.st_mode & 07777, 0);
       (void) utimensat (dst_dirfd, dst_name, times, AT_SYMLINK_NOFOLLOW);
+      if (walk->opts->manifest != NULL &&
+          !_fs_manifest_builder_add_at (walk->opts->manifest, manifest_path (walk, rel), dst_dirfd,
+                                        dst_name, NULL, NULL, error))
+        return FALSE;
       return TRUE;
     }
 
@@ -415,7 +503,7 @@ _fs_copy_tree (int src_dirfd,
                FsCopyOptions *options,
                GError **error)
 {
-  CopyWalk walk = { options, NULL, -1, 0 };
+  CopyWalk walk = { options, NULL, -1, 0, NULL, NULL };
   struct stat st;
   gboolean ok;
 
@@ -425,9 +513,16 @@ _fs_copy_tree (int src_dirfd,
   walk.links = g_hash_table_new_full (_fs_dev_ino_hash, _fs_dev_ino_equal, g_free, g_free);
   /* Hard links are re-made relative to the directory the copy goes in. */
   walk.dst_root_fd = dst_dirfd;
+  if (options->manifest != NULL)
+    {
+      walk.digest = _fs_digest_new ();
+      walk.buf = g_malloc (COPY_BUF_SIZE);
+    }
   report_progress (&walk, TRUE);
   ok = copy_node (&walk, src_dirfd, src_name, dst_dirfd, dst_name, dst_name, 0, error);
   g_hash_table_unref (walk.links);
+  g_clear_pointer (&walk.digest, _fs_digest_free);
+  g_free (walk.buf);
   if (ok)
     report_progress (&walk, TRUE);
   return ok;

@@ -14,6 +14,7 @@ typedef struct {
   guint64 size;
   gint64 last_used_usec;
   char *boot_id;
+  char *tree_digest; /* NULL when the entry has no manifest */
 } FsEntryStat;
 
 /* The committed entries (valid object.info), FsEntryStat elements. */

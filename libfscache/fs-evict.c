@@ -58,6 +58,7 @@ entry_stat_free (gpointer p)
   FsEntryStat *e = p;
   g_free (e->name);
   g_free (e->boot_id);
+  g_free (e->tree_digest);
   g_free (e);
 }
 
@@ -106,6 +107,7 @@ scan_objects (FsStore *store,
       g_autofree char *lock_path = NULL;
       g_autofree char *data = NULL;
       g_autofree char *boot_id = NULL;
+      g_autofree char *tree_digest = NULL;
       FsEntryStat *e;
       struct stat st;
       gboolean valid;
@@ -135,7 +137,7 @@ scan_objects (FsStore *store,
             errsv = errno;
         }
       else if ((valid = _fs_read_small_at (store->objects_fd, info_path, &data, &len, &errsv)))
-        valid = _fs_meta_parse_object_info (data, len, &size, &boot_id);
+        valid = _fs_meta_parse_object_info_full (data, len, &size, &boot_id, &tree_digest);
       if (!valid && errsv != 0 && !_fs_errno_is_invalid_meta (errsv))
         {
           /* We can't tell whether it is an entry. A list may not leave it
@@ -176,6 +178,7 @@ scan_objects (FsStore *store,
       e->size = size;
       e->last_used_usec = (gint64) st.st_atim.tv_sec * G_USEC_PER_SEC + st.st_atim.tv_nsec / 1000;
       e->boot_id = g_steal_pointer (&boot_id);
+      e->tree_digest = g_steal_pointer (&tree_digest);
       g_ptr_array_add (entries, e);
 
       if ((entries->len & 0x3ff) == 0 && g_cancellable_is_cancelled (cancellable))
@@ -283,7 +286,7 @@ _fs_evict_remove (FsStore *store,
   Victim victim;
   guint64 size;
 
-  if (!_fs_load_lock (store, name, FS_LOCK_EXCLUSIVE, &handle, &size, error))
+  if (!_fs_load_lock (store, name, FS_LOCK_EXCLUSIVE, &handle, &size, NULL, error))
     return FALSE;
   if (!hide_entry (store, handle.lock.fd, name, size, &victim, error))
     {
@@ -436,7 +439,7 @@ evict_locked (FsStore *store,
 
       /* In use (a reader wins), gone, or unreadable now: next. The size
        * accounted is the one in object.info, read again under the lock. */
-      if (!_fs_load_lock (store, e->name, FS_LOCK_EXCLUSIVE, &handle, &size, NULL))
+      if (!_fs_load_lock (store, e->name, FS_LOCK_EXCLUSIVE, &handle, &size, NULL, NULL))
         continue;
       lock = handle.lock;
 

@@ -18,6 +18,9 @@ typedef struct {
   /* Copied across file systems with FS_CACHE_STORE_MOVE: the source, to
    * remove once the entry is stored. */
   char *copied_from;
+  /* The manifest of the copy, made while copying (one read of each file);
+   * NULL when moved in (the commit builds it). */
+  FsCacheManifest *manifest;
 } FsImportResult;
 
 void _fs_import_result_clear (FsImportResult *result);

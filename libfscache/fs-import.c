@@ -21,6 +21,7 @@
 
 #include "fs-copy-private.h"
 #include "fs-import-private.h"
+#include "fs-manifest-format-private.h"
 
 void
 _fs_import_result_clear (FsImportResult *result)
@@ -28,6 +29,7 @@ _fs_import_result_clear (FsImportResult *result)
   g_clear_pointer (&result->moved_from, g_free);
   g_clear_pointer (&result->moved_child, g_free);
   g_clear_pointer (&result->copied_from, g_free);
+  g_clear_object (&result->manifest);
 }
 
 static int
@@ -96,6 +98,7 @@ _fs_import_tree (FsStore *store,
 {
   g_autofree char *base = g_path_get_basename (source);
   fs_autofd entry_fd = open_entry_dir (store, handle);
+  g_autoptr (FsManifestBuilder) builder = NULL;
   FsCopyOptions copy = { 0 };
   struct stat st;
 
@@ -116,20 +119,39 @@ _fs_import_tree (FsStore *store,
       out_result->copied_from = g_strdup (source);
     }
 
+  /* Copied, and hashed while copied: the manifest comes with the copy. */
+  builder = _fs_manifest_builder_new (-1, 1, cancellable);
+  _fs_manifest_builder_set_flags (builder, _fs_store_is_shared (store)
+                                             ? FS_MANIFEST_BUILD_SHARED_DIRS
+                                             : FS_MANIFEST_BUILD_NONE);
   copy.cancellable = cancellable;
   copy.progress = progress;
   copy.progress_data = progress_data;
   copy.shared = _fs_store_is_shared (store);
+  copy.manifest = builder;
   if (progress != NULL)
     copy.total_bytes = _fs_copy_content_bytes (AT_FDCWD, source);
 
   if (S_ISDIR (st.st_mode))
-    return _fs_copy_tree (AT_FDCWD, source, entry_fd, FS_DIR_DATA, &copy, error);
+    {
+      copy.manifest_root_is_copy = TRUE;
+      if (!_fs_copy_tree (AT_FDCWD, source, entry_fd, FS_DIR_DATA, &copy, error))
+        return FALSE;
+    }
   else
     {
       fs_autofd data_fd = openat (entry_fd, FS_DIR_DATA, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
       if (data_fd < 0)
         return _fs_throw_errno (error, errno, _ ("Opening the new entry of %s"), store->path);
-      return _fs_copy_tree (AT_FDCWD, source, data_fd, base, &copy, error);
+      if (!_fs_copy_tree (AT_FDCWD, source, data_fd, base, &copy, error))
+        return FALSE;
+      /* data/ itself, which the copy did not make. */
+      if (copy.shared)
+        _fs_store_fix_mode (store, data_fd, TRUE);
+      if (!_fs_manifest_builder_add_fd (builder, FS_MANIFEST_ROOT, data_fd, NULL, error))
+        return FALSE;
     }
+  out_result->manifest = _fs_manifest_builder_end (builder, error);
+  return out_result->manifest != NULL;
 }

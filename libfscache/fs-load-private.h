@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 /* Locks the committed entry @name (its object.lock) without waiting —
  * FS_LOCK_SHARED in @flags for a reader, FS_LOCK_EXCLUSIVE for a writer
  * that removes it — then reads its object.info under the lock, filling
- * @out and *@out_size.
+ * @out, *@out_size and *@out_tree_digest (NULL when the entry has no
+ * manifest; @out_tree_digest may be NULL).
  *
  * Only "not there" (absent, no valid object.info) and "taken" are
  * FS_CACHE_ERROR_MISS — for a writer, a taken lock is FS_CACHE_ERROR_BUSY.
@@ -24,6 +25,7 @@ gboolean _fs_load_lock (FsStore *store,
                         FsLockFlags flags,
                         FsHandle *out,
                         guint64 *out_size,
+                        char **out_tree_digest,
                         GError **error);
 
 /* A load: _fs_load_lock() shared, and the entry marked as used now (the
@@ -32,6 +34,7 @@ gboolean _fs_load (FsStore *store,
                    const char *name,
                    FsHandle *out,
                    guint64 *out_size,
+                   char **out_tree_digest,
                    GError **error);
 
 G_END_DECLS

@@ -37,6 +37,7 @@ _fs_load_lock (FsStore *store,
                FsLockFlags flags,
                FsHandle *out,
                guint64 *out_size,
+               char **out_tree_digest,
                GError **error)
 {
   char lock_path[FS_ENTRY_PATH_SIZE];
@@ -70,7 +71,7 @@ _fs_load_lock (FsStore *store,
       !_fs_errno_is_invalid_meta (errsv))
     return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), store->path, FS_DIR_OBJECTS,
                             info_path);
-  if (data == NULL || !_fs_meta_parse_object_info (data, len, out_size, NULL))
+  if (data == NULL || !_fs_meta_parse_object_info_full (data, len, out_size, NULL, out_tree_digest))
     {
       g_debug ("entry %s has no valid object.info: a miss", name);
       return miss (store, name, error);
@@ -85,11 +86,16 @@ _fs_load_lock (FsStore *store,
 }
 
 gboolean
-_fs_load (FsStore *store, const char *name, FsHandle *out, guint64 *out_size, GError **error)
+_fs_load (FsStore *store,
+          const char *name,
+          FsHandle *out,
+          guint64 *out_size,
+          char **out_tree_digest,
+          GError **error)
 {
   struct timespec times[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
 
-  if (!_fs_load_lock (store, name, FS_LOCK_SHARED, out, out_size, error))
+  if (!_fs_load_lock (store, name, FS_LOCK_SHARED, out, out_size, out_tree_digest, error))
     return FALSE;
   if (futimens (out->lock.fd, times) < 0)
     g_debug ("could not mark %s as used: %s", name, g_strerror (errno));

@@ -43,7 +43,8 @@ struct _FsManifestBuilder {
   int root_fd;
   guint n_threads;
   GCancellable *cancellable;
-  gboolean verify; /* record errors per node instead of failing */
+  gboolean verify;     /* record errors per node instead of failing */
+  guint32 dir_mode_or; /* added to the mode of every directory */
   WantHash want_hash;
   gpointer want_hash_data;
 

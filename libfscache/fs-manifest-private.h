@@ -40,10 +40,18 @@ G_BEGIN_DECLS
  * then _fs_manifest_builder_end(). */
 typedef struct _FsManifestBuilder FsManifestBuilder;
 
+typedef enum {
+  FS_MANIFEST_BUILD_NONE = 0,
+  /* Record directories as a shared cache makes them at the commit:
+   * group-writable and setgid (see _fs_tree_make_group_writable_at()). */
+  FS_MANIFEST_BUILD_SHARED_DIRS = 1 << 0,
+} FsManifestBuildFlags;
+
 FsManifestBuilder *_fs_manifest_builder_new (int root_dirfd,
                                              guint n_threads,
                                              GCancellable *cancellable);
 void _fs_manifest_builder_free (FsManifestBuilder *self);
+void _fs_manifest_builder_set_flags (FsManifestBuilder *self, FsManifestBuildFlags flags);
 
 /* The node @path, found as @name below @dirfd. @st: its lstat(), or NULL
  * (then fstatat() is called). @sha256: the digest of a regular file's
@@ -77,6 +85,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsManifestBuilder, _fs_manifest_builder_free)
  * meanwhile: a file that does is an error. */
 FsCacheManifest *_fs_manifest_build_at (int dirfd,
                                         const char *path,
+                                        FsManifestBuildFlags flags,
                                         guint n_threads,
                                         GCancellable *cancellable,
                                         GError **error);

@@ -255,8 +255,13 @@ hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf
       return;
     }
 
-  /* O_NONBLOCK: should a FIFO have taken the file's place, don't wait on it. */
-  fd = _fs_openat (self->root_fd, node->n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
+  /* O_NONBLOCK: should a FIFO have taken the file's place, don't wait on
+   * it. O_NOATIME: hashing a tree must not change it (its files' access
+   * times are kept by store_tree and part of what users get back); it needs
+   * the file's owner (or CAP_FOWNER): others read without it. */
+  fd = _fs_openat (self->root_fd, node->n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOATIME, 0);
+  if (fd < 0 && errno == EPERM)
+    fd = _fs_openat (self->root_fd, node->n.path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
   if (fd < 0)
     {
       int errsv = errno;
@@ -437,6 +442,12 @@ builder_join (FsManifestBuilder *self)
   for (guint i = 0; i < self->threads->len; i++)
     g_thread_join (self->threads->pdata[i]);
   g_ptr_array_set_size (self->threads, 0);
+}
+
+void
+_fs_manifest_builder_set_flags (FsManifestBuilder *self, FsManifestBuildFlags flags)
+{
+  self->dir_mode_or = (flags & FS_MANIFEST_BUILD_SHARED_DIRS) ? (S_ISGID | S_IRWXG) : 0;
 }
 
 void
@@ -719,6 +730,8 @@ _fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
       BuildNode *node = self->nodes->pdata[i];
 
       nodes[i] = node->n;
+      if (node->n.type == FS_CACHE_NODE_TYPE_DIRECTORY)
+        nodes[i].mode |= self->dir_mode_or;
       if (node->n.type == FS_CACHE_NODE_TYPE_REGULAR)
         {
           if (!node->has_digest)
@@ -893,6 +906,7 @@ _fs_manifest_walk_tree (FsManifestBuilder *self, int dirfd, const char *path, GE
 FsCacheManifest *
 _fs_manifest_build_at (int dirfd,
                        const char *path,
+                       FsManifestBuildFlags flags,
                        guint n_threads,
                        GCancellable *cancellable,
                        GError **error)
@@ -905,6 +919,7 @@ _fs_manifest_build_at (int dirfd,
     return _fs_throw_errno (error, errno, _ ("Opening directory %s"), path), NULL;
 
   builder = _fs_manifest_builder_new (root_fd, n_threads, cancellable);
+  _fs_manifest_builder_set_flags (builder, flags);
   if (!_fs_manifest_walk_tree (builder, dirfd, path, error))
     return NULL;
   return _fs_manifest_builder_end (builder, error);

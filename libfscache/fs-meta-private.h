@@ -26,17 +26,32 @@ void _fs_meta_format_size (guint64 size, char out[FS_SIZE_FILE_WIDTH + 1]);
 JsonObject *_fs_meta_parse_object (const char *data, gsize len);
 char *_fs_meta_object_to_data (JsonObject *object, gsize *out_len);
 
-/* object.info: "creation-boot-id" (optional) and "size" (required). */
+/* object.info: "creation-boot-id" (optional), "size" (required) and, in
+ * entries committed by libfscache 1.1 and later, the digest of the
+ * entry's object.manifest under FS_META_TREE_DIGEST_KEY (osbuild ignores
+ * keys it does not know). A digest that is not 64 lowercase hex digits is
+ * ignored (NULL). */
+#define FS_META_TREE_DIGEST_KEY "fscache-tree-digest"
 gboolean _fs_meta_parse_object_info (const char *data,
                                      gsize len,
                                      guint64 *out_size,
                                      char **out_boot_id);
+gboolean _fs_meta_parse_object_info_full (const char *data,
+                                          gsize len,
+                                          guint64 *out_size,
+                                          char **out_boot_id,
+                                          char **out_tree_digest);
 /* The same through json-glib only (the fast path's reference, for tests). */
 gboolean _fs_meta_parse_object_info_json (const char *data,
                                           gsize len,
                                           guint64 *out_size,
-                                          char **out_boot_id);
-char *_fs_meta_format_object_info (const char *boot_id, guint64 size, gsize *out_len);
+                                          char **out_boot_id,
+                                          char **out_tree_digest);
+/* @tree_digest: NULL for an entry without a manifest. */
+char *_fs_meta_format_object_info (const char *boot_id,
+                                   guint64 size,
+                                   const char *tree_digest,
+                                   gsize *out_len);
 
 /* Journal records (see fs-journal.c): "A OP SIZE\nNAME" */
 typedef enum {

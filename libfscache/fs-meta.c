@@ -447,16 +447,32 @@ scan_string (const char **pp, const char *end, const char **out_start, gsize *ou
   return FLAT_OK;
 }
 
+/* 64 lowercase hex digits: a tree digest (anything else is ignored). */
+static gboolean
+is_digest (const char *s, gsize len)
+{
+  if (len != 64)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return FALSE;
+  return TRUE;
+}
+
 /* The fast path of object.info: a flat object of strings, integers, true,
  * false and null, as both implementations write it. Agrees with json-glib
  * on everything it accepts (the fuzzer checks) and defers the rest. */
 static FlatResult
-scan_object_info (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
+scan_object_info (const char *data,
+                  gsize len,
+                  guint64 *out_size,
+                  char **out_boot_id,
+                  char **out_tree_digest)
 {
   const char *p = data, *end = data + len;
   gboolean have_size = FALSE;
-  const char *boot = NULL;
-  gsize boot_len = 0;
+  const char *boot = NULL, *digest = NULL;
+  gsize boot_len = 0, digest_len = 0;
   guint64 size = 0;
 
   p = skip_ws (p, end);
@@ -491,6 +507,9 @@ scan_object_info (const char *data, gsize len, guint64 *out_size, char **out_boo
               return r;
             if (key_len == 16 && memcmp (key, "creation-boot-id", 16) == 0)
               boot = v, boot_len = v_len;
+            else if (key_len == sizeof FS_META_TREE_DIGEST_KEY - 1 &&
+                     memcmp (key, FS_META_TREE_DIGEST_KEY, key_len) == 0)
+              digest = v, digest_len = v_len;
             else if (key_len == 4 && memcmp (key, "size", 4) == 0)
               have_size = FALSE; /* a string: not a size */
           }
@@ -557,47 +576,85 @@ scan_object_info (const char *data, gsize len, guint64 *out_size, char **out_boo
   *out_size = size;
   if (out_boot_id != NULL)
     *out_boot_id = boot != NULL ? g_strndup (boot, boot_len) : NULL;
+  if (out_tree_digest != NULL)
+    *out_tree_digest =
+      digest != NULL && is_digest (digest, digest_len) ? g_strndup (digest, digest_len) : NULL;
   return FLAT_OK;
 }
 
 gboolean
-_fs_meta_parse_object_info (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
+_fs_meta_parse_object_info_full (const char *data,
+                                 gsize len,
+                                 guint64 *out_size,
+                                 char **out_boot_id,
+                                 char **out_tree_digest)
 {
   FlatResult r;
 
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate_len (data, len, NULL))
     return FALSE;
-  r = scan_object_info (data, len, out_size, out_boot_id);
+  r = scan_object_info (data, len, out_size, out_boot_id, out_tree_digest);
   if (r != FLAT_FALLBACK)
     return r == FLAT_OK;
-  return _fs_meta_parse_object_info_json (data, len, out_size, out_boot_id);
+  return _fs_meta_parse_object_info_json (data, len, out_size, out_boot_id, out_tree_digest);
 }
 
 gboolean
-_fs_meta_parse_object_info_json (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
+_fs_meta_parse_object_info (const char *data, gsize len, guint64 *out_size, char **out_boot_id)
+{
+  return _fs_meta_parse_object_info_full (data, len, out_size, out_boot_id, NULL);
+}
+
+static char *
+dup_string_member (JsonObject *object, const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  return NULL;
+}
+
+gboolean
+_fs_meta_parse_object_info_json (const char *data,
+                                 gsize len,
+                                 guint64 *out_size,
+                                 char **out_boot_id,
+                                 char **out_tree_digest)
 {
   g_autoptr (JsonObject) object = NULL;
-  JsonNode *node;
 
   object = _fs_meta_parse_object (data, len);
   if (object == NULL || !get_uint (object, "size", out_size))
     return FALSE;
   if (out_boot_id != NULL)
+    *out_boot_id = dup_string_member (object, "creation-boot-id");
+  if (out_tree_digest != NULL)
     {
-      *out_boot_id = NULL;
-      node = json_object_get_member (object, "creation-boot-id");
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-          json_node_get_value_type (node) == G_TYPE_STRING)
-        *out_boot_id = g_strdup (json_node_get_string (node));
+      g_autofree char *digest = dup_string_member (object, FS_META_TREE_DIGEST_KEY);
+
+      *out_tree_digest =
+        digest != NULL && is_digest (digest, strlen (digest)) ? g_steal_pointer (&digest) : NULL;
     }
   return TRUE;
 }
 
 char *
-_fs_meta_format_object_info (const char *boot_id, guint64 size, gsize *out_len)
+_fs_meta_format_object_info (const char *boot_id,
+                             guint64 size,
+                             const char *tree_digest,
+                             gsize *out_len)
 {
-  char *s = g_strdup_printf ("{\"creation-boot-id\": \"%s\", \"size\": %" G_GUINT64_FORMAT "}",
-                             boot_id, size);
+  char *s;
+
+  if (tree_digest != NULL)
+    s = g_strdup_printf ("{\"creation-boot-id\": \"%s\", \"size\": %" G_GUINT64_FORMAT
+                         ", \"" FS_META_TREE_DIGEST_KEY "\": \"%s\"}",
+                         boot_id, size, tree_digest);
+  else
+    s = g_strdup_printf ("{\"creation-boot-id\": \"%s\", \"size\": %" G_GUINT64_FORMAT "}", boot_id,
+                         size);
   *out_len = strlen (s);
   return s;
 }

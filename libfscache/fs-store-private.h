@@ -35,12 +35,13 @@ G_BEGIN_DECLS
 #define FS_FILE_CACHE_TAG "CACHEDIR.TAG"
 #define FS_FILE_OBJECT_INFO "object.info"
 #define FS_FILE_OBJECT_LOCK "object.lock"
+#define FS_FILE_OBJECT_MANIFEST "object.manifest"
 #define FS_FILE_INTENT "size.intent"
 #define FS_FILE_EVICT_LOCK "evict.lock"
 
 /* An entry's folder is its name or "uuid-X": a buffer for "DIR/object.info"
  * and the like. */
-#define FS_ENTRY_PATH_SIZE (FS_NAME_MAX + sizeof "/" FS_FILE_OBJECT_INFO)
+#define FS_ENTRY_PATH_SIZE (FS_NAME_MAX + sizeof "/" FS_FILE_OBJECT_MANIFEST)
 
 typedef struct _FsStore FsStore;
 

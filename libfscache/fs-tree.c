@@ -276,7 +276,7 @@ _fs_rm_anonymous_at (int dirfd, const char *name)
 
   /* The layout we make, in as few calls as it takes: data/ (empty unless
    * filled), the lock file, and object.info only when a commit wrote one
-   * (the folder is not empty then). */
+   * (the folder is not empty then), and object.manifest. */
   if (unlinkat (dirfd, _fs_join (path, sizeof path, name, "data"), AT_REMOVEDIR) == 0 ||
       errno == ENOENT)
     {
@@ -286,6 +286,7 @@ _fs_rm_anonymous_at (int dirfd, const char *name)
       if (errno == ENOTEMPTY || errno == EEXIST)
         {
           (void) unlinkat (dirfd, _fs_join (path, sizeof path, name, "object.info"), 0);
+          (void) unlinkat (dirfd, _fs_join (path, sizeof path, name, "object.manifest"), 0);
           if (unlinkat (dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
             return 0;
         }

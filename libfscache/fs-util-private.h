@@ -125,6 +125,9 @@ gboolean _fs_read_small_at (int dirfd,
                             gsize *out_len,
                             int *out_errno);
 gboolean _fs_read_small_fd (int fd, char **out_data, gsize *out_len, int *out_errno);
+/* The whole file @path below @dirfd, refused with EFBIG past @max bytes
+ * (never following a symlink, never waiting on a FIFO). */
+gboolean _fs_read_file_at (int dirfd, const char *path, gsize max, GBytes **out, int *out_errno);
 gboolean _fs_write_all (int fd, const void *data, gsize len, off_t offset);
 gboolean _fs_link_fd_at (int fd, int dirfd, const char *name);
 

@@ -304,6 +304,61 @@ _fs_read_small_at (int dirfd, const char *path, char **out_data, gsize *out_len,
 }
 
 gboolean
+_fs_read_file_at (int dirfd, const char *path, gsize max, GBytes **out, int *out_errno)
+{
+  fs_autofd fd = _fs_openat (dirfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+  g_autofree char *buf = NULL;
+  struct stat st;
+  gsize len = 0, cap;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      *out_errno = errno;
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      *out_errno = S_ISDIR (st.st_mode) ? EISDIR : ESPIPE;
+      return FALSE;
+    }
+  if ((guint64) st.st_size > max)
+    {
+      *out_errno = EFBIG;
+      return FALSE;
+    }
+  /* The size may change while we read (a hostile writer): read to the end,
+   * within @max. */
+  cap = (gsize) st.st_size + 1;
+  buf = g_malloc (cap);
+  for (;;)
+    {
+      ssize_t n = pread (fd, buf + len, cap - len, (off_t) len);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          *out_errno = errno;
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      len += (gsize) n;
+      if (len > max)
+        {
+          *out_errno = EFBIG;
+          return FALSE;
+        }
+      if (len == cap)
+        {
+          cap = MIN (cap * 2, max + 1);
+          buf = g_realloc (buf, cap);
+        }
+    }
+  *out = g_bytes_new_take (g_steal_pointer (&buf), len);
+  return TRUE;
+}
+
+gboolean
 _fs_write_all (int fd, const void *data, gsize len, off_t offset)
 {
   const char *p = data;

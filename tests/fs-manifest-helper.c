@@ -26,7 +26,7 @@ main (int argc, char **argv)
     {
       guint threads = argc > 3 ? (guint) atoi (argv[3]) : 0;
       g_autoptr (FsCacheManifest) m =
-        _fs_manifest_build_at (AT_FDCWD, argv[2], threads, NULL, &error);
+        _fs_manifest_build_at (AT_FDCWD, argv[2], FS_MANIFEST_BUILD_NONE, threads, NULL, &error);
       GBytes *bytes;
       gsize len = 0;
       const void *data;

@@ -103,7 +103,7 @@ static FsCacheManifest *
 build (const char *dir, guint n_threads)
 {
   g_autoptr (GError) error = NULL;
-  FsCacheManifest *m = _fs_manifest_build_at (AT_FDCWD, dir, n_threads, NULL, &error);
+  FsCacheManifest *m = _fs_manifest_build_at (AT_FDCWD, dir, FS_MANIFEST_BUILD_NONE, n_threads, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (m);
@@ -1543,13 +1543,13 @@ test_build_errors (FsTestFixture *fx, gconstpointer user_data)
   g_autoptr (GError) error = NULL;
   FsCacheManifest *m;
 
-  m = _fs_manifest_build_at (AT_FDCWD, missing, 1, NULL, &error);
+  m = _fs_manifest_build_at (AT_FDCWD, missing, FS_MANIFEST_BUILD_NONE, 1, NULL, &error);
   g_assert_null (m);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "missing"));
   g_clear_error (&error);
 
-  m = _fs_manifest_build_at (AT_FDCWD, file, 1, NULL, &error);
+  m = _fs_manifest_build_at (AT_FDCWD, file, FS_MANIFEST_BUILD_NONE, 1, NULL, &error);
   g_assert_null (m);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
   g_clear_error (&error);
@@ -1557,7 +1557,7 @@ test_build_errors (FsTestFixture *fx, gconstpointer user_data)
   g_cancellable_cancel (cancellable);
   for (guint threads = 1; threads <= 2; threads++)
     {
-      m = _fs_manifest_build_at (AT_FDCWD, src, threads, cancellable, &error);
+      m = _fs_manifest_build_at (AT_FDCWD, src, FS_MANIFEST_BUILD_NONE, threads, cancellable, &error);
       g_assert_null (m);
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       g_clear_error (&error);
@@ -1567,7 +1567,7 @@ test_build_errors (FsTestFixture *fx, gconstpointer user_data)
     {
       /* an unreadable file fails the build, naming it */
       g_assert_cmpint (chmod (file, 0), ==, 0);
-      m = _fs_manifest_build_at (AT_FDCWD, src, 2, NULL, &error);
+      m = _fs_manifest_build_at (AT_FDCWD, src, FS_MANIFEST_BUILD_NONE, 2, NULL, &error);
       g_assert_null (m);
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
       g_assert_nonnull (strstr (error->message, "a"));

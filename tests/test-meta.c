@@ -15,16 +15,21 @@ check_agrees (const char *text)
   guint64 fast_size = 0, json_size = 0;
   g_autofree char *fast_boot = NULL;
   g_autofree char *json_boot = NULL;
+  g_autofree char *fast_digest = NULL;
+  g_autofree char *json_digest = NULL;
   gboolean fast, slow;
 
-  fast = _fs_meta_parse_object_info (text, strlen (text), &fast_size, &fast_boot);
-  slow = _fs_meta_parse_object_info_json (text, strlen (text), &json_size, &json_boot);
+  fast = _fs_meta_parse_object_info_full (text, strlen (text), &fast_size, &fast_boot,
+                                          &fast_digest);
+  slow = _fs_meta_parse_object_info_json (text, strlen (text), &json_size, &json_boot,
+                                          &json_digest);
   if (fast != slow)
     g_error ("parsers disagree on «%s»: fast %d, json-glib %d", text, fast, slow);
   if (fast)
     {
       g_assert_cmpuint (fast_size, ==, json_size);
       g_assert_cmpstr (fast_boot, ==, json_boot);
+      g_assert_cmpstr (fast_digest, ==, json_digest);
     }
 }
 
@@ -35,6 +40,11 @@ test_known_forms (void)
     "{\"creation-boot-id\": \"3385978550bc45ad85c1e6817fffd0a2\", \"size\": 4096}",
     "{\"size\": 4096, \"creation-boot-id\": \"3385978550bc45ad85c1e6817fffd0a2\"}",
     "{\"size\":0}",
+    "{\"creation-boot-id\": \"3385978550bc45ad85c1e6817fffd0a2\", \"size\": 4096, "
+    "\"fscache-tree-digest\": "
+    "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"}",
+    "{\"size\": 1, \"fscache-tree-digest\": \"E3B0\"}",
+    "{\"size\": 1, \"fscache-tree-digest\": 7}",
     " \n{ \"size\" : 12 , \"x\" : null , \"y\": true, \"z\": false }\n",
     "{\"size\": -0}",
     "{\"size\": -1}",

@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             : "00000000000040008000000000000000";
         g_autofree char *out_id = NULL;
         gsize len = 0;
-        g_autofree char *text = _fs_meta_format_object_info (id, value, &len);
+        g_autofree char *text = _fs_meta_format_object_info (id, value, NULL, &len);
         guint64 back = 0;
 
         FUZZ_CHECK (text != NULL && len == strlen (text));
@@ -43,5 +43,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   else
     FUZZ_CHECK (!_fs_meta_parse_object_info ((const char *) data, size, &value, &boot_id));
+
+  /* the tree digest: the fast path and json-glib agree on it */
+  {
+    g_autofree char *fast = NULL;
+    g_autofree char *slow = NULL;
+    g_autofree char *b1 = NULL;
+    g_autofree char *b2 = NULL;
+    guint64 s1 = 0, s2 = 0;
+    gboolean ok1 = _fs_meta_parse_object_info_full ((const char *) data, size, &s1, &b1, &fast);
+    gboolean ok2 = FALSE;
+
+    if (memchr (data, '\0', size) == NULL && g_utf8_validate_len ((const char *) data, size, NULL))
+      {
+        ok2 = _fs_meta_parse_object_info_json ((const char *) data, size, &s2, &b2, &slow);
+        FUZZ_CHECK (ok1 == ok2);
+        if (ok1)
+          FUZZ_CHECK (g_strcmp0 (fast, slow) == 0);
+      }
+    FUZZ_CHECK (fast == NULL || (strlen (fast) == 64 && strspn (fast, "0123456789abcdef") == 64));
+  }
   return 0;
 }

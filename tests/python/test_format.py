@@ -397,10 +397,13 @@ def check_layout(root, names):
     total = 0
     for name in names:
         entry = os.path.join(root, "objects", name)
+        # osbuild's three, and the manifest of libfscache 1.1 (DESIGN §8),
+        # which osbuild ignores and removes with the entry.
         assert {n: kind(os.path.join(entry, n)) for n in os.listdir(entry)} == {
             "data": "dir",
             "object.info": "file",
             "object.lock": "file",
+            "object.manifest": "file",
         }
         assert os.path.getsize(os.path.join(entry, "object.lock")) == 0
         info = load_json(os.path.join(entry, "object.info"))
