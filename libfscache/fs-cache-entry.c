@@ -511,6 +511,26 @@ fs_cache_entry_release (FsCacheEntry *self)
   g_mutex_unlock (&self->mutex);
 }
 
+/* The counter of the statistics (fs-stats.c) a commit status adds to. */
+static FsStat
+commit_stat (FsCacheCommitStatus status)
+{
+  switch (status)
+    {
+    case FS_CACHE_COMMIT_STORED:
+      return FS_STAT_STORED;
+    case FS_CACHE_COMMIT_EXISTS:
+      return FS_STAT_EXISTS;
+    case FS_CACHE_COMMIT_TOO_LARGE:
+      return FS_STAT_TOO_LARGE;
+    case FS_CACHE_COMMIT_NO_SPACE:
+      return FS_STAT_NO_SPACE;
+    case FS_CACHE_COMMIT_INCOMPATIBLE:
+    default:
+      return FS_STAT_INCOMPATIBLE;
+    }
+}
+
 static gboolean
 commit_locked (FsCacheEntry *self,
                FsCacheCommitStatus *out_status,
@@ -547,6 +567,8 @@ commit_locked (FsCacheEntry *self,
     }
   g_debug ("commit as %s: status %d", self->name != NULL ? self->name : self->target_name,
            (int) status);
+  if (ok)
+    _fs_stats_add (self->store->stats, commit_stat (status), 1);
   if (!ok || status != FS_CACHE_COMMIT_STORED)
     release_locked (self);
   if (ok && out_status != NULL)

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 /* fs-cache.c */
 FsStore *_fs_cache_get_store (FsCache *self);
+/* The store of an open cache, or FS_CACHE_ERROR_CLOSED. */
+FsStore *_fs_cache_open_store (FsCache *self, GError **error);
 
 /* fs-cache-entry.c: an entry holding @handle (its lock is taken over; the
  * handle is left without one). @name: the entry's name (loaded) or the

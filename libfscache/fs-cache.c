@@ -358,6 +358,12 @@ open_store (FsCache *self, GError **error)
   return self->store;
 }
 
+FsStore *
+_fs_cache_open_store (FsCache *self, GError **error)
+{
+  return open_store (self, error);
+}
+
 /**
  * fs_cache_close:
  * @self: an #FsCache
@@ -472,6 +478,7 @@ fs_cache_get_boot_id (FsCache *self)
 FsCacheEntry *
 fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GError **error)
 {
+  g_autoptr (GError) local_error = NULL;
   FsHandle handle = FS_HANDLE_INIT;
   FsStore *store;
   guint64 size;
@@ -490,8 +497,14 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
                    store->path);
       return NULL;
     }
-  if (!_fs_load (store, name, &handle, &size, error))
-    return NULL;
+  if (!_fs_load (store, name, &handle, &size, &local_error))
+    {
+      if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        _fs_stats_add (store->stats, FS_STAT_MISS, 1);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  _fs_stats_add (store->stats, FS_STAT_HIT, 1);
   return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size);
 }
 

@@ -14,6 +14,8 @@
 #include "fs-cache-version.h"
 #include "fs-cache-entry.h"
 #include "fs-cache-info.h"
+#include "fs-cache-item.h"
+#include "fs-cache-stats.h"
 
 G_BEGIN_DECLS
 
@@ -326,6 +328,29 @@ gboolean fs_cache_collect_garbage_full_finish (FsCache *self,
                                                gint64 *out_correction,
                                                gboolean *out_counter_checked,
                                                GError **error);
+
+/* Management: fs-cache-manage.c, fs-cache-manage-async.c */
+
+FS_AVAILABLE_IN_1_1
+FsCacheStats *fs_cache_get_stats (FsCache *self, GCancellable *cancellable, GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_get_stats_async (FsCache *self,
+                               int io_priority,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheStats *fs_cache_get_stats_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_zero_stats (FsCache *self, GCancellable *cancellable, GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_zero_stats_async (FsCache *self,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_zero_stats_finish (FsCache *self, GAsyncResult *result, GError **error);
 
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_name_is_valid (const char *name, GError **error);

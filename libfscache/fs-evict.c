@@ -292,6 +292,7 @@ _fs_evict_remove (FsStore *store,
     }
   if (!finish_victims (store, &victim, 1, cancellable, error))
     return FALSE;
+  _fs_stats_add (store->stats, FS_STAT_REMOVED, 1);
   if (out_size != NULL)
     *out_size = size;
   return TRUE;
@@ -469,6 +470,11 @@ evict_locked (FsStore *store,
 
   if (!finish_victims (store, batch, n_batch, cancellable, error))
     return FALSE;
+  if (!dry_run && n_evicted > 0)
+    {
+      _fs_stats_add (store->stats, FS_STAT_EVICTED, n_evicted);
+      _fs_stats_add (store->stats, FS_STAT_EVICTED_BYTES, freed);
+    }
 
 done:
   if (out_entries != NULL)
