@@ -22,6 +22,7 @@
 #include "fs-load-private.h"
 #include "fs-name-private.h"
 #include "fs-open-private.h"
+#include "fs-pin-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -811,6 +812,7 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GListStore) list = NULL;
+  g_autoptr (GHashTable) pins = NULL;
   FsStore *store;
 
   g_return_val_if_fail (FS_IS_CACHE (self), NULL);
@@ -825,11 +827,15 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
   entries = _fs_evict_scan (store, cancellable, error);
   if (entries == NULL)
     return NULL;
+  pins = _fs_pin_read_all (store, error);
+  if (pins == NULL)
+    return NULL;
   for (guint i = 0; i < entries->len; i++)
     {
       FsEntryStat *e = entries->pdata[i];
       g_autoptr (FsCacheItem) item =
         _fs_cache_item_new (e->name, e->size, e->last_used_usec, e->boot_id);
+      _fs_cache_item_set_pinned (item, g_hash_table_contains (pins, e->name));
       g_list_store_append (list, item);
     }
   g_list_store_sort (list, compare_items, NULL);
@@ -843,7 +849,8 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Removes a committed entry, its accounting included. Fails with
+ * Removes a committed entry, its accounting included, and its pin if it
+ * is pinned ([method@FsCache.Cache.pin]). Fails with
  * %FS_CACHE_ERROR_MISS when there is no such entry, with
  * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed), and
  * with a %G_IO_ERROR naming the file when the system can't tell (as for
@@ -870,6 +877,8 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
   _fs_store_op_begin (store);
   ok = _fs_evict_remove (store, name, NULL, cancellable, error);
   _fs_store_op_end (store);
+  if (ok)
+    _fs_pin_forget (store, name);
   return ok;
 }
 
@@ -884,8 +893,10 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
  * @error: return location for a #GError
  *
  * Evicts least recently used entries until the cache uses at most
- * @target_size. Entries in use are skipped, so the target may not be
- * reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only reports.
+ * @target_size. Entries in use and pinned entries are skipped, so the
+ * target may not be reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only
+ * reports. fs_cache_prune_full() also prunes by age and by count, and
+ * names the entries.
  *
  * The space used is the sum of the sizes of the entries, not the size
  * counter, which drifts in a cache shared with osbuild: a target of 0

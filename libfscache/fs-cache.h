@@ -352,6 +352,59 @@ void fs_cache_zero_stats_async (FsCache *self,
 FS_AVAILABLE_IN_1_1
 gboolean fs_cache_zero_stats_finish (FsCache *self, GAsyncResult *result, GError **error);
 
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_pin (FsCache *self,
+                       const char *name,
+                       gboolean pinned,
+                       GCancellable *cancellable,
+                       GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_pin_async (FsCache *self,
+                         const char *name,
+                         gboolean pinned,
+                         int io_priority,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_pin_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+FsCacheItem *fs_cache_describe (FsCache *self,
+                                const char *name,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_describe_async (FsCache *self,
+                              const char *name,
+                              int io_priority,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheItem *fs_cache_describe_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+GListModel *fs_cache_prune_full (FsCache *self,
+                                 guint64 target_size,
+                                 gint64 max_entries,
+                                 GTimeSpan older_than,
+                                 FsCacheMaintenanceFlags flags,
+                                 GCancellable *cancellable,
+                                 GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_prune_full_async (FsCache *self,
+                                guint64 target_size,
+                                gint64 max_entries,
+                                GTimeSpan older_than,
+                                FsCacheMaintenanceFlags flags,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+FS_AVAILABLE_IN_1_1
+GListModel *fs_cache_prune_full_finish (FsCache *self, GAsyncResult *result, GError **error);
+
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_name_is_valid (const char *name, GError **error);
 
