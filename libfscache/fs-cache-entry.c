@@ -14,6 +14,7 @@
 #include "fs-cache-private.h"
 #include "fs-commit-private.h"
 #include "fs-copy-private.h"
+#include "fs-flight-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -51,6 +52,7 @@ struct _FsCacheEntry {
   GPtrArray *retired;  /* values getters returned before a commit, kept until finalize */
   char *restore_child; /* below data/, or "" for data/ itself */
   char *restore_path;  /* where a moved-in tree goes back if not stored */
+  FsFlight flight;     /* held by an entry of fs_cache_load_or_store() until committed */
 };
 
 enum { PROP_0, PROP_NAME, PROP_KIND, PROP_FILE, PROP_PATH, PROP_SIZE, PROP_LAST_USED, N_PROPS };
@@ -201,6 +203,7 @@ fs_cache_entry_init (FsCacheEntry *self)
 {
   g_mutex_init (&self->mutex);
   self->handle.lock.fd = -1;
+  self->flight.lock.fd = -1;
 }
 
 /* What a getter returned stays valid until the entry is finalized, even
@@ -262,6 +265,15 @@ _fs_cache_entry_new (FsStore *store,
   else if (kind == FS_CACHE_ENTRY_KIND_STORING)
     self->target_name = g_strdup (name);
   return self;
+}
+
+void
+_fs_cache_entry_set_flight (FsCacheEntry *self, FsFlight *flight)
+{
+  g_mutex_lock (&self->mutex);
+  self->flight = *flight;
+  flight->lock.fd = -1; /* ours now */
+  g_mutex_unlock (&self->mutex);
 }
 
 void
@@ -489,6 +501,8 @@ release_locked (FsCacheEntry *self)
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
     _fs_anon_discard (self->store, &self->handle);
   _fs_lock_clear (&self->handle.lock);
+  /* After the discard: the next builder starts from a clean slate. */
+  _fs_flight_land (self->store, &self->flight);
 }
 
 /**
@@ -571,6 +585,8 @@ commit_locked (FsCacheEntry *self,
     _fs_stats_add (self->store->stats, commit_stat (status), 1);
   if (!ok || status != FS_CACHE_COMMIT_STORED)
     release_locked (self);
+  /* Stored or not, the waiters may go on: they load the entry or build. */
+  _fs_flight_land (self->store, &self->flight);
   if (ok && out_status != NULL)
     *out_status = status;
   return ok;

@@ -18,6 +18,7 @@
 #include "fs-cache-private.h"
 #include "fs-cache-stats-private.h"
 #include "fs-evict-private.h"
+#include "fs-flight-private.h"
 #include "fs-load-private.h"
 #include "fs-pin-private.h"
 
@@ -267,4 +268,93 @@ fs_cache_prune_full (FsCache *self,
       g_list_store_append (list, item);
     }
   return G_LIST_MODEL (g_steal_pointer (&list));
+}
+
+/* ---- single flight ---- */
+
+/**
+ * fs_cache_load_or_store:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @timeout_msec: how long to wait for another process that is storing
+ *   @name, in milliseconds: -1 to wait until @cancellable is cancelled, 0
+ *   not to wait at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Loads the entry @name, or gives the caller an entry to store it in —
+ * once among all the processes that ask for @name at the same time.
+ *
+ * When @name is in the cache, the result is a loaded entry, as from
+ * fs_cache_load(). Otherwise, if no other caller of this function is
+ * storing @name, the result is a writable entry (kind
+ * %FS_CACHE_ENTRY_KIND_STORING), as from fs_cache_store(): the caller
+ * fills it and commits it with fs_cache_entry_commit(). While it does,
+ * every other caller of fs_cache_load_or_store() for @name, in any
+ * process, waits; when the entry is committed they get it loaded. If the
+ * builder gives its entry up (a release without commit, a commit that
+ * does not store it) or dies, one of the waiters gets a writable entry in
+ * turn, so a failed build is retried by one process, not by all.
+ *
+ * The coordination uses locks that a crash releases (in the `journal/`
+ * folder of the cache); plain fs_cache_store() and osbuild's stores know
+ * nothing of it and work as before: an entry another writer commits
+ * meanwhile is loaded by the waiters, and the builder's commit then says
+ * %FS_CACHE_COMMIT_EXISTS. Use the kind of the entry
+ * ([method@FsCache.CacheEntry.get_kind]) to tell a loaded entry from one
+ * to fill. In a cache with an incompatible format version nothing is
+ * shared: the result is a writable entry whose commit says
+ * %FS_CACHE_COMMIT_INCOMPATIBLE.
+ *
+ * The wait fails with %G_IO_ERROR_TIMED_OUT after @timeout_msec, and with
+ * %G_IO_ERROR_CANCELLED as soon as @cancellable is cancelled. The
+ * statistics count a loaded entry as a hit, a writable one as a miss.
+ *
+ * Returns: (transfer full): the loaded entry, or the entry to fill and
+ *   commit; %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheEntry *
+fs_cache_load_or_store (FsCache *self,
+                        const char *name,
+                        int timeout_msec,
+                        GCancellable *cancellable,
+                        GError **error)
+{
+  FsHandle handle = FS_HANDLE_INIT;
+  FsFlight flight = FS_FLIGHT_INIT;
+  FsCacheEntry *entry;
+  FsStore *store;
+  gboolean loaded, waited;
+  gint64 deadline;
+  guint64 size = 0;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (timeout_msec >= -1, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((store = _fs_cache_open_store (self, error)) == NULL ||
+      !fs_cache_name_is_valid (name, error) || _fs_cancellable_set_error (cancellable, error))
+    return NULL;
+  if (!_fs_store_is_compatible (store) || store->journal_fd < 0)
+    {
+      _fs_stats_add (store->stats, FS_STAT_MISS, 1);
+      return fs_cache_store (self, name, cancellable, error);
+    }
+
+  deadline = timeout_msec < 0 ? -1 : g_get_monotonic_time () + (gint64) timeout_msec * 1000;
+  if (!_fs_flight_load_or_lead (store, name, deadline, &handle, &size, &loaded, &flight, &waited,
+                                cancellable, error))
+    return NULL;
+  if (loaded)
+    {
+      _fs_stats_add (store->stats, FS_STAT_HIT, 1);
+      return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size);
+    }
+  _fs_stats_add (store->stats, FS_STAT_MISS, 1);
+  entry = _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_STORING, &handle, name, 0);
+  _fs_cache_entry_set_flight (entry, &flight);
+  return entry;
 }

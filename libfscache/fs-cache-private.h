@@ -11,6 +11,7 @@
 #pragma once
 
 #include "fscache.h"
+#include "fs-flight-private.h"
 #include "fs-import-private.h"
 #include "fs-store-private.h"
 
@@ -30,6 +31,9 @@ FsCacheEntry *_fs_cache_entry_new (FsStore *store,
                                    const char *name,
                                    guint64 size);
 void _fs_cache_entry_set_incompatible (FsCacheEntry *self, const char *target_name);
+/* A storing entry of fs_cache_load_or_store() holds the flight of its name
+ * (taken over) until it is committed or released. */
+void _fs_cache_entry_set_flight (FsCacheEntry *self, FsFlight *flight);
 /* Fills a storing entry from @source (fs-import.c); a tree moved in goes
  * back there if the entry is not stored. */
 gboolean _fs_cache_entry_import (FsCacheEntry *self,

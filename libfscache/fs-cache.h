@@ -332,6 +332,23 @@ gboolean fs_cache_collect_garbage_full_finish (FsCache *self,
 /* Management: fs-cache-manage.c, fs-cache-manage-async.c */
 
 FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_or_store (FsCache *self,
+                                      const char *name,
+                                      int timeout_msec,
+                                      GCancellable *cancellable,
+                                      GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_load_or_store_async (FsCache *self,
+                                   const char *name,
+                                   int timeout_msec,
+                                   int io_priority,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_or_store_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
 FsCacheStats *fs_cache_get_stats (FsCache *self, GCancellable *cancellable, GError **error);
 FS_AVAILABLE_IN_1_1
 void fs_cache_get_stats_async (FsCache *self,
