@@ -28,7 +28,8 @@ COMPLETION = os.environ.get("FSCACHE_BASH_COMPLETION", "")
 MAN_PAGE = os.environ.get("FSCACHE_MAN_PAGE", "")
 SOURCE_ROOT = os.environ.get("FSCACHE_SOURCE_ROOT", "")
 
-COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "prune", "gc", "config", "help"]
+COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "ensure", "pin", "unpin",
+            "prune", "gc", "stats", "config", "help"]
 KEYS = ["maximum-size", "low-watermark", "min-free-space", "volatile", "shared"]
 NOBODY = 65534
 
@@ -277,11 +278,19 @@ def test_unknown_or_bad_option(work, args):
     assert "option" in text(proc.stderr).lower() or "argument" in text(proc.stderr).lower()
 
 
-@pytest.mark.parametrize("args", [["ls", "x"], ["info", "x"], ["init", "x"], ["gc", "x"],
+@pytest.mark.parametrize("args", [["ls", "x"], ["info", "a", "b"], ["init", "x"], ["gc", "x"],
                                   ["prune", "x"], ["store", "a"], ["store", "a", "b", "c"],
                                   ["export", "a"], ["rm"], ["load"], ["load", "a"],
                                   ["load", "a", "--"], ["config"], ["config", "get", "a", "b"],
-                                  ["config", "set", "maximum-size"], ["config", "frob"]])
+                                  ["config", "set", "maximum-size"], ["config", "frob"],
+                                  ["pin"], ["unpin"], ["ensure"], ["ensure", "a"],
+                                  ["ensure", "a", "--"], ["stats", "x"],
+                                  ["prune", "--all", "--to", "1G"],
+                                  ["prune", "--older-than", "7"], ["prune", "--older-than", "0s"],
+                                  ["prune", "--older-than", "1.5d"],
+                                  ["prune", "--max-entries", "-1"],
+                                  ["load", "--miss-status", "300", "a", "true"],
+                                  ["ensure", "--timeout", "soon", "a", "true"]])
 def test_missing_or_extra_arguments(work, args):
     cache_dir = os.path.join(work, "cache")
     assert_error(run(work, "--cache", cache_dir, *args), EXIT_USAGE,
@@ -1081,7 +1090,8 @@ def test_ls(work, cache):
     assert [e["name"] for e in entries] == ["Médium", "big", "small"]  # byte order
     assert listing["total-size"] == sum(e["size"] for e in entries)
     for e in entries:
-        assert set(e) == {"name", "size", "last-used", "creation-boot-id"}
+        assert set(e) == {"name", "size", "last-used", "creation-boot-id", "pinned"}
+        assert e["pinned"] is False
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", e["last-used"])
         assert re.fullmatch(r"[0-9a-f]{32}", e["creation-boot-id"])
     by_name = {e["name"]: e["size"] for e in entries}
@@ -1141,8 +1151,12 @@ def test_prune(work, cache):
     keep = sizes["new"]
 
     dry = cache.json("prune", "--to", str(keep), "--dry-run")
+    removed = dry.pop("removed")
     assert dry == {"cache": cache.path, "dry-run": True, "target": keep, "entries": 2,
-                   "bytes": sizes["old"] + sizes["mid"], "used": total}
+                   "bytes": sizes["old"] + sizes["mid"], "used": total, "max-entries": None,
+                   "older-than": None, "skipped": []}
+    assert [(e["name"], e["size"]) for e in removed] == [("old", sizes["old"]),
+                                                        ("mid", sizes["mid"])]
     assert sorted(cache.names()) == ["mid", "new", "old"]
     assert "Would remove 2 entries" in ok(cache.run("prune", "--to", str(keep), "--dry-run"))
 
