@@ -68,6 +68,10 @@ void _fs_stats_set_shared (FsStats *self);
 /* Adds @n to counter @stat: in memory, and to the shard now and then. */
 void _fs_stats_add (FsStats *self, FsStat stat, guint64 n);
 
+/* Tests only: the least time between two writes of the counts when
+ * operations happen (default: a second). */
+void _fs_stats_set_interval (FsStats *self, gint64 usec);
+
 /* Adds what this process counted and has not written yet to its shard,
  * under the shard's lock. What can't be written stays counted for later. */
 gboolean _fs_stats_flush (FsStats *self, GError **error);

@@ -83,6 +83,7 @@ struct _FsStats {
   guint64 pending[FS_STAT_N];
   gint ops;
   gint64 last_flush;
+  gint64 interval;  /* between writes: FLUSH_INTERVAL_USEC, but for tests */
   guint generation; /* the fork generation @pending and the descriptors belong to */
 
   GMutex mutex; /* protects everything below, and serialises the writes */
@@ -112,6 +113,7 @@ _fs_stats_new (void)
   self->shard_fd = -1;
   self->generation = _fs_fork_generation ();
   self->last_flush = g_get_monotonic_time ();
+  self->interval = FLUSH_INTERVAL_USEC;
   return self;
 }
 
@@ -436,7 +438,8 @@ _fs_stats_add (FsStats *self, FsStat stat, guint64 n)
   if (ops > CHECK_FIRST && ops % CHECK_EVERY != 0)
     return;
   now = g_get_monotonic_time ();
-  if (now - __atomic_load_n (&self->last_flush, __ATOMIC_RELAXED) < FLUSH_INTERVAL_USEC)
+  if (now - __atomic_load_n (&self->last_flush, __ATOMIC_RELAXED) <
+      __atomic_load_n (&self->interval, __ATOMIC_RELAXED))
     return;
   /* Another thread writing them is as good. */
   if (!g_mutex_trylock (&self->mutex))
@@ -444,6 +447,12 @@ _fs_stats_add (FsStats *self, FsStat stat, guint64 n)
   if (!flush_locked (self, &local_error))
     g_debug ("could not write the statistics: %s", local_error->message);
   g_mutex_unlock (&self->mutex);
+}
+
+void
+_fs_stats_set_interval (FsStats *self, gint64 usec)
+{
+  __atomic_store_n (&self->interval, usec, __ATOMIC_RELAXED);
 }
 
 void
