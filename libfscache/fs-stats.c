@@ -82,7 +82,7 @@ struct _FsStats {
    * write; when that was (monotonic). */
   guint64 pending[FS_STAT_N];
   gint ops;
-  gint64 last_flush;
+  gint64 last_flush; /* 0 until the first operation */
   gint64 interval;  /* between writes: FLUSH_INTERVAL_USEC, but for tests */
   guint generation; /* the fork generation @pending and the descriptors belong to */
 
@@ -112,7 +112,6 @@ _fs_stats_new (void)
   self->stats_fd = -1;
   self->shard_fd = -1;
   self->generation = _fs_fork_generation ();
-  self->last_flush = g_get_monotonic_time ();
   self->interval = FLUSH_INTERVAL_USEC;
   return self;
 }
@@ -364,9 +363,12 @@ restart_after_fork (FsStats *self)
   self->generation = generation;
 }
 
-/* Writes the pending counts. Called with the mutex held. */
+/* Writes the pending counts; @now: the monotonic time when an operation
+ * asks (the next interval starts), 0 when asked otherwise (no clock read:
+ * a system call under valgrind, where the benchmarks count them). Called
+ * with the mutex held. */
 static gboolean
-flush_locked (FsStats *self, GError **error)
+flush_locked (FsStats *self, gint64 now, GError **error)
 {
   guint64 take[FS_STAT_N];
   gboolean any = FALSE;
@@ -375,7 +377,8 @@ flush_locked (FsStats *self, GError **error)
 
   restart_after_fork (self);
   g_atomic_int_set (&self->ops, 0);
-  __atomic_store_n (&self->last_flush, g_get_monotonic_time (), __ATOMIC_RELAXED);
+  if (now != 0)
+    __atomic_store_n (&self->last_flush, now, __ATOMIC_RELAXED);
   if (self->dir_fd < 0)
     return TRUE; /* not attached (an incompatible cache): counted in memory only */
 
@@ -414,7 +417,7 @@ _fs_stats_flush (FsStats *self, GError **error)
   gboolean ok;
 
   g_mutex_lock (&self->mutex);
-  ok = flush_locked (self, error);
+  ok = flush_locked (self, 0, error);
   g_mutex_unlock (&self->mutex);
   return ok;
 }
@@ -424,7 +427,7 @@ _fs_stats_add (FsStats *self, FsStat stat, guint64 n)
 {
   g_autoptr (GError) local_error = NULL;
   guint ops;
-  gint64 now;
+  gint64 now, last;
 
   if (G_UNLIKELY (self->generation != _fs_fork_generation ()))
     {
@@ -438,13 +441,21 @@ _fs_stats_add (FsStats *self, FsStat stat, guint64 n)
   if (ops > CHECK_FIRST && ops % CHECK_EVERY != 0)
     return;
   now = g_get_monotonic_time ();
-  if (now - __atomic_load_n (&self->last_flush, __ATOMIC_RELAXED) <
-      __atomic_load_n (&self->interval, __ATOMIC_RELAXED))
+  last = __atomic_load_n (&self->last_flush, __ATOMIC_RELAXED);
+  if (last == 0)
+    {
+      /* The first operation starts the first interval. */
+      __atomic_compare_exchange_n (&self->last_flush, &last, now, FALSE, __ATOMIC_RELAXED,
+                                   __ATOMIC_RELAXED);
+      if (__atomic_load_n (&self->interval, __ATOMIC_RELAXED) > 0)
+        return;
+    }
+  else if (now - last < __atomic_load_n (&self->interval, __ATOMIC_RELAXED))
     return;
   /* Another thread writing them is as good. */
   if (!g_mutex_trylock (&self->mutex))
     return;
-  if (!flush_locked (self, &local_error))
+  if (!flush_locked (self, now, &local_error))
     g_debug ("could not write the statistics: %s", local_error->message);
   g_mutex_unlock (&self->mutex);
 }
@@ -484,7 +495,7 @@ _fs_stats_read (FsStats *self, guint64 out_values[FS_STAT_N], gint64 *out_since,
 
   g_mutex_lock (&self->mutex);
   /* Our own counts first; a user who may not write the cache reads anyway. */
-  if (!flush_locked (self, &local_error))
+  if (!flush_locked (self, 0, &local_error))
     g_debug ("could not write the statistics: %s", local_error->message);
   g_clear_error (&local_error);
   if (self->dir_fd < 0 || (self->stats_fd < 0 && !open_stats_dir (self, FALSE, &local_error)))

@@ -409,6 +409,15 @@ fs_tool_store (FsTool *tool, char **argv)
       g_autofree char *quoted = fs_tool_quote_name (name);
       g_autofree char *label = g_strdup_printf (_ ("Storing %s"), quoted);
       progress = fs_tool_progress_new (label);
+      /* After the copy, the commit: a sync of the file system unless the
+       * cache is volatile. */
+      fs_tool_progress_set_finishing (progress, fs_cache_info_get_volatile (info)
+                                                  /* TRANSLATORS: the copy is done, the
+                                                   * entry is being committed */
+                                                  ? _ ("committing…")
+                                                  /* TRANSLATORS: the copy is done, the
+                                                   * data is being written to the disk */
+                                                  : _ ("syncing…"));
     }
   cancellable = fs_tool_watch_signals (tool);
   file = g_file_new_for_path (source);

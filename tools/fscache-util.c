@@ -583,6 +583,7 @@ struct _FsToolProgress {
   gint64 last_draw;
   gboolean drawn;
   gboolean syncing; /* everything copied: the rest is the sync of the commit */
+  char *finishing;  /* what is shown then, or NULL */
 };
 
 /* Columns left free at the end of the line: the terminal echoes a ^C
@@ -647,7 +648,8 @@ progress_draw (FsToolProgress *self, gboolean final)
   g_autofree char *tail = NULL;
   g_autoptr (GString) line = g_string_new ("\r");
   gint64 now = g_get_monotonic_time ();
-  gboolean syncing = !final && self->total > 0 && self->done >= self->total;
+  gboolean syncing =
+    !final && self->finishing != NULL && self->total > 0 && self->done >= self->total;
   guint percent, width;
   glong used;
 
@@ -668,8 +670,7 @@ progress_draw (FsToolProgress *self, gboolean final)
   done = fs_tool_format_size (MIN (self->done, self->total));
   total = fs_tool_format_size (self->total);
   if (syncing)
-    /* TRANSLATORS: everything is copied; the data is being written to the disk */
-    speed = g_strdup (_ ("  syncing…"));
+    speed = g_strdup_printf ("  %s", self->finishing);
   else
     speed = progress_speed (self, now);
   tail = g_strdup_printf (" %3u%%  %s / %s%s", percent, done, total, speed);
@@ -695,6 +696,13 @@ progress_draw (FsToolProgress *self, gboolean final)
 }
 
 void
+fs_tool_progress_set_finishing (FsToolProgress *self, const char *text)
+{
+  g_free (self->finishing);
+  self->finishing = g_strdup (text);
+}
+
+void
 fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total)
 {
   if (self->start == 0)
@@ -717,6 +725,7 @@ fs_tool_progress_finish (FsToolProgress *self, gboolean completed)
       fflush (stderr);
     }
   g_free (self->label);
+  g_free (self->finishing);
   g_free (self);
 }
 

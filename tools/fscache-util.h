@@ -187,12 +187,15 @@ guint64 fs_tool_percent_of (guint64 value, guint percent);
 /* ---- progress and interruption ------------------------------------------ */
 
 /* A one-line progress bar on stderr, redrawn at most ten times a second:
- * percentage, bytes, rate and time left; once everything is copied,
- * "syncing…" until it finishes. It leaves the last columns of the
+ * percentage, bytes, rate and time left; once everything is copied, what
+ * fs_tool_progress_set_finishing() gave until it finishes. It leaves the last columns of the
  * terminal free (a ^C echoed there does not wrap the line). */
 typedef struct _FsToolProgress FsToolProgress;
 
 FsToolProgress *fs_tool_progress_new (const char *label);
+/* What to show once everything is copied until the bar finishes (the
+ * commit's sync: "syncing…"); by default the bar stays at 100%. */
+void fs_tool_progress_set_finishing (FsToolProgress *self, const char *text);
 /* Shows @done of @total bytes. */
 void fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total);
 /* Draws the last state (100% when @completed) and ends the line; frees.
