@@ -1600,20 +1600,42 @@ def test_completion_knows_every_command(work):
 
 def test_tour(work):
     tour = os.path.join(SOURCE_ROOT, "tools", "fscache-tour.sh")
-    cache_dir = os.path.join(work, "tour-cache")
     env = base_env(work, TMPDIR=work)
-    proc = subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
+    steps = ("init", "store --no-progress fscache-tour-sample", "ls",
+             "load fscache-tour-sample -- ls -l {}", "info fscache-tour-sample",
+             "pin fscache-tour-sample",
+             "ensure -v fscache-tour-built -- sh -c 'date > {}/built-at'", "ls --sort=lru",
+             "prune --all --dry-run", "stats")
+
+    # Without a cache folder: one of its own, gone afterwards; the user's
+    # cache ($XDG_CACHE_HOME/fscache) untouched.
+    proc = subprocess.run(["sh", tour, TOOL], env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     out = ok(proc)
-    assert text(proc.stderr) == ""
-    for step in ("init", "store --no-progress fscache-tour-sample", "ls",
-                 "load fscache-tour-sample -- ls -l {}", "info", "prune --dry-run"):
+    for step in steps:
         assert f"\n$ fscache {step}" in out, step
+    assert "a cache of its own" in out and "removed at the end" in out
     assert "Created the cache" in out and "Stored “fscache-tour-sample”" in out
     assert "data.bin" in out and "main.c -> src/main.c" in out
-    assert Cache(work, cache_dir, max_size=None).names() == ["fscache-tour-sample"]
-    # Its temporary sample tree is gone; a second run finds the entry.
+    assert "Kept fscache-tour-sample: it is pinned" in out
+    assert "never runs" not in out.split("\n$ fscache ensure -v fscache-tour-built -- sh -c "
+                                         "'echo never runs")[-1]
+    assert text(proc.stderr).count("fscache: Building fscache-tour-built") == 1
     assert [n for n in os.listdir(work) if n.startswith("fscache-tour.")] == []
-    again = subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    assert "already exists" in ok(again)
+    assert not os.path.exists(os.path.join(work, "xdg-cache"))
+
+    # A cache named, created by the tour: removed with what the tour added.
+    cache_dir = os.path.join(work, "tour-cache")
+    ok(subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120))
+    assert not os.path.exists(cache_dir)
+
+    # An existing cache: its settings and entries stay, the tour's go.
+    cache = Cache(work, cache_dir, max_size="64M")
+    store_sized(work, cache, "mine", 4096)
+    out = ok(subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120))
+    assert "\n$ fscache init" not in out and "\n$ fscache info\n" in out
+    assert cache.names() == ["mine"]
+    assert ok(cache.run("config", "get", "maximum-size")) == "64MiB\n"
+    assert [n for n in os.listdir(work) if n.startswith("fscache-tour.")] == []
