@@ -83,8 +83,8 @@ struct _FsStats {
   guint64 pending[FS_STAT_N];
   gint ops;
   gint64 last_flush; /* 0 until the first operation */
-  gint64 interval;  /* between writes: FLUSH_INTERVAL_USEC, but for tests */
-  guint generation; /* the fork generation @pending and the descriptors belong to */
+  gint64 interval;   /* between writes: FLUSH_INTERVAL_USEC, but for tests */
+  guint generation;  /* the fork generation @pending and the descriptors belong to */
 
   GMutex mutex; /* protects everything below, and serialises the writes */
   int dir_fd;   /* the cache's, borrowed; -1 until attached */
