@@ -228,7 +228,8 @@ static void
 run_build (Tree *t, guint threads)
 {
   g_autoptr (GError) error = NULL;
-  FsCacheManifest *m = _fs_manifest_build_at (AT_FDCWD, t->root, FS_MANIFEST_BUILD_NONE, threads, NULL, &error);
+  FsCacheManifest *m =
+    _fs_manifest_build_at (AT_FDCWD, t->root, FS_MANIFEST_BUILD_NONE, threads, NULL, &error);
 
   if (m == NULL)
     g_error ("build: %s", error->message);

@@ -15,6 +15,7 @@
 #include "fs-commit-private.h"
 #include "fs-copy-private.h"
 #include "fs-integrity-private.h"
+#include "fs-flight-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -54,6 +55,7 @@ struct _FsCacheEntry {
   GPtrArray *retired;  /* values getters returned before a commit, kept until finalize */
   char *restore_child; /* below data/, or "" for data/ itself */
   char *restore_path;  /* where a moved-in tree goes back if not stored */
+  FsFlight flight;     /* held by an entry of fs_cache_load_or_store() until committed */
 };
 
 enum {
@@ -233,6 +235,7 @@ fs_cache_entry_init (FsCacheEntry *self)
 {
   g_mutex_init (&self->mutex);
   self->handle.lock.fd = -1;
+  self->flight.lock.fd = -1;
 }
 
 /* What a getter returned stays valid until the entry is finalized, even
@@ -296,6 +299,15 @@ _fs_cache_entry_new (FsStore *store,
   else if (kind == FS_CACHE_ENTRY_KIND_STORING)
     self->target_name = g_strdup (name);
   return self;
+}
+
+void
+_fs_cache_entry_set_flight (FsCacheEntry *self, FsFlight *flight)
+{
+  g_mutex_lock (&self->mutex);
+  self->flight = *flight;
+  flight->lock.fd = -1; /* ours now */
+  g_mutex_unlock (&self->mutex);
 }
 
 void
@@ -660,6 +672,8 @@ release_locked (FsCacheEntry *self)
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
     _fs_anon_discard (self->store, &self->handle);
   _fs_lock_clear (&self->handle.lock);
+  /* After the discard: the next builder starts from a clean slate. */
+  _fs_flight_land (self->store, &self->flight);
 }
 
 /**
@@ -680,6 +694,26 @@ fs_cache_entry_release (FsCacheEntry *self)
   g_mutex_lock (&self->mutex);
   release_locked (self);
   g_mutex_unlock (&self->mutex);
+}
+
+/* The counter of the statistics (fs-stats.c) a commit status adds to. */
+static FsStat
+commit_stat (FsCacheCommitStatus status)
+{
+  switch (status)
+    {
+    case FS_CACHE_COMMIT_STORED:
+      return FS_STAT_STORED;
+    case FS_CACHE_COMMIT_EXISTS:
+      return FS_STAT_EXISTS;
+    case FS_CACHE_COMMIT_TOO_LARGE:
+      return FS_STAT_TOO_LARGE;
+    case FS_CACHE_COMMIT_NO_SPACE:
+      return FS_STAT_NO_SPACE;
+    case FS_CACHE_COMMIT_INCOMPATIBLE:
+    default:
+      return FS_STAT_INCOMPATIBLE;
+    }
 }
 
 static gboolean
@@ -720,8 +754,12 @@ commit_locked (FsCacheEntry *self,
     }
   g_debug ("commit as %s: status %d", self->name != NULL ? self->name : self->target_name,
            (int) status);
+  if (ok)
+    _fs_stats_add (self->store->stats, commit_stat (status), 1);
   if (!ok || status != FS_CACHE_COMMIT_STORED)
     release_locked (self);
+  /* Stored or not, the waiters may go on: they load the entry or build. */
+  _fs_flight_land (self->store, &self->flight);
   if (ok && out_status != NULL)
     *out_status = status;
   return ok;

@@ -21,6 +21,7 @@
 #include "fscache.h"
 #include "fs-lock-private.h"
 #include "fs-name-private.h"
+#include "fs-stats-private.h"
 #include "fs-util-private.h"
 
 G_BEGIN_DECLS
@@ -57,6 +58,9 @@ struct _FsStore {
   int journal_fd; /* -1 when the cache is incompatible: never changed by us */
   mode_t umask;
   gboolean dir_group_writable;
+  /* The counters of this open cache (fs-stats.c: thread-safe on its own),
+   * written to stats/ once the cache is open and compatible. */
+  FsStats *stats;
 
   /* Readers: operations that change the accounting; writer: a recount,
    * which needs nobody else in the cache, our own threads included (they

@@ -103,7 +103,8 @@ static FsCacheManifest *
 build (const char *dir, guint n_threads)
 {
   g_autoptr (GError) error = NULL;
-  FsCacheManifest *m = _fs_manifest_build_at (AT_FDCWD, dir, FS_MANIFEST_BUILD_NONE, n_threads, NULL, &error);
+  FsCacheManifest *m =
+    _fs_manifest_build_at (AT_FDCWD, dir, FS_MANIFEST_BUILD_NONE, n_threads, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (m);
@@ -1557,7 +1558,8 @@ test_build_errors (FsTestFixture *fx, gconstpointer user_data)
   g_cancellable_cancel (cancellable);
   for (guint threads = 1; threads <= 2; threads++)
     {
-      m = _fs_manifest_build_at (AT_FDCWD, src, FS_MANIFEST_BUILD_NONE, threads, cancellable, &error);
+      m =
+        _fs_manifest_build_at (AT_FDCWD, src, FS_MANIFEST_BUILD_NONE, threads, cancellable, &error);
       g_assert_null (m);
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       g_clear_error (&error);

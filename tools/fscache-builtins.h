@@ -4,7 +4,8 @@
  *
  * One function per command (FsToolCommandFunc), listed in the command table
  * of fscache.c. The entries: fscache-entries.c; the administration of the
- * cache: fscache-admin.c.
+ * cache: fscache-admin.c; statistics, pins, one entry described and
+ * single flight: fscache-manage.c.
  */
 
 #pragma once
@@ -26,6 +27,14 @@ int fs_tool_info (FsTool *tool, char **argv);
 int fs_tool_prune (FsTool *tool, char **argv);
 int fs_tool_gc (FsTool *tool, char **argv);
 int fs_tool_config (FsTool *tool, char **argv);
+
+/* fscache-manage.c */
+int fs_tool_stats (FsTool *tool, char **argv);
+int fs_tool_pin (FsTool *tool, char **argv);
+int fs_tool_unpin (FsTool *tool, char **argv);
+int fs_tool_ensure (FsTool *tool, char **argv);
+/* `info NAME`: one entry described. */
+int fs_tool_info_entry (FsTool *tool, const char *name);
 
 /* The names of the configuration keys (`config get|set KEY`), in the
  * order of the key table: for the completion. Free with g_strfreev(). */
