@@ -4,7 +4,8 @@
  *
  * One function per command (FsToolCommandFunc), listed in the command table
  * of fscache.c. The entries: fscache-entries.c; the administration of the
- * cache: fscache-admin.c.
+ * cache: fscache-admin.c; integrity (manifest, verify, fsck):
+ * fscache-integrity.c.
  */
 
 #pragma once
@@ -26,6 +27,11 @@ int fs_tool_info (FsTool *tool, char **argv);
 int fs_tool_prune (FsTool *tool, char **argv);
 int fs_tool_gc (FsTool *tool, char **argv);
 int fs_tool_config (FsTool *tool, char **argv);
+
+/* fscache-integrity.c */
+int fs_tool_manifest (FsTool *tool, char **argv);
+int fs_tool_verify (FsTool *tool, char **argv);
+int fs_tool_fsck (FsTool *tool, char **argv);
 
 /* The names of the configuration keys (`config get|set KEY`), in the
  * order of the key table: for the completion. Free with g_strfreev(). */
