@@ -44,6 +44,9 @@
 /* The walk wakes a sleeping worker when this many files wait. */
 #define WAKE_AFTER 8
 
+/* How often progress is reported, in microseconds. */
+#define PROGRESS_INTERVAL (100 * 1000)
+
 static guint
 inode_hash (gconstpointer p)
 {
@@ -331,6 +334,46 @@ hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf
     }
 }
 
+/* ---- progress ---- */
+
+/* A file done (hashed, skipped or failed): its bytes count (any thread). */
+static void
+count_done (FsManifestBuilder *self, const BuildNode *node)
+{
+  if (self->progress != NULL)
+    __atomic_add_fetch (&self->progress_done, node->n.size, __ATOMIC_RELAXED);
+}
+
+/* Calls the progress callback (the calling thread only), unless it was
+ * called less than PROGRESS_INTERVAL ago and @force is FALSE. */
+static void
+report_progress (FsManifestBuilder *self, gboolean force)
+{
+  gint64 now;
+  guint64 done;
+
+  if (self->progress == NULL)
+    return;
+  now = g_get_monotonic_time ();
+  if (!force && now - self->progress_last < PROGRESS_INTERVAL)
+    return;
+  self->progress_last = now;
+  done = MIN (__atomic_load_n (&self->progress_done, __ATOMIC_RELAXED), self->progress_total);
+  self->progress ((goffset) done, (goffset) self->progress_total, self->progress_data);
+}
+
+void
+_fs_manifest_builder_set_progress (FsManifestBuilder *self,
+                                   GFileProgressCallback progress,
+                                   gpointer progress_data,
+                                   guint64 total)
+{
+  self->progress = progress;
+  self->progress_data = progress_data;
+  self->progress_total = MIN (total, (guint64) G_MAXINT64);
+  self->progress_last = g_get_monotonic_time ();
+}
+
 static gpointer
 worker (gpointer data)
 {
@@ -355,8 +398,11 @@ worker (gpointer data)
       g_mutex_unlock (&self->work_lock);
       if (!g_atomic_int_get (&self->failed))
         hash_node (self, node, digest, buf, FS_DIGEST_BUFFER_SIZE);
+      count_done (self, node);
       g_mutex_lock (&self->work_lock);
     }
+  self->n_finished++;
+  g_cond_signal (&self->done_cond);
   g_mutex_unlock (&self->work_lock);
   return NULL;
 }
@@ -371,6 +417,8 @@ hash_inline (FsManifestBuilder *self, BuildNode *node)
     }
   if (!g_atomic_int_get (&self->failed))
     hash_node (self, node, self->digest, self->buf, FS_DIGEST_BUFFER_SIZE);
+  count_done (self, node);
+  report_progress (self, FALSE);
 }
 
 /* Hashes now (one thread), or hands over to the workers. */
@@ -408,6 +456,7 @@ queue_hash (FsManifestBuilder *self, BuildNode *node)
   if (self->n_waiting > 0 && waiting >= WAKE_AFTER)
     g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->work_lock);
+  report_progress (self, FALSE);
 }
 
 /* ---- the builder ---- */
@@ -426,6 +475,7 @@ _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancell
   g_mutex_init (&self->lock);
   g_mutex_init (&self->work_lock);
   g_cond_init (&self->work_cond);
+  g_cond_init (&self->done_cond);
   self->threads = g_ptr_array_new ();
   self->work = g_ptr_array_new ();
   return self;
@@ -438,6 +488,16 @@ builder_join (FsManifestBuilder *self)
   g_mutex_lock (&self->work_lock);
   self->work_done = TRUE;
   g_cond_broadcast (&self->work_cond);
+  /* With progress to report, wake up now and then until the workers are
+   * done. */
+  while (self->progress != NULL && self->n_finished < self->threads->len)
+    {
+      g_cond_wait_until (&self->done_cond, &self->work_lock,
+                         g_get_monotonic_time () + PROGRESS_INTERVAL);
+      g_mutex_unlock (&self->work_lock);
+      report_progress (self, FALSE);
+      g_mutex_lock (&self->work_lock);
+    }
   g_mutex_unlock (&self->work_lock);
   for (guint i = 0; i < self->threads->len; i++)
     g_thread_join (self->threads->pdata[i]);
@@ -468,6 +528,7 @@ _fs_manifest_builder_free (FsManifestBuilder *self)
   g_ptr_array_unref (self->threads);
   g_ptr_array_unref (self->work);
   g_cond_clear (&self->work_cond);
+  g_cond_clear (&self->done_cond);
   g_mutex_clear (&self->work_lock);
   g_mutex_clear (&self->lock);
   g_free (self);

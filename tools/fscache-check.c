@@ -281,6 +281,24 @@ add_manifest (FsTool *tool, EntryCheck *c, GCancellable *cancellable, GError **e
   return TRUE;
 }
 
+/* The progress bar of a run over several entries: the bytes of the entries
+ * done before, and the share of the one being checked. */
+typedef struct {
+  FsToolProgress *bar;
+  guint64 base;  /* the sizes of the entries checked before */
+  guint64 size;  /* the size of this one */
+  guint64 total; /* the sizes of all */
+} RunProgress;
+
+static void
+entry_progress (goffset current, goffset total, gpointer data)
+{
+  RunProgress *p = data;
+  guint64 share = total > 0 ? (guint64) ((double) p->size * (double) current / (double) total) : 0;
+
+  fs_tool_progress_update (p->bar, p->base + MIN (share, p->size), p->total);
+}
+
 /* Checks the entry @name against its manifest; with @add, gives it one if
  * it has none. NULL only when @cancellable was cancelled (@error). */
 static EntryCheck *
@@ -288,13 +306,13 @@ check_entry (FsTool *tool,
              const char *name,
              guint64 size,
              gboolean add,
+             RunProgress *progress,
              GCancellable *cancellable,
              GError **error)
 {
   g_autoptr (EntryCheck) c = g_new0 (EntryCheck, 1);
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (GError) local_error = NULL;
-  gboolean intact;
 
   c->name = g_strdup (name);
   c->size = size;
@@ -322,11 +340,25 @@ check_entry (FsTool *tool,
       return add_manifest (tool, c, cancellable, error) ? g_steal_pointer (&c) : NULL;
     }
 
-  intact = fs_cache_entry_verify (entry, &c->differences, cancellable, &local_error);
+  if (progress != NULL)
+    progress->size = MIN (c->size, progress->size); /* the sizes of the list, as estimated */
+  c->differences = fs_cache_entry_list_differences (entry, progress != NULL ? entry_progress : NULL,
+                                                    progress, cancellable, &local_error);
   fs_cache_entry_release (entry);
-  if (intact)
+  if (c->differences != NULL)
     {
-      c->status = CHECK_INTACT;
+      guint n = g_list_model_get_n_items (c->differences);
+
+      if (n == 0)
+        c->status = CHECK_INTACT;
+      else
+        {
+          /* Nodes that could not be read may be intact: not verified. */
+          c->status = only_unreadable (c->differences) ? CHECK_UNVERIFIABLE : CHECK_CORRUPT;
+          c->message =
+            g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u difference", "%u differences", n),
+                             n);
+        }
       return g_steal_pointer (&c);
     }
   if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -339,9 +371,6 @@ check_entry (FsTool *tool,
     c->status = CHECK_NO_MANIFEST;
   else if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_INCOMPATIBLE))
     c->status = CHECK_NEWER_MANIFEST;
-  else if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_CORRUPT) &&
-           c->differences != NULL && g_list_model_get_n_items (c->differences) > 0)
-    c->status = only_unreadable (c->differences) ? CHECK_UNVERIFIABLE : CHECK_CORRUPT;
   else if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_CORRUPT))
     c->status = CHECK_BAD_MANIFEST;
   else
@@ -402,35 +431,39 @@ fs_tool_check_targets (FsTool *tool,
   g_autoptr (GPtrArray) checks =
     g_ptr_array_new_with_free_func ((GDestroyNotify) fs_tool_entry_check_free);
   GCancellable *cancellable = fs_tool_watch_signals (tool);
-  FsToolProgress *progress = NULL;
-  guint64 total = 0, done = 0;
+  RunProgress progress = { NULL, 0, 0, 0 };
 
   for (guint i = 0; i < targets->len; i++)
-    total += g_array_index (targets, Target, i).size;
+    progress.total += g_array_index (targets, Target, i).size;
   if (fs_tool_use_progress (tool) && targets->len > 0)
-    progress = fs_tool_progress_new (label);
+    progress.bar = fs_tool_progress_new (label);
   for (guint i = 0; i < targets->len; i++)
     {
       const Target *t = &g_array_index (targets, Target, i);
       g_autoptr (GError) error = NULL;
       EntryCheck *c;
 
-      if (progress != NULL)
-        fs_tool_progress_update (progress, done, total);
-      c = check_entry (tool, t->name, t->size, add, cancellable, &error);
+      if (progress.bar != NULL)
+        fs_tool_progress_update (progress.bar, progress.base, progress.total);
+      progress.size = t->size;
+      c = check_entry (tool, t->name, t->size, add, progress.bar != NULL ? &progress : NULL,
+                       cancellable, &error);
       if (c == NULL)
         {
           int signum = fs_tool_interrupted_by (tool, error);
 
-          fs_tool_progress_finish (progress, FALSE);
-          fs_tool_error (signum != 0 ? _ ("Interrupted") : "%s", error->message);
+          fs_tool_progress_finish (progress.bar, FALSE);
+          if (signum != 0)
+            fs_tool_error (_ ("Interrupted"));
+          else
+            fs_tool_error ("%s", error->message);
           *out_status = signum != 0 ? 128 + signum : FS_TOOL_EXIT_FAILURE;
           return FALSE;
         }
-      done += t->size;
+      progress.base += t->size;
       g_ptr_array_add (checks, c);
     }
-  fs_tool_progress_finish (progress, TRUE);
+  fs_tool_progress_finish (progress.bar, TRUE);
   *out_checks = g_steal_pointer (&checks);
   return TRUE;
 }
