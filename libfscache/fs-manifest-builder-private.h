@@ -24,6 +24,7 @@ typedef struct {
   InodeInfo *inode;       /* for non-directories */
   dev_t dev;
   ino_t ino;
+  guint64 blocks; /* st_blocks */
   guint64 hashed_size;
   char *error_message; /* could not be read (verify) */
 } BuildNode;

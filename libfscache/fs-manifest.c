@@ -26,6 +26,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -215,6 +216,7 @@ node_from_stat (BuildNode *node, const struct stat *st)
   node->n.gid = st->st_gid;
   node->dev = st->st_dev;
   node->ino = st->st_ino;
+  node->blocks = (guint64) st->st_blocks;
   if (S_ISREG (st->st_mode))
     node->n.size = (guint64) st->st_size;
 }
@@ -433,7 +435,14 @@ queue_hash (FsManifestBuilder *self, BuildNode *node)
       return;
     }
 
-  /* Start the workers with the first file. */
+  /* Start the workers with the second file: a tree of one file (a small
+   * store) is hashed in this thread at the end, without a thread started
+   * and joined for it. */
+  if (self->threads->len == 0 && self->work->len == 0)
+    {
+      g_ptr_array_add (self->work, node);
+      return;
+    }
   if (self->threads->len == 0)
     for (guint i = 0; i < self->n_threads; i++)
       {
@@ -461,13 +470,34 @@ queue_hash (FsManifestBuilder *self, BuildNode *node)
 
 /* ---- the builder ---- */
 
+/* The CPUs this process may run on (its affinity: taskset, a cpuset),
+ * asked once: GLib 2.74 counts the CPUs online, and asks each time. */
+static guint
+n_processors (void)
+{
+  static gsize n = 0;
+
+  if (g_once_init_enter (&n))
+    {
+      cpu_set_t cpus;
+      int count = 0;
+
+      if (sched_getaffinity (0, sizeof cpus, &cpus) == 0)
+        count = CPU_COUNT (&cpus);
+      if (count <= 0)
+        count = (int) g_get_num_processors ();
+      g_once_init_leave (&n, (gsize) MAX (1, count));
+    }
+  return (guint) n;
+}
+
 FsManifestBuilder *
 _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancellable)
 {
   FsManifestBuilder *self = g_new0 (FsManifestBuilder, 1);
 
   self->root_fd = root_dirfd;
-  self->n_threads = n_threads != 0 ? n_threads : MAX (1, (guint) g_get_num_processors ());
+  self->n_threads = n_threads != 0 ? n_threads : n_processors ();
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   self->nodes = g_ptr_array_new_with_free_func (build_node_free);
   self->strings = g_string_chunk_new (64 * 1024);
@@ -481,10 +511,17 @@ _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancell
   return self;
 }
 
-/* Lets the workers finish the files left, and waits for them. */
+/* Lets the workers finish the files left, and waits for them; without
+ * workers, hashes what waits in this thread. */
 static void
 builder_join (FsManifestBuilder *self)
 {
+  if (self->threads->len == 0)
+    {
+      for (; self->work_next < self->work->len; self->work_next++)
+        hash_inline (self, self->work->pdata[self->work_next]);
+      return;
+    }
   g_mutex_lock (&self->work_lock);
   self->work_done = TRUE;
   g_cond_broadcast (&self->work_cond);
@@ -765,6 +802,24 @@ _fs_manifest_builder_finish (FsManifestBuilder *self, GError **error)
   return TRUE;
 }
 
+/* The space of the tree as the nodes' stats found it, as _fs_tree_size_at()
+ * measures it: st_blocks of every node, a file with several links once. */
+static guint64
+disk_usage (FsManifestBuilder *self)
+{
+  guint64 usage = 0;
+
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      const BuildNode *node = self->nodes->pdata[i];
+
+      if (node->n.type == FS_CACHE_NODE_TYPE_DIRECTORY || node->inode == NULL ||
+          node->inode->first == node)
+        usage += node->blocks * 512;
+    }
+  return usage;
+}
+
 FsCacheManifest *
 _fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
 {
@@ -814,6 +869,7 @@ _fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
                    local_error->message);
       return NULL;
     }
+  _fs_cache_manifest_set_disk_usage (manifest, disk_usage (self));
   return manifest;
 }
 
