@@ -519,3 +519,20 @@ def test_integrity_commands_in_help_and_completion(work, cache):
                                   stdout=subprocess.PIPE, check=True).stdout)
     for option in ("--repair", "--wait-idle", "--json", "--no-progress"):
         assert option in options
+
+
+def test_fsck_entry_with_a_damaged_object_info(work, cache):
+    """An object.info that does not parse makes the entry invisible (never
+    served): fsck reports it with the debris, and --repair removes it and
+    recounts, leaving the cache exact."""
+    stored(work, cache, "a")
+    stored(work, cache, "b")
+    write(os.path.join(cache.path, "objects", "b", "object.info"), "{garbage")
+    result = json.loads(text(cache.run("fsck", "--json").stdout))
+    assert result["ok"] is False and result["stale-items"] == 1 and result["checked"] == 1
+    repaired = cache.json("fsck", "--repair")
+    assert repaired["ok"] is True and repaired["stale-items"] == 1
+    assert not os.path.exists(os.path.join(cache.path, "objects", "b"))
+    assert cache.names() == ["a"]
+    assert_exact(cache)
+    assert cache.json("fsck")["ok"] is True
