@@ -772,8 +772,16 @@ _fs_manifest_builder_finish (FsManifestBuilder *self, GError **error)
 
   for (guint i = self->nodes->len; i-- > 0;)
     if (((BuildNode *) self->nodes->pdata[i])->vanished)
-      g_ptr_array_remove_index_fast (self->nodes, i);
-  g_ptr_array_sort (self->nodes, compare_build_nodes);
+      g_ptr_array_remove_index (self->nodes, i);
+  /* The walk adds the nodes in the manifest's order (each directory's
+   * names sorted, depth first): sorted already, unless a copy loop added
+   * them in its own order. */
+  for (guint i = 1; i < self->nodes->len; i++)
+    if (compare_build_nodes (&self->nodes->pdata[i - 1], &self->nodes->pdata[i]) > 0)
+      {
+        g_ptr_array_sort (self->nodes, compare_build_nodes);
+        break;
+      }
   for (guint i = 0; i < self->nodes->len; i++)
     {
       BuildNode *node = self->nodes->pdata[i];
@@ -875,12 +883,13 @@ _fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
 
 /* ---- the walk ---- */
 
-static char *
-child_path (const char *parent, const char *name)
+/* Names of a directory as walk_dir() keeps them: the d_type, then the
+ * name. In strcmp() order of the names, a depth-first walk adds the nodes
+ * in the manifest's order. */
+static int
+compare_dir_names (gconstpointer a, gconstpointer b)
 {
-  if (strcmp (parent, FS_MANIFEST_ROOT) == 0)
-    return g_strdup (name);
-  return g_strconcat (parent, "/", name, NULL);
+  return strcmp (*(const char *const *) a + 1, *(const char *const *) b + 1);
 }
 
 /* Adds the entries of the directory open as @dfd (borrowed), whose path is
@@ -889,7 +898,9 @@ static gboolean
 walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError **error)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) child_buf = NULL;
   struct dirent *de;
+  gsize prefix_len;
   DIR *dir;
   int dup_fd;
 
@@ -928,13 +939,25 @@ walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError 
       return _fs_throw_errno (error, errsv, _ ("Reading directory %s"), path);
     }
   closedir (dir);
+  g_ptr_array_sort (names, compare_dir_names);
+
+  /* The paths of the children: "PATH/" (nothing for the top) and the name,
+   * in one buffer. */
+  child_buf = g_string_new (strcmp (path, FS_MANIFEST_ROOT) == 0 ? "" : path);
+  if (child_buf->len > 0)
+    g_string_append_c (child_buf, '/');
+  prefix_len = child_buf->len;
 
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = (const char *) names->pdata[i] + 1;
       unsigned char d_type = (unsigned char) *(const char *) names->pdata[i];
-      g_autofree char *child = child_path (path, name);
+      const char *child;
       struct stat st;
+
+      g_string_truncate (child_buf, prefix_len);
+      g_string_append (child_buf, name);
+      child = child_buf->str;
 
       if ((i & 0xff) == 0xff && _fs_cancellable_set_error (self->cancellable, error))
         return FALSE;
@@ -976,7 +999,7 @@ walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError 
           if (!add_node (self, child, cfd, -1, NULL, &st, NULL, error))
             return FALSE;
           dir_node = self->nodes->pdata[self->nodes->len - 1];
-          if (!walk_dir (self, cfd, child, depth + 1, &local_error))
+          if (!walk_dir (self, cfd, dir_node->n.path, depth + 1, &local_error))
             {
               if (!self->verify ||
                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
