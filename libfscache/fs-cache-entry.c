@@ -578,6 +578,10 @@ fs_cache_entry_read_manifest (FsCacheEntry *self, GCancellable *cancellable, GEr
  * nodes. The entry stays read-locked meanwhile, so it can't change under
  * a check by this library or osbuild.
  *
+ * In a binding, where a call that fails returns no out argument, the
+ * differences of a corrupt entry are the result of
+ * fs_cache_entry_list_differences().
+ *
  * Returns: %TRUE when the entry is intact; %FALSE with @error set to
  *   %FS_CACHE_ERROR_CORRUPT naming the first difference (all of them in
  *   @out_differences), to %FS_CACHE_ERROR_NO_MANIFEST for an entry without
