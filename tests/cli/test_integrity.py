@@ -269,7 +269,8 @@ def test_verify_finds_and_names_each_damage(work, cache, kind):
                  "extra": "not in the manifest"}[difference]
         assert re.search(rf"^  {re.escape(path)}: {words}", out, re.M), out
     else:
-        assert re.search(r"^“bad”: corrupt, its manifest is damaged: .*object\.manifest", out, re.M)
+        assert re.search(r"^“bad”: corrupt, its manifest is damaged: .*object\.manifest", out,
+                         re.M)
     assert "1 corrupt" in out
 
     result = json.loads(text(cache.run("verify", "bad", "--json").stdout))

@@ -29,10 +29,11 @@ const src = GLib.build_filenamev([tmp, 'src']);
 GLib.mkdir_with_parents(src, 0o755);
 GLib.file_set_contents(GLib.build_filenamev([src, 'a.txt']), 'alpha\n');
 
-const cache = FsCache.Cache.new_for_path('org.example.FsCacheGjs', GLib.build_filenamev([tmp, 'cache']), null);
+const cache = FsCache.Cache.new_for_path('org.example.FsCacheGjs',
+    GLib.build_filenamev([tmp, 'cache']), null);
 cache.set_maximum_size(2n ** 64n - 1n, null);
-const [stored, status] = cache.store_tree('t', Gio.File.new_for_path(src), FsCache.CacheStoreFlags.NONE,
-    null, null);
+const [stored, status] = cache.store_tree('t', Gio.File.new_for_path(src),
+    FsCache.CacheStoreFlags.NONE, null, null);
 check(stored && status === FsCache.CacheCommitStatus.STORED, 'store_tree stores the tree');
 
 const entry = cache.load('t', null);

@@ -195,7 +195,8 @@ def test_async_pairs(cache, tmp_path):
     entry = source.load_full_finish(result)
     assert entry.get_tree_digest() == digest
 
-    source, result = run_async(lambda cb: entry.read_manifest_async(GLib.PRIORITY_DEFAULT, None, cb))
+    source, result = run_async(
+        lambda cb: entry.read_manifest_async(GLib.PRIORITY_DEFAULT, None, cb))
     assert source.read_manifest_finish(result).get_digest() == digest
 
     with open(os.path.join(entry_dir, "data", "a.txt"), "a") as f:
