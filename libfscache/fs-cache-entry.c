@@ -590,6 +590,10 @@ fs_cache_entry_read_manifest (FsCacheEntry *self, GCancellable *cancellable, GEr
  * nodes. The entry stays read-locked meanwhile, so it can't change under
  * a check by this library or osbuild.
  *
+ * In a binding, where a call that fails returns no out argument, the
+ * differences of a corrupt entry are the result of
+ * fs_cache_entry_list_differences().
+ *
  * Returns: %TRUE when the entry is intact; %FALSE with @error set to
  *   %FS_CACHE_ERROR_CORRUPT naming the first difference (all of them in
  *   @out_differences), to %FS_CACHE_ERROR_NO_MANIFEST for an entry without
@@ -616,7 +620,8 @@ fs_cache_entry_verify (FsCacheEntry *self,
   if (_fs_cancellable_set_error (cancellable, error) ||
       !check_loaded (self, &handle, &digest, error))
     return FALSE;
-  ok = _fs_integrity_verify (self->store, &handle, digest, &differences, cancellable, error);
+  ok = _fs_integrity_verify (self->store, &handle, digest, NULL, NULL, &differences, cancellable,
+                             error);
   if (out_differences != NULL && differences != NULL)
     {
       GListStore *list = g_list_store_new (FS_TYPE_CACHE_DIFFERENCE);
@@ -626,6 +631,65 @@ fs_cache_entry_verify (FsCacheEntry *self,
       *out_differences = G_LIST_MODEL (list);
     }
   return ok;
+}
+
+/**
+ * fs_cache_entry_list_differences:
+ * @self: a loaded #FsCacheEntry
+ * @progress: (nullable) (scope call) (closure progress_data): called in this
+ *   thread with the bytes re-hashed so far and the total (the bytes of the
+ *   entry's regular files, as its manifest records them)
+ * @progress_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Checks the entry's tree against its manifest as fs_cache_entry_verify()
+ * does, and returns what differs instead of failing on it: a corrupt entry
+ * is a result here, not an error. Bindings, where a call that fails gives
+ * back no out argument, get the differences this way; tools get progress.
+ *
+ * Returns: (transfer full): every difference found, a list of
+ *   [class@FsCache.CacheDifference] in the order of their paths (empty when
+ *   the entry is intact); %NULL with @error set when the entry could not be
+ *   checked: %FS_CACHE_ERROR_NO_MANIFEST for an entry without a manifest,
+ *   %FS_CACHE_ERROR_CORRUPT for a manifest that is missing, does not parse
+ *   or is not the entry's, %FS_CACHE_ERROR_INCOMPATIBLE for a manifest of
+ *   a newer format, or another error (cancelled, out of file descriptors…).
+ *   Nodes that could not be read are differences of kind
+ *   %FS_CACHE_DIFFERENCE_UNREADABLE.
+ *
+ * Since: 1.1
+ */
+GListModel *
+fs_cache_entry_list_differences (FsCacheEntry *self,
+                                 GFileProgressCallback progress,
+                                 gpointer progress_data,
+                                 GCancellable *cancellable,
+                                 GError **error)
+{
+  g_autoptr (GPtrArray) differences = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *digest = NULL;
+  GListStore *list;
+  FsHandle handle;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (_fs_cancellable_set_error (cancellable, error) ||
+      !check_loaded (self, &handle, &digest, error))
+    return NULL;
+  if (!_fs_integrity_verify (self->store, &handle, digest, progress, progress_data, &differences,
+                             cancellable, &local_error) &&
+      differences == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  list = g_list_store_new (FS_TYPE_CACHE_DIFFERENCE);
+  for (guint i = 0; i < differences->len; i++)
+    g_list_store_append (list, differences->pdata[i]);
+  return G_LIST_MODEL (list);
 }
 
 /**

@@ -540,7 +540,7 @@ fs_cache_load_full (FsCache *self,
       return NULL;
     }
   if ((flags & FS_CACHE_LOAD_VERIFY) &&
-      !_fs_integrity_verify (store, &handle, digest, NULL, cancellable, error))
+      !_fs_integrity_verify (store, &handle, digest, NULL, NULL, NULL, cancellable, error))
     {
       _fs_lock_clear (&handle.lock);
       return NULL;

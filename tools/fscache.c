@@ -9,8 +9,9 @@
  * own options (fs_tool_parse_options()), so that --help, the option parser
  * and the bash completion (through the hidden `__complete` command) all
  * read the same entries. The commands on entries are in fscache-entries.c,
- * the administration of the cache in fscache-admin.c, what they share in
- * fscache-util.c. Each run has one tool context (FsTool), passed to the
+ * the administration of the cache in fscache-admin.c, the integrity
+ * commands (manifest, verify, fsck) in fscache-integrity.c, what they share
+ * in fscache-util.c. Each run has one tool context (FsTool), passed to the
  * command: no process-wide option variables.
  *
  * Exit statuses: 0 ok, 1 failure, 2 usage error, 3 miss (fscache(1)).
@@ -88,6 +89,26 @@ static const FsToolCommand commands[] = {
         "since they were last zeroed; the counts of running processes reach them about once a "
         "second."),
     "", FS_TOOL_COMMAND_JSON, fs_tool_stats },
+  { "manifest", N_ ("NAME"), N_ ("Show the manifest of entry NAME"),
+    N_ ("Lists every node of the entry's tree as its manifest records it: type and mode, owner, "
+        "size (or device numbers), the SHA-256 of a regular file, the path, the target of a "
+        "symbolic link, hard-link groups and extended attributes; and the tree digest. Exit "
+        "status 1 for an entry without a manifest (stored by osbuild or an older libfscache)."),
+    "entry", FS_TOOL_COMMAND_JSON, fs_tool_manifest },
+  { "verify", N_ ("[NAME…]"), N_ ("Check entries against their manifests (all without NAME)"),
+    N_ ("Re-hashes each entry (read-locked meanwhile) and compares every node with its manifest: "
+        "content, type, mode, owner, symbolic link target, extended attributes, device numbers, "
+        "hard links, missing and extra files. Exit status 0 when all are intact, 1 when one "
+        "differs (every difference is listed), 3 when a NAME does not exist. An entry without a "
+        "manifest (osbuild's) is reported and is no failure unless --strict."),
+    "entry ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_verify },
+  { "fsck", "", N_ ("Check the whole cache: entries, debris, size counter"),
+    N_ ("Verifies every entry against its manifest, looks for what crashed processes left and "
+        "for dead journal records, and measures the size counter against the entries when no "
+        "other process has the cache open. Exit status 1 when anything is wrong. --repair "
+        "removes the corrupt entries through the ordinary removal (an entry in use is only "
+        "reported), then the debris, and corrects the counter."),
+    "", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_fsck },
   { "config", N_ ("get [KEY] | set KEY VALUE"), N_ ("Read or change a setting"),
     N_ ("Keys: maximum-size (SIZE or unlimited), low-watermark (percent of the maximum size), "
         "min-free-space (SIZE, or N% of the file system), volatile and shared (true or false)."),

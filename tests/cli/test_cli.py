@@ -29,7 +29,7 @@ MAN_PAGE = os.environ.get("FSCACHE_MAN_PAGE", "")
 SOURCE_ROOT = os.environ.get("FSCACHE_SOURCE_ROOT", "")
 
 COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "ensure", "pin", "unpin",
-            "prune", "gc", "stats", "config", "help"]
+            "prune", "gc", "stats", "manifest", "verify", "fsck", "config", "help"]
 KEYS = ["maximum-size", "low-watermark", "min-free-space", "volatile", "shared"]
 NOBODY = 65534
 
@@ -318,7 +318,7 @@ def test_translatable_sources_are_listed():
     with open(os.path.join(SOURCE_ROOT, "po", "POTFILES"), encoding="utf-8") as f:
         listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
     for source in ("tools/fscache.c", "tools/fscache-util.c", "tools/fscache-entries.c",
-                   "tools/fscache-admin.c"):
+                   "tools/fscache-admin.c", "tools/fscache-check.c", "tools/fscache-integrity.c"):
         assert source in listed
 
 
