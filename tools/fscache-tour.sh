@@ -96,6 +96,8 @@ step store --no-progress "$sample_name" "$sample"
 step ls
 step load "$sample_name" -- ls -l {}
 step info "$sample_name"
+step manifest "$sample_name"
+step verify "$sample_name"
 step pin "$sample_name"
 step ensure -v "$built_name" -- sh -c 'date > {}/built-at'
 step ensure -v "$built_name" -- sh -c 'echo never runs: the entry is there'
