@@ -1604,7 +1604,7 @@ def test_tour(work):
     env = base_env(work, TMPDIR=work)
     steps = ("init", "store --no-progress fscache-tour-sample", "ls",
              "load fscache-tour-sample -- ls -l {}", "info fscache-tour-sample",
-             "pin fscache-tour-sample",
+             "manifest fscache-tour-sample", "verify fscache-tour-sample", "pin fscache-tour-sample",
              "ensure -v fscache-tour-built -- sh -c 'date > {}/built-at'", "ls --sort=lru",
              "prune --all --dry-run", "stats")
 
@@ -1619,6 +1619,8 @@ def test_tour(work):
     assert "Created the cache" in out and "Stored “fscache-tour-sample”" in out
     assert "data.bin" in out and "main.c -> src/main.c" in out
     assert "Kept fscache-tour-sample: it is pinned" in out
+    assert re.search(r"^Tree digest: [0-9a-f]{64}$", out, re.M)
+    assert "“fscache-tour-sample”: intact" in out
     assert "never runs" not in out.split("\n$ fscache ensure -v fscache-tour-built -- sh -c "
                                          "'echo never runs")[-1]
     assert text(proc.stderr).count("fscache: Building fscache-tour-built") == 1
