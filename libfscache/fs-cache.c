@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 
 #include "fs-anon-private.h"
-#include "fs-anon-private.h"
 #include "fs-cache-item-private.h"
 #include "fs-cache-private.h"
 #include "fs-evict-private.h"
@@ -23,6 +22,7 @@
 #include "fs-load-private.h"
 #include "fs-name-private.h"
 #include "fs-open-private.h"
+#include "fs-remote-pull-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -466,6 +466,9 @@ fs_cache_get_boot_id (FsCache *self)
  * file the caller may not read) the load fails with a %G_IO_ERROR naming
  * the file, never with a miss.
  *
+ * It never uses the network: to fall back on the cache's remote, use
+ * fs_cache_load_full() with %FS_CACHE_LOAD_REMOTE.
+ *
  * Returns: (transfer full): the loaded entry, or %NULL with @error set
  *
  * Since: 1.0
@@ -494,6 +497,14 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
  * %FS_CACHE_ERROR_CORRUPT naming the first difference, one without a
  * manifest with %FS_CACHE_ERROR_NO_MANIFEST.
  *
+ * With %FS_CACHE_LOAD_REMOTE a local miss asks the cache's remote, if it
+ * has one (see fs_cache_pull()): the entry is pulled, committed and
+ * returned loaded. This is the only load that may use the network. A
+ * remote that fails — down, too slow, an answer that is not what it should
+ * be — never fails the load: it is a miss (%FS_CACHE_ERROR_MISS), and the
+ * reason is reported once with g_message(), naming the remote. Only a
+ * cancellation is an error then.
+ *
  * Returns: (transfer full): the loaded entry, or %NULL with @error set
  *
  * Since: 1.1
@@ -505,6 +516,8 @@ fs_cache_load_full (FsCache *self,
                     GCancellable *cancellable,
                     GError **error)
 {
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GError) remote_error = NULL;
   g_autofree char *digest = NULL;
   FsHandle handle = FS_HANDLE_INIT;
   FsStore *store;
@@ -524,8 +537,17 @@ fs_cache_load_full (FsCache *self,
                    store->path);
       return NULL;
     }
-  if (!_fs_load (store, name, &handle, &size, &digest, error))
-    return NULL;
+  if (!_fs_load (store, name, &handle, &size, &digest, &local_error))
+    {
+      if (!(flags & FS_CACHE_LOAD_REMOTE) ||
+          !g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ||
+          !_fs_remote_load (store, name, &handle, &size, &digest, cancellable, &remote_error))
+        {
+          g_propagate_error (error, remote_error != NULL ? g_steal_pointer (&remote_error)
+                                                         : g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
   if ((flags & FS_CACHE_LOAD_VERIFY) &&
       !_fs_integrity_verify (store, &handle, digest, NULL, cancellable, error))
     {

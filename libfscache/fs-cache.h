@@ -59,6 +59,9 @@ const char *fs_cache_get_boot_id (FsCache *self);
  * @FS_CACHE_LOAD_VERIFY: re-hash the entry against its manifest before
  *   returning it (see fs_cache_entry_verify()); an entry that differs, or
  *   has no manifest, is not returned
+ * @FS_CACHE_LOAD_REMOTE: on a local miss, pull the entry from the cache's
+ *   remote (see fs_cache_pull()) when it has one; a remote that fails makes
+ *   the load a miss, never an error
  *
  * Flags of fs_cache_load_full().
  *
@@ -67,6 +70,7 @@ const char *fs_cache_get_boot_id (FsCache *self);
 typedef enum /*< flags >*/ {
   FS_CACHE_LOAD_NONE = 0,
   FS_CACHE_LOAD_VERIFY = 1 << 0,
+  FS_CACHE_LOAD_REMOTE = 1 << 1,
 } FsCacheLoadFlags;
 
 FS_AVAILABLE_IN_1_0
@@ -378,6 +382,49 @@ gboolean fs_cache_collect_garbage_full_finish (FsCache *self,
                                                gint64 *out_correction,
                                                gboolean *out_counter_checked,
                                                GError **error);
+
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_push (FsCache *self,
+                                const char *name,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_push_async (FsCache *self,
+                          const char *name,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GFileProgressCallback progress,
+                          gpointer progress_data,
+                          GDestroyNotify progress_data_free,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_push_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_pull (FsCache *self,
+                                const char *name,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                FsCacheCommitStatus *out_status,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_pull_async (FsCache *self,
+                          const char *name,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GFileProgressCallback progress,
+                          gpointer progress_data,
+                          GDestroyNotify progress_data_free,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_pull_finish (FsCache *self,
+                                       GAsyncResult *result,
+                                       FsCacheCommitStatus *out_status,
+                                       GError **error);
 
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_name_is_valid (const char *name, GError **error);

@@ -182,6 +182,7 @@ typedef struct {
 
 /* Frees the transfer's error. */
 void _fs_http_transfer_clear (FsHttpTransfer *transfer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FsHttpTransfer, _fs_http_transfer_clear)
 
 typedef enum {
   FS_HTTP_RUN_NONE = 0,

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "fscache.h"
+#include "fs-http-private.h"
 #include "fs-lock-private.h"
 #include "fs-name-private.h"
 #include "fs-util-private.h"
@@ -69,6 +70,10 @@ struct _FsStore {
   gboolean incompatible; /* cache.info names another format version */
   FsCacheInfo *info;
   struct stat info_st; /* of cache.info when @info was read */
+
+  GMutex http_mutex; /* protects what follows */
+  FsHttp *http;      /* the client of the remote tier, made on first use */
+  char *http_key;    /* the settings it was made with */
 };
 
 /* fs-store.c */
@@ -78,8 +83,17 @@ void _fs_store_unref (FsStore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsStore, _fs_store_unref)
 
 /* Gives the shared lock of the cache back; later operations fail with
- * FS_CACHE_ERROR_CLOSED. The descriptors stay open until the last unref. */
+ * FS_CACHE_ERROR_CLOSED. The descriptors stay open until the last unref;
+ * the HTTP client until its last transfer ends. */
 void _fs_store_close (FsStore *self);
+
+/* A reference to the cache's HTTP client of the remote tier made with the
+ * settings @key (any string that differs when the settings do), made now
+ * from @options when there is none or it was made with other settings. */
+FsHttp *_fs_store_dup_http (FsStore *self,
+                            const char *key,
+                            const FsHttpOptions *options,
+                            GError **error);
 gboolean _fs_store_is_closed (FsStore *self);
 gboolean _fs_store_check_open (FsStore *self, GError **error);
 
