@@ -35,7 +35,9 @@ gboolean _fs_remote_pull (FsRemote *remote,
  * size and tree digest. FALSE without an error is a miss: no remote, none
  * there, a cache that declines it, or a remote that failed — which is
  * reported once with g_message() naming the remote and the reason, never
- * as an error. FALSE with an error only when @cancellable was cancelled. */
+ * as an error. FALSE with an error when @cancellable was cancelled, and
+ * with the miss of the remote (FS_CACHE_ERROR_MISS, which names both)
+ * when it has no such entry. */
 gboolean _fs_remote_load (FsStore *store,
                           const char *name,
                           FsHandle *out,

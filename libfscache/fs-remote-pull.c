@@ -896,7 +896,9 @@ _fs_remote_load (FsStore *store,
       /* A remote that is down, slow or wrong never fails a load: one
        * message (not a warning: nothing is wrong with the program), and a
        * miss. */
-      if (!g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+      if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
         g_message (_ ("The remote %s failed, so “%s” is a miss: %s"), url, name,
                    local_error->message);
       /* TODO(stats): _fs_stats_add (store, FS_STATS_REMOTE_MISSES, 1); */

@@ -29,6 +29,9 @@ typedef enum {
   FS_TOOL_KEY_PERCENT,         /* N or N%, 1 to 100 */
   FS_TOOL_KEY_SIZE_OR_PERCENT, /* SIZE or N% */
   FS_TOOL_KEY_BOOLEAN,         /* a flag; an init option without argument */
+  FS_TOOL_KEY_STRING,          /* text, checked by the key's check function */
+  FS_TOOL_KEY_COUNT,           /* a whole number from min to max */
+  FS_TOOL_KEY_REMOTE_MODE,     /* read-write or read-only */
 } FsToolKeyType;
 
 typedef struct {
@@ -46,7 +49,16 @@ typedef struct {
   void (*set_size_or_percent) (FsCacheInfo *info, guint64 value, gboolean is_percent);
   gboolean (*get_boolean) (const FsCacheInfo *info);
   void (*set_boolean) (FsCacheInfo *info, gboolean value);
+  const char *(*get_string) (const FsCacheInfo *info);
+  void (*set_string) (FsCacheInfo *info, const char *value);
+  gboolean (*check_string) (const char *value, GError **error);
+  guint (*get_count) (const FsCacheInfo *info);
+  void (*set_count) (FsCacheInfo *info, guint value);
+  guint min, max;
 } FsToolKey;
+
+static gboolean check_remote_url (const char *text, GError **error);
+static gboolean check_absolute_path (const char *text, GError **error);
 
 /* One entry per setting: it gives `config get|set KEY`, an option of `init`
  * (a flag for a boolean), the JSON member and the completion. */
@@ -72,7 +84,86 @@ static const FsToolKey keys[] = {
     N_ ("Share the cache with the users of its group (group-writable files)"),
     .has = fs_cache_info_has_shared, .get_boolean = fs_cache_info_get_shared,
     .set_boolean = fs_cache_info_set_shared },
+  { "remote", "remote", FS_TOOL_KEY_STRING, N_ ("URL"),
+    N_ ("HTTP cache server to share entries through (http:// or https://, no credentials; \"\" "
+        "for none)"),
+    .has = fs_cache_info_has_remote_url, .get_string = fs_cache_info_get_remote_url,
+    .set_string = fs_cache_info_set_remote_url, .check_string = check_remote_url },
+  { "remote-mode", "remote-mode", FS_TOOL_KEY_REMOTE_MODE, N_ ("read-write|read-only"),
+    N_ ("Pull and push (read-write, the default), or only pull (read-only)"),
+    .has = fs_cache_info_has_remote_mode },
+  { "remote-namespace", "remote-namespace", FS_TOOL_KEY_STRING, N_ ("NAME"),
+    N_ ("Namespace of the entry names on the remote (default: none)"),
+    .has = fs_cache_info_has_remote_namespace, .get_string = fs_cache_info_get_remote_namespace,
+    .set_string = fs_cache_info_set_remote_namespace },
+  { "remote-timeout", "remote-timeout", FS_TOOL_KEY_COUNT, N_ ("SECONDS"),
+    N_ ("Give up on a remote that does not answer for this long (default 30)"),
+    .has = fs_cache_info_has_remote_timeout, .get_count = fs_cache_info_get_remote_timeout,
+    .set_count = fs_cache_info_set_remote_timeout, .min = 1, .max = G_MAXINT / 1000 },
+  { "remote-connections", "remote-connections", FS_TOOL_KEY_COUNT, N_ ("N"),
+    N_ ("Connections to the remote, and files transferred at once (default 8)"),
+    .has = fs_cache_info_has_remote_connections, .get_count = fs_cache_info_get_remote_connections,
+    .set_count = fs_cache_info_set_remote_connections, .min = 1,
+    .max = FS_CACHE_REMOTE_MAX_CONNECTIONS },
+  { "remote-credentials-file", "remote-credentials-file", FS_TOOL_KEY_STRING, N_ ("PATH"),
+    N_ ("File to read the remote's credentials from (“bearer TOKEN” or “basic USER:PASSWORD”); "
+        "never the credentials themselves"),
+    .has = fs_cache_info_has_remote_credentials_file,
+    .get_string = fs_cache_info_get_remote_credentials_file,
+    .set_string = fs_cache_info_set_remote_credentials_file, .check_string = check_absolute_path },
+  { "remote-zstd", "remote-zstd", FS_TOOL_KEY_BOOLEAN, NULL,
+    N_ ("Compress what is pushed with zstd (pays on slow links only)"),
+    .has = fs_cache_info_has_remote_zstd, .get_boolean = fs_cache_info_get_remote_zstd,
+    .set_boolean = fs_cache_info_set_remote_zstd },
 };
+
+/* A URL the library can use as a remote; credentials in it are refused
+ * (cache.info is readable by every user of the cache). "" is no remote. */
+static gboolean
+check_remote_url (const char *text, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+
+  if (*text == '\0')
+    return TRUE;
+  uri = g_uri_parse (text, G_URI_FLAGS_ENCODED, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (scheme == NULL ||
+      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("“%s” is not an http:// or https:// URL"), text);
+      return FALSE;
+    }
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _ ("the URL must not hold a user name or password (cache.info is "
+                              "readable by every user of the cache): set FSCACHE_REMOTE_TOKEN, or "
+                              "FSCACHE_REMOTE_USER and FSCACHE_REMOTE_PASSWORD, or "
+                              "remote-credentials-file"));
+      return FALSE;
+    }
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("“%s”: a remote URL has no query or fragment"), text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_absolute_path (const char *text, GError **error)
+{
+  if (g_path_is_absolute (text))
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("“%s” is not an absolute path"),
+               text);
+  return FALSE;
+}
 
 static const FsToolKey *
 find_key (const char *name)
@@ -165,9 +256,49 @@ key_parse (const FsToolKey *key, const char *text, FsCacheInfo *info, GError **e
         }
       key->set_boolean (info, flag);
       return TRUE;
+    case FS_TOOL_KEY_STRING:
+      if (!g_utf8_validate (stripped, -1, NULL))
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               _ ("the value is not valid UTF-8"));
+          return FALSE;
+        }
+      if (key->check_string != NULL && !key->check_string (stripped, error))
+        return FALSE;
+      key->set_string (info, stripped);
+      return TRUE;
+    case FS_TOOL_KEY_COUNT:
+      if (!g_ascii_string_to_unsigned (stripped, 10, key->min, key->max, &size, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("Invalid value “%s”: expected a whole number from %u to %u"), text,
+                       key->min, key->max);
+          return FALSE;
+        }
+      key->set_count (info, (guint) size);
+      return TRUE;
+    case FS_TOOL_KEY_REMOTE_MODE:
+      if (g_ascii_strcasecmp (stripped, "read-write") == 0)
+        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_READ_WRITE);
+      else if (g_ascii_strcasecmp (stripped, "read-only") == 0)
+        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_READ_ONLY);
+      else
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("Invalid value “%s”: expected read-write or read-only"), text);
+          return FALSE;
+        }
+      return TRUE;
     default:
       g_assert_not_reached ();
     }
+}
+
+static const char *
+remote_mode_name (const FsCacheInfo *info)
+{
+  return fs_cache_info_get_remote_mode (info) == FS_CACHE_REMOTE_READ_ONLY ? "read-only"
+                                                                           : "read-write";
 }
 
 /* The value of @key in the syntax key_parse() reads; "unset" when unset. */
@@ -197,6 +328,14 @@ key_to_string (const FsToolKey *key, const FsCacheInfo *info)
       return fs_tool_format_size_exact (value);
     case FS_TOOL_KEY_BOOLEAN:
       return g_strdup (key->get_boolean (info) ? "true" : "false");
+    case FS_TOOL_KEY_STRING:
+      if (!key->has (info))
+        return g_strdup ("unset");
+      return g_strdup (key->get_string (info) != NULL ? key->get_string (info) : "");
+    case FS_TOOL_KEY_COUNT:
+      return g_strdup_printf ("%u", key->get_count (info));
+    case FS_TOOL_KEY_REMOTE_MODE:
+      return g_strdup (remote_mode_name (info));
     default:
       g_assert_not_reached ();
     }
@@ -233,6 +372,14 @@ key_to_json (const FsToolKey *key, const FsCacheInfo *info)
       return json_node_init_int (node, (gint64) value);
     case FS_TOOL_KEY_BOOLEAN:
       return json_node_init_boolean (node, key->get_boolean (info));
+    case FS_TOOL_KEY_STRING:
+      if (key->get_string (info) == NULL)
+        return json_node_init_null (node);
+      return json_node_init_string (node, key->get_string (info));
+    case FS_TOOL_KEY_COUNT:
+      return json_node_init_int (node, key->get_count (info));
+    case FS_TOOL_KEY_REMOTE_MODE:
+      return json_node_init_string (node, remote_mode_name (info));
     default:
       g_assert_not_reached ();
     }
@@ -269,6 +416,16 @@ key_describe (const FsToolKey *key, const FsCacheInfo *info)
       return fs_tool_format_size (value);
     case FS_TOOL_KEY_BOOLEAN:
       return g_strdup (key->get_boolean (info) ? _ ("yes") : _ ("no"));
+    case FS_TOOL_KEY_STRING:
+      if (key->get_string (info) == NULL || *key->get_string (info) == '\0')
+        return g_strdup (_ ("none"));
+      return g_strdup (key->get_string (info));
+    case FS_TOOL_KEY_COUNT:
+      if (key->has (info))
+        return g_strdup_printf ("%u", key->get_count (info));
+      return g_strdup_printf (_ ("%u (default)"), key->get_count (info));
+    case FS_TOOL_KEY_REMOTE_MODE:
+      return g_strdup (remote_mode_name (info));
     default:
       g_assert_not_reached ();
     }
@@ -610,6 +767,17 @@ fs_tool_info (FsTool *tool, char **argv)
     }
     add_row (labels, values, _ ("Minimum free space"),
              key_describe (find_key ("min-free-space"), info));
+    if (fs_cache_info_get_remote_url (info) == NULL)
+      add_row (labels, values, _ ("Remote"), g_strdup (_ ("none")));
+    else if (*fs_cache_info_get_remote_namespace (info) == '\0')
+      add_row (labels, values, _ ("Remote"),
+               g_strdup_printf ("%s (%s)", fs_cache_info_get_remote_url (info),
+                                remote_mode_name (info)));
+    else
+      add_row (labels, values, _ ("Remote"),
+               g_strdup_printf (_ ("%s (%s, namespace “%s”)"), fs_cache_info_get_remote_url (info),
+                                remote_mode_name (info),
+                                fs_cache_info_get_remote_namespace (info)));
     if (!have_stale)
       add_row (labels, values, _ ("Stale debris"), g_strdup (_ ("unknown")));
     else if (stale == 0)

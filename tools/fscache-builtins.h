@@ -4,7 +4,7 @@
  *
  * One function per command (FsToolCommandFunc), listed in the command table
  * of fscache.c. The entries: fscache-entries.c; the administration of the
- * cache: fscache-admin.c.
+ * cache: fscache-admin.c; the transfers with the remote: fscache-remote.c.
  */
 
 #pragma once
@@ -26,6 +26,10 @@ int fs_tool_info (FsTool *tool, char **argv);
 int fs_tool_prune (FsTool *tool, char **argv);
 int fs_tool_gc (FsTool *tool, char **argv);
 int fs_tool_config (FsTool *tool, char **argv);
+
+/* fscache-remote.c */
+int fs_tool_push (FsTool *tool, char **argv);
+int fs_tool_pull (FsTool *tool, char **argv);
 
 /* The names of the configuration keys (`config get|set KEY`), in the
  * order of the key table: for the completion. Free with g_strfreev(). */

@@ -205,7 +205,8 @@ fs_tool_ls (FsTool *tool, char **argv)
 /* ---- store -------------------------------------------------------------- */
 
 typedef struct {
-  gboolean move; /* --move */
+  gboolean move;      /* --move */
+  gboolean no_remote; /* --no-remote */
 } StoreOptions;
 
 static const char *
@@ -228,13 +229,17 @@ commit_status_nick (FsCacheCommitStatus status)
     }
 }
 
+/* @pushed: the upload after the commit, or NULL (with @push_error when it
+ * failed). */
 static void
 print_store_json (const char *cache,
                   const char *name,
                   FsCacheCommitStatus status,
                   gboolean has_size,
                   guint64 size,
-                  gboolean moved)
+                  gboolean moved,
+                  FsCacheTransfer *pushed,
+                  const GError *push_error)
 {
   g_autoptr (JsonObject) object = json_object_new ();
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
@@ -247,6 +252,12 @@ print_store_json (const char *cache,
   else
     json_object_set_null_member (object, "size");
   json_object_set_boolean_member (object, "moved", moved && status == FS_CACHE_COMMIT_STORED);
+  if (pushed != NULL)
+    json_object_set_object_member (object, "remote", fs_tool_transfer_to_json (pushed));
+  else
+    json_object_set_null_member (object, "remote");
+  if (push_error != NULL)
+    json_object_set_string_member (object, "remote-error", push_error->message);
   json_node_set_object (node, object);
   fs_tool_print_json (node);
 }
@@ -267,7 +278,7 @@ report_declined (FsTool *tool,
   maximum = fs_cache_info_get_maximum_size (info);
 
   if (tool->json)
-    print_store_json (path, name, status, FALSE, 0, moved);
+    print_store_json (path, name, status, FALSE, 0, moved, NULL, NULL);
 
   switch (status)
     {
@@ -330,14 +341,55 @@ follow_root_link (const char *source)
   return copy;
 }
 
+/* The write-through of a store: the entry just stored goes to the remote
+ * of a read-write cache, which the command waits for and reports. A
+ * remote that fails is one warning: the entry is stored all the same. */
+static FsCacheTransfer *
+write_through (FsTool *tool,
+               const FsCacheInfo *info,
+               FsCacheEntry *entry,
+               GCancellable *cancellable,
+               GError **error)
+{
+  const char *url = fs_cache_info_get_remote_url (info);
+  const char *name = fs_cache_entry_get_name (entry);
+  FsToolProgress *progress = NULL;
+  FsCacheTransfer *pushed;
+
+  if (url == NULL || fs_cache_info_get_remote_mode (info) != FS_CACHE_REMOTE_READ_WRITE)
+    return NULL;
+  if (fs_tool_use_progress (tool))
+    {
+      g_autofree char *label = g_strdup_printf (_ ("Pushing %s"), name);
+      progress = fs_tool_progress_new (label);
+    }
+  pushed = fs_cache_entry_push (entry, progress != NULL ? fs_tool_progress_callback : NULL,
+                                progress, cancellable, error);
+  fs_tool_progress_finish (progress, pushed != NULL);
+  if (pushed == NULL)
+    {
+      fs_tool_warning (_ ("“%s” is stored, but could not be pushed to the remote %s: %s"), name,
+                       url, (*error)->message);
+      return NULL;
+    }
+  if (!tool->json)
+    {
+      g_autofree char *summary = fs_tool_describe_transfer (pushed);
+      g_print (_ ("Pushed “%s” to %s: %s\n"), name, url, summary);
+    }
+  return pushed;
+}
+
 int
 fs_tool_store (FsTool *tool, char **argv)
 {
-  StoreOptions opt = { FALSE };
+  StoreOptions opt = { FALSE, FALSE };
   const GOptionEntry options[] = {
     { "move", 0, 0, G_OPTION_ARG_NONE, &opt.move,
       N_ ("Move PATH into the cache instead of copying it (a rename on the same file system)"),
       NULL },
+    { "no-remote", 0, 0, G_OPTION_ARG_NONE, &opt.no_remote,
+      N_ ("Do not upload the entry to the remote after storing it"), NULL },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
@@ -348,6 +400,7 @@ fs_tool_store (FsTool *tool, char **argv)
   g_autofree char *path = NULL;
   g_autofree char *size = NULL;
   g_autofree char *followed = NULL;
+  g_autoptr (FsCacheTransfer) pushed = NULL;
   FsToolProgress *progress = NULL;
   GCancellable *cancellable;
   const char *name, *source;
@@ -424,17 +477,21 @@ fs_tool_store (FsTool *tool, char **argv)
 
   /* The size as the cache accounted it. */
   entry = fs_cache_load (tool->cache, name, NULL, NULL);
-  if (tool->json)
-    {
-      print_store_json (path, name, status, entry != NULL,
-                        entry != NULL ? fs_cache_entry_get_size (entry) : 0, opt.move);
-      return FS_TOOL_EXIT_OK;
-    }
   size = entry != NULL ? fs_tool_format_size (fs_cache_entry_get_size (entry)) : g_strdup ("?");
-  if (opt.move)
-    g_print (_ ("Moved %s into %s as “%s” (%s)\n"), source, path, name, size);
-  else
-    g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
+  if (!tool->json)
+    {
+      if (opt.move)
+        g_print (_ ("Moved %s into %s as “%s” (%s)\n"), source, path, name, size);
+      else
+        g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
+    }
+  if (!opt.no_remote && entry != NULL)
+    pushed = write_through (tool, info, entry, cancellable, &error);
+  if (tool->json)
+    print_store_json (path, name, status, entry != NULL,
+                      entry != NULL ? fs_cache_entry_get_size (entry) : 0, opt.move, pushed, error);
+  if (error != NULL && fs_tool_interrupted_by (tool, error) != 0)
+    return 128 + fs_tool_interrupted_by (tool, error);
   return FS_TOOL_EXIT_OK;
 }
 
@@ -461,6 +518,11 @@ substitute (const char *arg, const char *path)
 int
 fs_tool_load (FsTool *tool, char **argv)
 {
+  gboolean no_remote = FALSE;
+  const GOptionEntry options[] = { { "no-remote", 0, 0, G_OPTION_ARG_NONE, &no_remote,
+                                     N_ ("Do not ask the remote when the cache does not have NAME"),
+                                     NULL },
+                                   { NULL } };
   g_auto (GStrv) args = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (GError) error = NULL;
@@ -474,7 +536,7 @@ fs_tool_load (FsTool *tool, char **argv)
   gboolean spawned;
   int status;
 
-  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &status))
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
     return status;
   if (args[0] == NULL)
     return fs_tool_usage_error (tool->command, _ ("load needs a NAME and a command"));
@@ -492,7 +554,10 @@ fs_tool_load (FsTool *tool, char **argv)
   if (!fs_tool_open_cache (tool, FALSE, FALSE))
     return FS_TOOL_EXIT_FAILURE;
   path = fs_tool_absolute_cache_dir (tool);
-  entry = fs_cache_load (tool->cache, name, NULL, &error);
+  /* On a local miss the remote, if the cache has one: a remote that fails
+   * is one warning (the library's message) and a miss. */
+  entry = fs_cache_load_full (tool->cache, name,
+                              no_remote ? FS_CACHE_LOAD_NONE : FS_CACHE_LOAD_REMOTE, NULL, &error);
   if (entry == NULL)
     {
       fs_tool_error ("%s", error->message);

@@ -54,13 +54,26 @@ static const FsToolCommand commands[] = {
     "entry dir", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_export },
   { "rm", N_ ("NAME…"), N_ ("Remove entries"), NULL, "entry ...", FS_TOOL_COMMAND_JSON,
     fs_tool_rm },
+  { "push", N_ ("NAME…"), N_ ("Upload entries to the remote"),
+    N_ ("Uploads each entry to the cache's remote (fscache config set remote URL): the file "
+        "contents the server does not have yet, then the entry's manifest, then its name. A "
+        "failure of the remote is an error here."),
+    "entry ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_push },
+  { "pull", N_ ("NAME…"), N_ ("Download entries from the remote"),
+    N_ ("Downloads each entry from the cache's remote and stores it, every file checked against "
+        "its digest; contents the cache holds already are copied locally. An entry the cache "
+        "has is not downloaded again. A failure of the remote is an error here."),
+    "- ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_pull },
   { "prune", "", N_ ("Evict least recently used entries"), NULL, "", FS_TOOL_COMMAND_JSON,
     fs_tool_prune },
   { "gc", "", N_ ("Remove what crashed processes left and fix the size counter"), NULL, "",
     FS_TOOL_COMMAND_JSON, fs_tool_gc },
   { "config", N_ ("get [KEY] | set KEY VALUE"), N_ ("Read or change a setting"),
     N_ ("Keys: maximum-size (SIZE or unlimited), low-watermark (percent of the maximum size), "
-        "min-free-space (SIZE, or N% of the file system), volatile and shared (true or false)."),
+        "min-free-space (SIZE, or N% of the file system), volatile and shared (true or false); "
+        "the remote: remote (URL, \"\" for none), remote-mode (read-write or read-only), "
+        "remote-namespace, remote-timeout (seconds), remote-connections, "
+        "remote-credentials-file (a path) and remote-zstd (true or false)."),
     "word:get,set key -", FS_TOOL_COMMAND_JSON, fs_tool_config },
   { "help", N_ ("[COMMAND]"), N_ ("Show the help of a command"), NULL, "word:@commands",
     FS_TOOL_COMMAND_NO_CACHE, cmd_help },
