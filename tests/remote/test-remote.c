@@ -98,6 +98,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
 
+  /* A subprocess of fs_test_run_child() uses its parent's server. */
+  if (g_test_subprocess ())
+    return;
   fx->tmpdir = g_dir_make_tmp ("fscache-remote-XXXXXX", &error);
   g_assert_no_error (error);
   dir = g_build_filename (fx->tmpdir, "nginx", NULL);
@@ -123,7 +126,8 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   g_clear_object (&fx->a);
   g_clear_object (&fx->b);
   g_clear_pointer (&fx->nx, fs_test_nginx_stop);
-  fs_test_rm_rf (fx->tmpdir);
+  if (fx->tmpdir != NULL)
+    fs_test_rm_rf (fx->tmpdir);
   g_free (fx->tmpdir);
   g_free (fx->dir_a);
   g_free (fx->dir_b);
@@ -503,6 +507,79 @@ test_local_copy_checked (Fixture *fx, gconstpointer data)
   g_assert_true (fs_cache_entry_verify (entry, NULL, NULL, &error));
   g_assert_no_error (error);
   fs_test_assert_consistent (fx->dir_b);
+}
+
+/* Pulled by a user who may not give files to others: the owners are the
+ * puller's, the rest as the manifest says, and the entry is described by
+ * what it is — its own manifest, which it verifies against. */
+static void
+test_owners_not_permitted (Fixture *fx, gconstpointer data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr (FsCache) cache = NULL;
+      g_autoptr (FsCacheInfo) info = fs_cache_info_new ();
+      g_autoptr (FsCacheEntry) entry = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *p = NULL;
+      struct stat st;
+
+      fs_test_drop_privileges ();
+      cache = fs_test_open_cache (fs_test_child_cache_dir ());
+      fs_cache_info_set_maximum_size (info, FS_CACHE_SIZE_UNLIMITED);
+      fs_cache_info_set_remote_url (info, g_getenv ("FSCACHE_TEST_REMOTE_URL"));
+      g_assert_true (fs_cache_set_info (cache, info, NULL, &error));
+      g_assert_no_error (error);
+      entry = fs_cache_load_full (cache, "tree", FS_CACHE_LOAD_REMOTE, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (entry);
+      g_assert_cmpuint (n_messages, ==, 0);
+      g_assert_cmpstr (fs_cache_entry_get_tree_digest (entry), !=,
+                       g_getenv ("FSCACHE_TEST_TREE_DIGEST"));
+      g_assert_true (fs_cache_entry_verify (entry, NULL, NULL, &error));
+      g_assert_no_error (error);
+      p = g_build_filename (fs_cache_entry_get_path (entry), "dir", "sub", "twin-a", NULL);
+      g_assert_cmpint (stat (p, &st), ==, 0);
+      g_assert_cmpuint (st.st_uid, ==, FS_TEST_NOBODY);
+      g_clear_pointer (&p, g_free);
+      p = g_build_filename (fs_cache_entry_get_path (entry), "twin-b", NULL);
+      g_assert_cmpint (stat (p, &st), ==, 0);
+      g_assert_cmpuint (st.st_mode & 07777, ==, 04755);
+      return;
+    }
+
+  {
+    g_autoptr (FsCacheTransfer) t = NULL;
+    g_autofree char *digest = NULL;
+    g_autofree char *dir_c = g_build_filename (fx->tmpdir, "c", NULL);
+    g_autofree char *null_dev = g_build_filename (fx->src, "null", NULL);
+
+    NEED_SERVER (fx);
+    if (geteuid () != 0)
+      {
+        g_test_skip ("needs root, to store files of other owners and become nobody");
+        return;
+      }
+    make_tree (fx->src);
+    g_assert_cmpint (unlink (null_dev), ==, 0); /* nobody can't make it */
+    store_tree (fx->a, "tree", fx->src);
+    t = push (fx->a, "tree");
+    digest = tree_digest_of (fx->a, "tree");
+
+    g_assert_cmpint (chmod (fx->tmpdir, 0755), ==, 0);
+    g_assert_cmpint (mkdir (dir_c, 0755), ==, 0);
+    g_assert_cmpint (chown (dir_c, FS_TEST_NOBODY, FS_TEST_NOBODY), ==, 0);
+    if (!fs_test_path_reachable_by_all (dir_c))
+      {
+        g_test_skip ("the temporary folder is out of reach of nobody");
+        return;
+      }
+    g_setenv ("FSCACHE_TEST_REMOTE_URL", fx->nx->url, TRUE);
+    g_setenv ("FSCACHE_TEST_TREE_DIGEST", digest, TRUE);
+    fs_test_run_child (dir_c, 120);
+    g_assert_cmpuint (fs_test_count_objects (dir_c), ==, 1);
+    g_assert_cmpuint (fs_test_count_uuid (dir_c), ==, 0);
+  }
 }
 
 /* ---- what goes wrong on the server ----------------------------------------------- */
@@ -1026,6 +1103,7 @@ main (int argc, char *argv[])
   ADD ("push-again", test_push_again, &default_server, fixture_setup);
   ADD ("one-file-change", test_one_file_change, &default_server, fixture_setup);
   ADD ("local-copy-checked", test_local_copy_checked, &default_server, fixture_setup);
+  ADD ("owners-not-permitted", test_owners_not_permitted, &default_server, fixture_setup);
   ADD ("damaged/corrupt", test_damaged, &damage_corrupt, damage_setup);
   ADD ("damaged/truncated", test_damaged, &damage_truncated, damage_setup);
   ADD ("damaged/deleted", test_damaged, &damage_deleted, damage_setup);
