@@ -126,8 +126,8 @@ fs_cache_info_has_remote_mode (const FsCacheInfo *self)
  * @self: an #FsCacheInfo
  *
  * What the cache may do with its remote: pull and push
- * (%FS_CACHE_REMOTE_READ_WRITE, the default when unset), or only pull
- * (%FS_CACHE_REMOTE_READ_ONLY: no request that changes the server is ever
+ * (%FS_CACHE_REMOTE_MODE_READ_WRITE, the default when unset), or only pull
+ * (%FS_CACHE_REMOTE_MODE_READ_ONLY: no request that changes the server is ever
  * sent, and fs_cache_push() fails).
  *
  * Returns: the mode
@@ -137,8 +137,8 @@ fs_cache_info_has_remote_mode (const FsCacheInfo *self)
 FsCacheRemoteMode
 fs_cache_info_get_remote_mode (const FsCacheInfo *self)
 {
-  g_return_val_if_fail (self != NULL, FS_CACHE_REMOTE_READ_WRITE);
-  return REMOTE (self)->has_mode ? REMOTE (self)->mode : FS_CACHE_REMOTE_READ_WRITE;
+  g_return_val_if_fail (self != NULL, FS_CACHE_REMOTE_MODE_READ_WRITE);
+  return REMOTE (self)->has_mode ? REMOTE (self)->mode : FS_CACHE_REMOTE_MODE_READ_WRITE;
 }
 
 /**
@@ -154,7 +154,8 @@ void
 fs_cache_info_set_remote_mode (FsCacheInfo *self, FsCacheRemoteMode mode)
 {
   g_return_if_fail (self != NULL);
-  g_return_if_fail (mode == FS_CACHE_REMOTE_READ_WRITE || mode == FS_CACHE_REMOTE_READ_ONLY);
+  g_return_if_fail (mode == FS_CACHE_REMOTE_MODE_READ_WRITE ||
+                    mode == FS_CACHE_REMOTE_MODE_READ_ONLY);
   REMOTE (self)->mode = mode;
   REMOTE (self)->has_mode = TRUE;
 }
@@ -171,7 +172,7 @@ void
 fs_cache_info_unset_remote_mode (FsCacheInfo *self)
 {
   g_return_if_fail (self != NULL);
-  REMOTE (self)->mode = FS_CACHE_REMOTE_READ_WRITE;
+  REMOTE (self)->mode = FS_CACHE_REMOTE_MODE_READ_WRITE;
   REMOTE (self)->has_mode = FALSE;
 }
 

@@ -633,8 +633,8 @@ remote_from_json (FsCacheInfoRemote *remote, JsonObject *object)
       (g_str_equal (s, "read-write") || g_str_equal (s, "read-only")))
     {
       remote->has_mode = TRUE;
-      remote->mode =
-        g_str_equal (s, "read-only") ? FS_CACHE_REMOTE_READ_ONLY : FS_CACHE_REMOTE_READ_WRITE;
+      remote->mode = g_str_equal (s, "read-only") ? FS_CACHE_REMOTE_MODE_READ_ONLY
+                                                  : FS_CACHE_REMOTE_MODE_READ_WRITE;
     }
   if ((s = string_member (object, "fscache-remote-namespace")) != NULL &&
       g_utf8_validate (s, -1, NULL))
@@ -667,8 +667,8 @@ remote_merge_into_json (const FsCacheInfoRemote *remote, JsonObject *object)
     json_object_set_string_member (object, "fscache-remote-url", remote->url);
   if (remote->has_mode)
     json_object_set_string_member (object, "fscache-remote-mode",
-                                   remote->mode == FS_CACHE_REMOTE_READ_ONLY ? "read-only"
-                                                                             : "read-write");
+                                   remote->mode == FS_CACHE_REMOTE_MODE_READ_ONLY ? "read-only"
+                                                                                  : "read-write");
   if (remote->has_namespace)
     json_object_set_string_member (object, "fscache-remote-namespace", remote->namespace_);
   if (remote->has_timeout)

@@ -75,9 +75,9 @@ G_BEGIN_DECLS
 
 /**
  * FsCacheRemoteMode:
- * @FS_CACHE_REMOTE_READ_WRITE: entries are pulled from the remote and
+ * @FS_CACHE_REMOTE_MODE_READ_WRITE: entries are pulled from the remote and
  *   pushed to it (the default)
- * @FS_CACHE_REMOTE_READ_ONLY: entries are pulled from the remote, never
+ * @FS_CACHE_REMOTE_MODE_READ_ONLY: entries are pulled from the remote, never
  *   pushed: nothing is ever sent to it
  *
  * What a cache may do with its remote: see
@@ -86,8 +86,8 @@ G_BEGIN_DECLS
  * Since: 1.1
  */
 typedef enum {
-  FS_CACHE_REMOTE_READ_WRITE,
-  FS_CACHE_REMOTE_READ_ONLY,
+  FS_CACHE_REMOTE_MODE_READ_WRITE, /*< nick=read-write >*/
+  FS_CACHE_REMOTE_MODE_READ_ONLY,  /*< nick=read-only >*/
 } FsCacheRemoteMode;
 
 #define FS_TYPE_CACHE_INFO (fs_cache_info_get_type ())

@@ -224,7 +224,7 @@ _fs_remote_push (FsRemote *remote,
   Push push = { 0 };
 
   memset (out_stats, 0, sizeof *out_stats);
-  if (remote->mode == FS_CACHE_REMOTE_READ_ONLY)
+  if (remote->mode == FS_CACHE_REMOTE_MODE_READ_ONLY)
     {
       g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_NO_REMOTE,
                    _ ("The remote %s of %s is read-only: nothing is pushed to it"), remote->url,

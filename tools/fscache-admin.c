@@ -279,9 +279,9 @@ key_parse (const FsToolKey *key, const char *text, FsCacheInfo *info, GError **e
       return TRUE;
     case FS_TOOL_KEY_REMOTE_MODE:
       if (g_ascii_strcasecmp (stripped, "read-write") == 0)
-        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_READ_WRITE);
+        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_MODE_READ_WRITE);
       else if (g_ascii_strcasecmp (stripped, "read-only") == 0)
-        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_READ_ONLY);
+        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_MODE_READ_ONLY);
       else
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -297,8 +297,8 @@ key_parse (const FsToolKey *key, const char *text, FsCacheInfo *info, GError **e
 static const char *
 remote_mode_name (const FsCacheInfo *info)
 {
-  return fs_cache_info_get_remote_mode (info) == FS_CACHE_REMOTE_READ_ONLY ? "read-only"
-                                                                           : "read-write";
+  return fs_cache_info_get_remote_mode (info) == FS_CACHE_REMOTE_MODE_READ_ONLY ? "read-only"
+                                                                                : "read-write";
 }
 
 /* The value of @key in the syntax key_parse() reads; "unset" when unset. */

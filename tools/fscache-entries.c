@@ -356,7 +356,7 @@ write_through (FsTool *tool,
   FsToolProgress *progress = NULL;
   FsCacheTransfer *pushed;
 
-  if (url == NULL || fs_cache_info_get_remote_mode (info) != FS_CACHE_REMOTE_READ_WRITE)
+  if (url == NULL || fs_cache_info_get_remote_mode (info) != FS_CACHE_REMOTE_MODE_READ_WRITE)
     return NULL;
   if (fs_tool_use_progress (tool))
     {

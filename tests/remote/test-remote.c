@@ -874,7 +874,7 @@ test_read_only (Fixture *fx, gconstpointer data)
 
   NEED_SERVER (fx);
   make_tree (fx->src);
-  fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_READ_ONLY);
+  fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_MODE_READ_ONLY);
   g_assert_true (fs_cache_set_info (fx->a, info, NULL, NULL));
   store_tree (fx->a, "tree", fx->src);
   t = fs_cache_push (fx->a, "tree", NULL, NULL, NULL, &error);
