@@ -121,7 +121,8 @@ gboolean _fs_http_blob_put (FsHttp *http,
                             GError **error);
 
 /* The same GET and PUT, adding the body bytes to *@progress (atomically,
- * nullable) as they move: for fs-http-run.c. */
+ * nullable) as they move: for fs-http-run.c. A PUT hashes what it sends
+ * only when @verify and the client's verify_uploads. */
 gboolean _fs_http_blob_get_counted (FsHttp *http,
                                     FsHttpEncoding encoding,
                                     const char *digest,
@@ -136,6 +137,7 @@ gboolean _fs_http_blob_put_counted (FsHttp *http,
                                     const char *digest,
                                     guint64 size,
                                     int fd,
+                                    gboolean verify,
                                     guint64 *progress,
                                     guint64 *out_wire_bytes,
                                     GCancellable *cancellable,
@@ -192,6 +194,9 @@ typedef enum {
   /* An UPLOAD the server had counts its size as progress (a bar then ends
    * at the total even when nothing had to be sent). */
   FS_HTTP_RUN_COUNT_SKIPPED = 1 << 1,
+  /* The sources were hashed moments ago (their pages are still the ones
+   * hashed): uploads are not hashed again. */
+  FS_HTTP_RUN_TRUSTED_SOURCES = 1 << 2,
 } FsHttpRunFlags;
 
 /* Called in the thread of _fs_http_run(), about ten times a second while

@@ -36,6 +36,7 @@ typedef struct {
   guint n_transfers;
   gboolean keep_going;
   gboolean count_skipped;
+  gboolean trusted_sources;
   const FsHttpRunHooks *hooks; /* or NULL */
   GCancellable *stop;          /* cancelled by the caller's cancellable or a failure */
   gint next;                   /* atomic: the next transfer to start */
@@ -68,8 +69,9 @@ run_body (Run *run, FsHttpTransfer *t, gboolean get)
     ok = _fs_http_blob_get_counted (run->http, t->encoding, t->digest, t->size, fd, &run->bytes,
                                     &t->wire_bytes, run->stop, error);
   else
-    ok = _fs_http_blob_put_counted (run->http, t->encoding, t->digest, t->size, fd, &run->bytes,
-                                    &t->wire_bytes, run->stop, error);
+    ok = _fs_http_blob_put_counted (run->http, t->encoding, t->digest, t->size, fd,
+                                    !run->trusted_sources, &run->bytes, &t->wire_bytes, run->stop,
+                                    error);
   if (ok && hooks != NULL && hooks->done != NULL)
     hooks->done (t, fd, hooks->user_data, error);
 }
@@ -191,6 +193,7 @@ _fs_http_run_full (FsHttp *http,
   run.n_transfers = n_transfers;
   run.keep_going = (flags & FS_HTTP_RUN_KEEP_GOING) != 0;
   run.count_skipped = (flags & FS_HTTP_RUN_COUNT_SKIPPED) != 0;
+  run.trusted_sources = (flags & FS_HTTP_RUN_TRUSTED_SOURCES) != 0;
   run.hooks = hooks;
   run.stop = g_cancellable_new ();
   g_mutex_init (&run.mutex);

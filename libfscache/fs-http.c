@@ -713,6 +713,7 @@ _fs_http_blob_put_counted (FsHttp *http,
                            const char *digest,
                            guint64 size,
                            int fd,
+                           gboolean verify,
                            guint64 *progress,
                            guint64 *out_wire_bytes,
                            GCancellable *cancellable,
@@ -741,9 +742,9 @@ _fs_http_blob_put_counted (FsHttp *http,
   pb.meter = &meter;
   if (encoding == FS_HTTP_ENCODING_ZSTD)
     {
-      compressed =
-        compress_to_tmpfile (http, fd, size, url, http->options.verify_uploads ? digest : NULL,
-                             &pb.size, cancellable, error);
+      compressed = compress_to_tmpfile (http, fd, size, url,
+                                        verify && http->options.verify_uploads ? digest : NULL,
+                                        &pb.size, cancellable, error);
       if (compressed < 0)
         return FALSE;
       pb.fd = compressed;
@@ -752,7 +753,7 @@ _fs_http_blob_put_counted (FsHttp *http,
     {
       pb.fd = fd;
       pb.size = size;
-      pb.digest = http->options.verify_uploads ? digest : NULL;
+      pb.digest = verify && http->options.verify_uploads ? digest : NULL;
     }
 
   _fs_http_meter_init (&meter, http->options.timeout, http->options.min_speed, progress);
@@ -778,7 +779,7 @@ _fs_http_blob_put (FsHttp *http,
                    GError **error)
 {
   g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
-  return _fs_http_blob_put_counted (http, encoding, digest, size, fd, NULL, out_wire_bytes,
+  return _fs_http_blob_put_counted (http, encoding, digest, size, fd, TRUE, NULL, out_wire_bytes,
                                     cancellable, error);
 }
 

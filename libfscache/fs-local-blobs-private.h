@@ -27,11 +27,14 @@ typedef struct _FsLocalBlobs FsLocalBlobs;
 FsLocalBlobs *_fs_local_blobs_find (FsStore *store, GHashTable *wanted, GCancellable *cancellable);
 /* How many of the wanted digests were found. */
 guint _fs_local_blobs_count (FsLocalBlobs *self);
+/* Whether a local file has the content @sha256 (by its manifest). */
+gboolean _fs_local_blobs_has (FsLocalBlobs *self, const guint8 *sha256);
 /* Opens (read-only) a local file whose manifest says its content has the
  * digest @sha256, filling @out_st; -1 when there is none (or it can't be
  * opened). The content is the caller's to check while it copies it. */
 int _fs_local_blobs_open (FsLocalBlobs *self, const guint8 *sha256, struct stat *out_st);
-/* Releases the entries' locks. */
+/* The calls above may be made from several threads at once. Releases the
+ * entries' locks. */
 void _fs_local_blobs_free (FsLocalBlobs *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsLocalBlobs, _fs_local_blobs_free)
 

@@ -220,6 +220,12 @@ _fs_local_blobs_count (FsLocalBlobs *self)
   return g_hash_table_size (self->sources);
 }
 
+gboolean
+_fs_local_blobs_has (FsLocalBlobs *self, const guint8 *sha256)
+{
+  return g_hash_table_contains (self->sources, sha256);
+}
+
 int
 _fs_local_blobs_open (FsLocalBlobs *self, const guint8 *sha256, struct stat *out_st)
 {

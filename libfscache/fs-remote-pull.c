@@ -329,10 +329,18 @@ make_nodes (Pull *p, GError **error)
   return TRUE;
 }
 
-/* Copies @src_fd into node @i's new file, hashing it: FALSE without an
- * error when the content is not the node's. */
+/* Copies @src_fd into node @i's new file, hashing it with @digest (and
+ * @buf of @buf_size bytes): FALSE without an error when the content is not
+ * the node's. */
 static gboolean
-copy_content (Pull *p, guint i, int src_fd, const struct stat *src_st, GError **error)
+copy_content (Pull *p,
+              guint i,
+              FsDigest *digest,
+              void *buf,
+              gsize buf_size,
+              int src_fd,
+              const struct stat *src_st,
+              GError **error)
 {
   const FsManifestNode *node = node_at (p, i);
   g_autoptr (GError) local_error = NULL;
@@ -344,8 +352,8 @@ copy_content (Pull *p, guint i, int src_fd, const struct stat *src_st, GError **
   if (fd < 0)
     return FALSE;
   if ((guint64) src_st->st_size == node->size &&
-      _fs_digest_copy_fd (p->digest, src_fd, fd, src_st, p->buf, FS_DIGEST_BUFFER_SIZE, md, NULL,
-                          NULL, NULL, NULL, display, &local_error) &&
+      _fs_digest_copy_fd (digest, src_fd, fd, src_st, buf, buf_size, md, NULL, NULL, NULL, NULL,
+                          display, &local_error) &&
       memcmp (md, node->sha256, FS_DIGEST_SIZE) == 0)
     return apply_fd (p, i, fd, error);
 
@@ -356,38 +364,119 @@ copy_content (Pull *p, guint i, int src_fd, const struct stat *src_st, GError **
   return FALSE;
 }
 
-/* Contents found in other local entries; those that do not hash right
- * (or can't be read) stay downloads. */
-static gboolean
-copy_local (Pull *p, FsLocalBlobs *local, FsRemoteStats *stats, GError **error)
-{
-  for (guint i = 1; i < p->n && _fs_local_blobs_count (local) > 0; i++)
-    {
-      const FsManifestNode *node = node_at (p, i);
-      g_autoptr (GError) local_error = NULL;
-      fs_autofd src = -1;
-      struct stat st;
+/* Local copies, on a pool of threads (hashing is the work: one per core). */
+typedef struct {
+  Pull *p;
+  FsLocalBlobs *local;
+  GCancellable *cancellable;
+  GMutex lock; /* protects what follows */
+  GCond cond;
+  guint n_done;
+  GError *error;
+  FsRemoteStats *stats;
+} LocalCopies;
 
-      if (p->fetch[i] != FETCH_REMOTE)
-        continue;
-      src = _fs_local_blobs_open (local, node->sha256, &st);
-      if (src < 0)
-        continue;
-      if (!copy_content (p, i, src, &st, &local_error))
-        {
-          if (local_error == NULL)
-            continue;
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      p->fetch[i] = FETCH_LOCAL;
-      stats->blobs_copied++;
-      stats->bytes_copied += node->size;
-      p->done_local += node->size;
-      if (p->progress != NULL)
-        p->progress ((goffset) p->done_local, (goffset) p->total, p->progress_data);
+static void
+copy_local_one (gpointer data, gpointer user_data)
+{
+  LocalCopies *lc = user_data;
+  Pull *p = lc->p;
+  guint i = GPOINTER_TO_UINT (data) - 1;
+  const FsManifestNode *node = node_at (p, i);
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (FsDigest) digest = NULL;
+  g_autofree void *buf = NULL;
+  gsize buf_size = (gsize) CLAMP (node->size, 1, FS_DIGEST_BUFFER_SIZE);
+  gboolean copied = FALSE;
+  fs_autofd src = -1;
+  struct stat st;
+
+  g_mutex_lock (&lc->lock);
+  if (lc->error != NULL || g_cancellable_is_cancelled (lc->cancellable))
+    {
+      lc->n_done++;
+      g_cond_signal (&lc->cond);
+      g_mutex_unlock (&lc->lock);
+      return;
     }
-  return TRUE;
+  g_mutex_unlock (&lc->lock);
+
+  src = _fs_local_blobs_open (lc->local, node->sha256, &st);
+  if (src >= 0)
+    {
+      digest = _fs_digest_new ();
+      buf = g_malloc (buf_size);
+      copied = copy_content (p, i, digest, buf, buf_size, src, &st, &local_error);
+    }
+  if (copied)
+    {
+      p->fetch[i] = FETCH_LOCAL;
+      __atomic_fetch_add (&p->done_local, node->size, __ATOMIC_RELAXED);
+    }
+
+  g_mutex_lock (&lc->lock);
+  if (copied)
+    {
+      lc->stats->blobs_copied++;
+      lc->stats->bytes_copied += node->size;
+    }
+  if (local_error != NULL && lc->error == NULL)
+    lc->error = g_steal_pointer (&local_error);
+  lc->n_done++;
+  g_cond_signal (&lc->cond);
+  g_mutex_unlock (&lc->lock);
+}
+
+/* Contents found in other local entries, copied and hashed on every core;
+ * those that do not hash right (or can't be read) stay downloads. */
+static gboolean
+copy_local (Pull *p,
+            FsLocalBlobs *local,
+            FsRemoteStats *stats,
+            GCancellable *cancellable,
+            GError **error)
+{
+  LocalCopies lc = { p, local, cancellable };
+  GThreadPool *pool;
+  guint n = 0;
+
+  if (_fs_local_blobs_count (local) == 0)
+    return TRUE;
+  g_mutex_init (&lc.lock);
+  g_cond_init (&lc.cond);
+  lc.stats = stats;
+  pool = g_thread_pool_new (copy_local_one, &lc, (int) g_get_num_processors (), TRUE, NULL);
+  for (guint i = 1; i < p->n; i++)
+    if (p->fetch[i] == FETCH_REMOTE && _fs_local_blobs_has (local, node_at (p, i)->sha256))
+      {
+        g_thread_pool_push (pool, GUINT_TO_POINTER (i + 1), NULL);
+        n++;
+      }
+
+  g_mutex_lock (&lc.lock);
+  while (lc.n_done < n)
+    {
+      g_cond_wait_until (&lc.cond, &lc.lock, g_get_monotonic_time () + G_USEC_PER_SEC / 10);
+      if (p->progress != NULL)
+        {
+          guint64 done = __atomic_load_n (&p->done_local, __ATOMIC_RELAXED);
+
+          g_mutex_unlock (&lc.lock);
+          p->progress ((goffset) done, (goffset) p->total, p->progress_data);
+          g_mutex_lock (&lc.lock);
+        }
+    }
+  g_mutex_unlock (&lc.lock);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  g_mutex_clear (&lc.lock);
+  g_cond_clear (&lc.cond);
+
+  if (lc.error != NULL)
+    {
+      g_propagate_error (error, lc.error);
+      return FALSE;
+    }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
 static int
@@ -483,7 +572,7 @@ make_twins_and_links (Pull *p, FsRemoteStats *stats, GError **error)
           src = _fs_openat (p->data_fd, first->path, O_RDONLY | O_NOCTTY | O_CLOEXEC, 0);
           if (src < 0 || fstat (src, &st) < 0)
             return throw_node (error, errno, _ ("Reading"), first);
-          if (!copy_content (p, i, src, &st, error))
+          if (!copy_content (p, i, p->digest, p->buf, FS_DIGEST_BUFFER_SIZE, src, &st, error))
             {
               if (error != NULL && *error == NULL)
                 g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -692,7 +781,7 @@ make_tree (Pull *p,
     return NULL;
 
   local = _fs_local_blobs_find (p->store, wanted, cancellable);
-  if (!copy_local (p, local, stats, error))
+  if (!copy_local (p, local, stats, cancellable, error))
     return NULL;
   g_clear_pointer (&local, _fs_local_blobs_free); /* the other entries' locks */
   if (g_cancellable_set_error_if_cancelled (cancellable, error))

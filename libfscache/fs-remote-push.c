@@ -26,14 +26,24 @@
  * failure anywhere stops the push; what was uploaded stays (blobs are
  * content-addressed: the next push skips them).
  *
- * Uploads are hashed while they are sent (verify_uploads of fs-http.c),
- * although the manifest already has their digests: a file of the entry
- * that changed since it was stored (a disk error, a process that wrote
- * into a loaded entry) would otherwise be stored on the server under a
- * digest it does not have — a blob every pull would refuse, that no later
- * push would replace (its HEAD says it is there), for every machine. The
- * hash costs CPU, not wire time: bench/README.md ("Remote tier: push and
- * pull") has the numbers.
+ * # Hashing what is sent
+ *
+ * The manifest has the digest of every file, yet uploads are hashed while
+ * they are sent (verify_uploads of fs-http.c), and a PUT whose bytes do not
+ * match is cut short: a file that changed since the entry was stored (a
+ * disk error, a process that wrote into a loaded entry) would otherwise be
+ * stored on the server under a digest it does not have — a blob every pull
+ * refuses, that no later push replaces (its HEAD says it is there), for
+ * every machine that shares the server.
+ *
+ * Except for an entry this cache committed in the last minute (the
+ * write-through of a store: _fs_store_committed_recently()): its manifest
+ * was made from these very bytes moments ago (store_tree hashes while it
+ * copies, a pull while it downloads, a commit what it commits), and
+ * hashing them again would read the same pages of the page cache — it
+ * could not find what it is there to find, bytes that changed on the disk
+ * since. That push runs at the speed of the wire; bench/README.md ("Remote
+ * tier: push and pull") has the numbers of both.
  */
 
 #include "config.h"
@@ -102,6 +112,7 @@ count_transfers (const FsHttpTransfer *transfers, guint n, FsRemoteStats *stats)
 static gboolean
 push_blobs (FsRemote *remote,
             Push *push,
+            FsHttpRunFlags flags,
             FsRemoteStats *stats,
             GCancellable *cancellable,
             GError **error)
@@ -151,6 +162,7 @@ push_manifest (FsRemote *remote,
                FsStore *store,
                const FsHandle *handle,
                FsCacheManifest *manifest,
+               FsHttpRunFlags flags,
                FsRemoteStats *stats,
                GCancellable *cancellable,
                GError **error)
@@ -170,7 +182,7 @@ push_manifest (FsRemote *remote,
   t.size = g_bytes_get_size (fs_cache_manifest_get_bytes (manifest));
   t.fd = fd;
   g_strlcpy (t.digest, fs_cache_manifest_get_digest (manifest), sizeof t.digest);
-  ok = _fs_http_run (remote->http, &t, 1, FS_HTTP_RUN_NONE, NULL, NULL, cancellable, error);
+  ok = _fs_http_run (remote->http, &t, 1, flags, NULL, NULL, cancellable, error);
   count_transfers (&t, 1, stats);
   return ok;
 }
@@ -221,6 +233,7 @@ _fs_remote_push (FsRemote *remote,
   g_autoptr (GError) local_error = NULL;
   char data_path[FS_ENTRY_PATH_SIZE];
   fs_autofd data_fd = -1;
+  FsHttpRunFlags flags = FS_HTTP_RUN_NONE;
   Push push = { 0 };
 
   memset (out_stats, 0, sizeof *out_stats);
@@ -250,15 +263,18 @@ _fs_remote_push (FsRemote *remote,
     return _fs_throw_errno (error, errno, _ ("Opening %s/%s/%s"), store->path,
                             _fs_area_name (handle->area), data_path);
 
+  if (_fs_store_committed_recently (store, name, tree_digest))
+    flags |= FS_HTTP_RUN_TRUSTED_SOURCES;
+
   /* 2 */
   push.manifest = manifest;
   push.data_fd = data_fd;
   push.progress = progress;
   push.progress_data = progress_data;
-  if (!push_blobs (remote, &push, out_stats, cancellable, error))
+  if (!push_blobs (remote, &push, flags, out_stats, cancellable, error))
     return FALSE;
   /* 3 */
-  if (!push_manifest (remote, store, handle, manifest, out_stats, cancellable, error))
+  if (!push_manifest (remote, store, handle, manifest, flags, out_stats, cancellable, error))
     return FALSE;
   /* 4 */
   if (!push_ac (remote, name, manifest, out_stats, cancellable, error))
@@ -269,8 +285,9 @@ _fs_remote_push (FsRemote *remote,
   /* TODO(stats): the remote counters of fs-stats.c, wired at the merge:
    *   _fs_stats_add (store, FS_STATS_REMOTE_PUSHES, 1);
    *   _fs_stats_add (store, FS_STATS_REMOTE_BYTES_UP, out_stats->bytes_sent); */
-  g_debug ("push %s to %s: %u blobs sent (%" G_GUINT64_FORMAT " bytes), %u skipped, %u requests",
+  g_debug ("push %s to %s: %u blobs sent (%" G_GUINT64_FORMAT " bytes), %u skipped, %u requests%s",
            name, remote->url, out_stats->blobs_sent, out_stats->bytes_sent,
-           out_stats->blobs_skipped, out_stats->requests);
+           out_stats->blobs_skipped, out_stats->requests,
+           (flags & FS_HTTP_RUN_TRUSTED_SOURCES) ? " (just committed: not hashed again)" : "");
   return TRUE;
 }

@@ -71,9 +71,11 @@ struct _FsStore {
   FsCacheInfo *info;
   struct stat info_st; /* of cache.info when @info was read */
 
-  GMutex http_mutex; /* protects what follows */
-  FsHttp *http;      /* the client of the remote tier, made on first use */
-  char *http_key;    /* the settings it was made with */
+  /* Protects what follows (the remote tier's state). */
+  GMutex http_mutex;
+  FsHttp *http;   /* the client of the remote tier, made on first use */
+  char *http_key; /* the settings it was made with */
+  GArray *recent; /* FsRecentCommit: this store's latest commits, or NULL */
 };
 
 /* fs-store.c */
@@ -86,6 +88,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsStore, _fs_store_unref)
  * FS_CACHE_ERROR_CLOSED. The descriptors stay open until the last unref;
  * the HTTP client until its last transfer ends. */
 void _fs_store_close (FsStore *self);
+
+/* Entries this store committed in the last FS_STORE_RECENT_SECONDS (at
+ * most FS_STORE_RECENT_MAX of them): their manifests were made from the
+ * bytes as they were written, moments ago. A push of one of them does not
+ * hash its files again (fs-remote-push.c says why). */
+#define FS_STORE_RECENT_SECONDS 60
+#define FS_STORE_RECENT_MAX 16
+void _fs_store_note_commit (FsStore *self, const char *name, const char *tree_digest);
+gboolean _fs_store_committed_recently (FsStore *self, const char *name, const char *tree_digest);
 
 /* A reference to the cache's HTTP client of the remote tier made with the
  * settings @key (any string that differs when the settings do), made now

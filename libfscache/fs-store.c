@@ -61,6 +61,7 @@ store_clear (gpointer p)
   g_clear_pointer (&self->info, fs_cache_info_unref);
   g_clear_pointer (&self->http, _fs_http_unref);
   g_free (self->http_key);
+  g_clear_pointer (&self->recent, g_array_unref);
   g_free (self->app_id);
   g_free (self->path);
   g_mutex_clear (&self->http_mutex);
@@ -108,6 +109,48 @@ _fs_store_close (FsStore *self)
   g_clear_pointer (&self->http, _fs_http_unref);
   g_clear_pointer (&self->http_key, g_free);
   g_mutex_unlock (&self->http_mutex);
+}
+
+typedef struct {
+  char name[FS_NAME_MAX + 1];
+  char digest[65];
+  gint64 when; /* monotonic */
+} FsRecentCommit;
+
+void
+_fs_store_note_commit (FsStore *self, const char *name, const char *tree_digest)
+{
+  FsRecentCommit rc = { { 0 } };
+
+  g_strlcpy (rc.name, name, sizeof rc.name);
+  g_strlcpy (rc.digest, tree_digest, sizeof rc.digest);
+  rc.when = g_get_monotonic_time ();
+  g_mutex_lock (&self->http_mutex);
+  if (self->recent == NULL)
+    self->recent = g_array_new (FALSE, FALSE, sizeof (FsRecentCommit));
+  if (self->recent->len == FS_STORE_RECENT_MAX)
+    g_array_remove_index (self->recent, 0);
+  g_array_append_val (self->recent, rc);
+  g_mutex_unlock (&self->http_mutex);
+}
+
+gboolean
+_fs_store_committed_recently (FsStore *self, const char *name, const char *tree_digest)
+{
+  gint64 since = g_get_monotonic_time () - FS_STORE_RECENT_SECONDS * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  if (tree_digest == NULL)
+    return FALSE;
+  g_mutex_lock (&self->http_mutex);
+  for (guint i = 0; self->recent != NULL && i < self->recent->len && !found; i++)
+    {
+      FsRecentCommit *rc = &g_array_index (self->recent, FsRecentCommit, i);
+      found =
+        rc->when >= since && strcmp (rc->name, name) == 0 && strcmp (rc->digest, tree_digest) == 0;
+    }
+  g_mutex_unlock (&self->http_mutex);
+  return found;
 }
 
 FsHttp *
