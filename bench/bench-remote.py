@@ -119,7 +119,8 @@ class Bench:
     def init(self, cache, url):
         shutil.rmtree(cache, ignore_errors=True)
         subprocess.run(self.fscache(cache, "init", "--max-size", "unlimited", "--volatile",
-                                    "--remote", url, "--json"),
+                                    "--remote", url, "--remote-connections",
+                                    str(self.args.connections), "--json"),
                        check=True, stdout=subprocess.DEVNULL, env=self.env)
 
     def clear_server(self, srv):
@@ -217,12 +218,13 @@ import json, resource, sys, time
 import gi
 gi.require_version("FsCache", "1")
 from gi.repository import FsCache, Gio
-cache_dir, url, tree = sys.argv[1:4]
+cache_dir, url, tree, connections = sys.argv[1:5]
 cache = FsCache.Cache.new_for_path("org.fscache.Bench", cache_dir, None)
 info = FsCache.CacheInfo.new()
 info.set_unlimited()
 info.set_volatile(True)
 info.set_remote_url(url)
+info.set_remote_connections(int(connections))
 cache.set_info(info, None)
 ok, status = cache.store_tree("tree", Gio.File.new_for_path(tree), 0, None, None, None)
 assert status == FsCache.CacheCommitStatus.STORED
@@ -248,7 +250,8 @@ print(json.dumps({"seconds": wall, "cpu_s": cpu, "requests": t.get_requests(),
                 if who == "lib":
                     shutil.rmtree(cache, ignore_errors=True)
                     out = subprocess.run(["/usr/bin/python3", "-c", self.WRITE_THROUGH, cache,
-                                          srv.url, tree], env=env, check=True,
+                                          srv.url, tree, str(self.args.connections)], env=env,
+                                         check=True,
                                          capture_output=True, text=True).stdout
                     rec = json.loads(out.strip().splitlines()[-1])
                     lib.append(rec["seconds"])
@@ -338,6 +341,7 @@ def main():
     ap.add_argument("builddir", nargs="?", default=os.path.join(SRC, "build"))
     ap.add_argument("--size", type=int, default=1024, help="MiB of the entry (default 1024)")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--connections", type=int, default=8, help="remote-connections (default 8)")
     ap.add_argument("--dir")
     ap.add_argument("--json")
     ap.add_argument("--only",
