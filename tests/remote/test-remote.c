@@ -290,6 +290,28 @@ assert_remote_miss (Fixture *fx, FsCache *cache, const char *dir, const char *na
   g_assert_cmpuint (used, ==, fs_test_sum_object_sizes (dir));
 }
 
+/* The paths of the PUTs in nginx's access log, in the order they were
+ * logged (after fs_test_nginx_count(), which makes the log complete). */
+static GPtrArray *
+logged_puts (Fixture *fx)
+{
+  g_autofree char *log = g_build_filename (fx->nx->dir, "access.log", NULL);
+  g_autofree char *data = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *puts = g_ptr_array_new_with_free_func (g_free);
+
+  (void) fs_test_nginx_count (fx->nx, NULL, "/", 0);
+  g_assert_true (g_file_get_contents (log, &data, NULL, NULL));
+  lines = g_strsplit (data, "\n", 0);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], " ", 0);
+      if (g_strv_length (f) == 8 && g_str_equal (f[0], "PUT"))
+        g_ptr_array_add (puts, g_strdup (f[1]));
+    }
+  return puts;
+}
+
 /* ---- store in A, load in B ------------------------------------------------------- */
 
 static void
@@ -320,6 +342,15 @@ test_roundtrip (Fixture *fx, gconstpointer data)
   puts = fs_test_nginx_count (fx->nx, "PUT", "/", 0);
   g_assert_cmpuint (puts, ==, 5); /* 4 blobs and the ac document */
   g_assert_cmpuint (fs_test_nginx_count (fx->nx, "PUT", "/ac/", 0), ==, 1);
+  {
+    /* The order: every content, then the manifest, then the ac document. */
+    g_autoptr (GPtrArray) order = logged_puts (fx);
+    g_autofree char *manifest = g_strconcat ("/cas/", digest_a, NULL);
+
+    g_assert_cmpuint (order->len, ==, 5);
+    g_assert_true (g_str_has_prefix (order->pdata[4], "/ac/"));
+    g_assert_cmpstr (order->pdata[3], ==, manifest);
+  }
   {
     g_autofree char *rel = g_strconcat ("cas/", digest_a, NULL);
     g_autofree char *blob = fs_test_nginx_path (fx->nx, rel);
