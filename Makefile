@@ -10,7 +10,8 @@
 #
 # Variables you may set on the command line:
 #   BUILDDIR=dir          meson build folder                 (default: build)
-#   CACHE=dir             cache folder for `make run`        (default: $XDG_CACHE_HOME/fscache)
+#   CACHE=dir             cache folder for `make run`        (default: a temporary one,
+#                                                             removed afterwards)
 #   MESON_SETUP_ARGS=...  extra options for `meson setup`    (e.g. -Db_sanitize=address)
 #   MESON_TEST_ARGS=...   extra options for `meson test`     (e.g. --suite python)
 
@@ -45,7 +46,8 @@ all: build
 help:
 	@echo "make deps    install the Debian packages that are missing"
 	@echo "make build   configure (once) and build in $(BUILDDIR)/"
-	@echo "make run     deps + build + a tour of the fscache tool (CACHE=dir to choose the cache folder)"
+	@echo "make run     deps + build + a tour of the fscache tool, in a cache of its own (CACHE=dir: in that"
+	@echo "             cache; the tour removes what it adds either way)"
 	@echo "make check   deps + build + run the tests, then print 'N passed, N failed'"
 	@echo "make bench   run the benchmarks (bench/run)"
 	@echo "make clean   remove $(BUILDDIR)/"
@@ -83,7 +85,8 @@ build:
 	fi
 	ninja -C "$(BUILDDIR)"
 
-# The main job: a short tour of the library on a real cache folder.
+# The main job: a short tour of the tool, in a temporary cache of its own
+# unless CACHE= names one; it removes what it added either way.
 run: deps build
 	sh tools/fscache-tour.sh "$(BUILDDIR)/tools/fscache" $(if $(CACHE),'$(CACHE)')
 

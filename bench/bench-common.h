@@ -20,11 +20,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -61,6 +63,35 @@ bench_now_ns (void)
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* CPU time (user + system) of this process, all its threads, and its
+ * children waited for: what an operation costs whatever else the machine
+ * runs meanwhile (wall time also shows what a second thread gains). */
+static inline uint64_t
+bench_cpu_ns (void)
+{
+  struct rusage self, children;
+
+  getrusage (RUSAGE_SELF, &self);
+  getrusage (RUSAGE_CHILDREN, &children);
+  return ((uint64_t) (self.ru_utime.tv_sec + self.ru_stime.tv_sec + children.ru_utime.tv_sec +
+                      children.ru_stime.tv_sec)) *
+           1000000000u +
+         (uint64_t) (self.ru_utime.tv_usec + self.ru_stime.tv_usec + children.ru_utime.tv_usec +
+                     children.ru_stime.tv_usec) *
+           1000u;
+}
+
+/* The CPUs this process may run on (taskset). */
+static inline unsigned
+bench_cpus (void)
+{
+  cpu_set_t cpus;
+
+  if (sched_getaffinity (0, sizeof cpus, &cpus) == 0)
+    return (unsigned) CPU_COUNT (&cpus);
+  return 1;
 }
 
 static void bench_die (const char *fmt, ...) __attribute__ ((noreturn, format (printf, 1, 2)));

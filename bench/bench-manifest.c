@@ -228,7 +228,8 @@ static void
 run_build (Tree *t, guint threads)
 {
   g_autoptr (GError) error = NULL;
-  FsCacheManifest *m = _fs_manifest_build_at (AT_FDCWD, t->root, FS_MANIFEST_BUILD_NONE, threads, NULL, &error);
+  FsCacheManifest *m =
+    _fs_manifest_build_at (AT_FDCWD, t->root, FS_MANIFEST_BUILD_NONE, threads, NULL, &error);
 
   if (m == NULL)
     g_error ("build: %s", error->message);
@@ -261,7 +262,8 @@ run_verify (Tree *t, guint threads)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) diffs = NULL;
 
-  if (!_fs_manifest_verify_at (AT_FDCWD, t->root, the_manifest, threads, &diffs, NULL, &error))
+  if (!_fs_manifest_verify_at (AT_FDCWD, t->root, the_manifest, threads, NULL, NULL, &diffs, NULL,
+                               &error))
     g_error ("verify: %s", error->message);
   if (diffs->len != 0)
     g_error ("verify found %u differences", diffs->len);

@@ -260,21 +260,25 @@ scenario_commit_tree (const char *dir, unsigned files, unsigned dirs)
   FsCacheEntry *entry;
   FsCacheCommitStatus status;
   BenchSamples s;
-  guint64 t0;
+  guint64 t0, c0;
 
   entry = fs_cache_store (cache, "tree", NULL, &error);
   check (entry != NULL, error, "fs_cache_store");
   bench_fill_tree (fs_cache_entry_get_path (entry), files, dirs);
   bench_settle (dir);
   bench_samples_init (&s, 1);
+  c0 = bench_cpu_ns ();
   t0 = bench_now_ns ();
   check (bench_loop_commit_tree (entry, &status, &error), error, "fs_cache_entry_commit");
   s.wall_ns = bench_now_ns () - t0;
+  c0 = bench_cpu_ns () - c0;
   if (status != FS_CACHE_COMMIT_STORED)
     bench_die ("commit of the tree did not store (%d)", (int) status);
   bench_samples_add (&s, s.wall_ns);
-  bench_emit ("lib", "commit_tree", &s, "\"files\": %u, \"dirs\": %u, \"size\": %" PRIu64, files,
-              dirs, (guint64) fs_cache_entry_get_size (entry));
+  bench_emit ("lib", "commit_tree", &s,
+              "\"files\": %u, \"dirs\": %u, \"size\": %" PRIu64 ", \"cpu_ns\": %" PRIu64
+              ", \"cpus\": %u",
+              files, dirs, (guint64) fs_cache_entry_get_size (entry), c0, bench_cpus ());
   g_object_unref (entry);
   g_object_unref (cache);
 }
@@ -373,19 +377,21 @@ scenario_store_tree (const char *dir, const char *source)
   GError *error = NULL;
   FsCacheCommitStatus status;
   BenchSamples s;
-  guint64 t0;
+  guint64 t0, c0;
 
   bench_settle (dir);
   bench_samples_init (&s, 1);
+  c0 = bench_cpu_ns ();
   t0 = bench_now_ns ();
   check (fs_cache_store_tree (cache, "tree", file, FS_CACHE_STORE_NONE, NULL, NULL, &status, NULL,
                               &error),
          error, "fs_cache_store_tree");
   s.wall_ns = bench_now_ns () - t0;
+  c0 = bench_cpu_ns () - c0;
   if (status != FS_CACHE_COMMIT_STORED)
     bench_die ("store_tree did not store (%d)", (int) status);
   bench_samples_add (&s, s.wall_ns);
-  bench_emit0 ("lib", "store_tree", &s);
+  bench_emit ("lib", "store_tree", &s, "\"cpu_ns\": %" PRIu64 ", \"cpus\": %u", c0, bench_cpus ());
   g_object_unref (cache);
 #else
   (void) dir;
@@ -393,6 +399,55 @@ scenario_store_tree (const char *dir, const char *source)
   printf ("{\"prog\": \"lib\", \"scenario\": \"store_tree\", \"n\": 0, \"unavailable\": "
           "\"fs_cache_store_tree() is not in this build of the library\"}\n");
 #endif
+}
+
+/* Verifying an entry (issue 13): @source stored with store_tree() (not
+ * timed), then one load + fs_cache_entry_list_differences() + release,
+ * timed; compared with `openssl dgst -sha256` of the files of @source
+ * (fscache-floor dgst). The library hashes on every CPU it may use: run
+ * under `taskset -c 0` for one core. */
+BENCH_LOOP static GListModel *
+bench_loop_verify (FsCache *cache, GError **error)
+{
+  FsCacheEntry *entry = fs_cache_load (cache, "tree", NULL, error);
+  GListModel *differences;
+
+  if (entry == NULL)
+    return NULL;
+  differences = fs_cache_entry_list_differences (entry, NULL, NULL, NULL, error);
+  g_object_unref (entry);
+  return differences;
+}
+
+static void
+scenario_verify (const char *dir, const char *source)
+{
+  FsCache *cache = create_cache (dir, FS_CACHE_SIZE_UNLIMITED);
+  g_autoptr (GFile) file = g_file_new_for_path (source);
+  g_autoptr (GListModel) differences = NULL;
+  GError *error = NULL;
+  FsCacheCommitStatus status;
+  BenchSamples s;
+  guint64 t0, c0;
+
+  check (fs_cache_store_tree (cache, "tree", file, FS_CACHE_STORE_NONE, NULL, NULL, &status, NULL,
+                              &error),
+         error, "fs_cache_store_tree");
+  if (status != FS_CACHE_COMMIT_STORED)
+    bench_die ("store_tree did not store (%d)", (int) status);
+  bench_settle (dir);
+  bench_samples_init (&s, 1);
+  c0 = bench_cpu_ns ();
+  t0 = bench_now_ns ();
+  differences = bench_loop_verify (cache, &error);
+  s.wall_ns = bench_now_ns () - t0;
+  c0 = bench_cpu_ns () - c0;
+  check (differences != NULL, error, "verifying the entry");
+  if (g_list_model_get_n_items (differences) != 0)
+    bench_die ("the entry differs from its manifest");
+  bench_samples_add (&s, s.wall_ns);
+  bench_emit ("lib", "verify", &s, "\"cpu_ns\": %" PRIu64 ", \"cpus\": %u", c0, bench_cpus ());
+  g_object_unref (cache);
 }
 
 BENCH_LOOP static void
@@ -609,6 +664,7 @@ usage (void)
          "  commit_tree DIR FILES DIRS\n"
          "  prune DIR ENTRIES PERCENT\n"
          "  store_tree DIR SOURCE\n"
+         "  verify DIR SOURCE\n"
          "  open DIR N LABEL\n"
          "  contention DIR PROCS SECONDS NAMES\n",
          stderr);
@@ -647,6 +703,8 @@ main (int argc, char **argv)
                     bench_arg_ulong (argc, argv, 4, 10));
   else if (strcmp (scenario, "store_tree") == 0 && argc > 3)
     scenario_store_tree (dir, argv[3]);
+  else if (strcmp (scenario, "verify") == 0 && argc > 3)
+    scenario_verify (dir, argv[3]);
   else if (strcmp (scenario, "open") == 0)
     scenario_open (dir, bench_arg_ulong (argc, argv, 3, 200), argc > 4 ? argv[4] : "open");
   else if (strcmp (scenario, "contention") == 0)

@@ -371,6 +371,93 @@ fs_cache_entry_verify_finish (FsCacheEntry *self,
 }
 
 typedef struct {
+  FsProgressRelay relay; /* first: see _fs_progress_from_thread() */
+} DifferencesData;
+
+static void
+differences_data_free (gpointer p)
+{
+  DifferencesData *data = p;
+
+  _fs_progress_relay_clear (&data->relay);
+  g_free (data);
+}
+
+static void
+differences_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  DifferencesData *data = task_data;
+  GError *error = NULL;
+  GListModel *differences =
+    fs_cache_entry_list_differences (source,
+                                     data->relay.progress != NULL ? _fs_progress_from_thread : NULL,
+                                     task, cancellable, &error);
+
+  if (differences == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, differences, g_object_unref);
+}
+
+/**
+ * fs_cache_entry_list_differences_async:
+ * @self: a loaded #FsCacheEntry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @progress: (nullable) (scope notified) (closure progress_data) (destroy progress_data_free):
+ *   called in the thread-default main context of the caller with the bytes
+ *   re-hashed so far and the total
+ * @progress_data: data for @progress
+ * @progress_data_free: (nullable): frees @progress_data
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Checks the entry against its manifest without blocking: see
+ * fs_cache_entry_list_differences().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_entry_list_differences_async (FsCacheEntry *self,
+                                       int io_priority,
+                                       GCancellable *cancellable,
+                                       GFileProgressCallback progress,
+                                       gpointer progress_data,
+                                       GDestroyNotify progress_data_free,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  DifferencesData *data;
+
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  data = g_new0 (DifferencesData, 1);
+  _fs_progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
+  _fs_task_run_in_thread (self, fs_cache_entry_list_differences_async, io_priority, cancellable,
+                          callback, user_data, data, differences_data_free, differences_thread);
+}
+
+/**
+ * fs_cache_entry_list_differences_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_list_differences_async().
+ *
+ * Returns: (transfer full): every difference found (empty when the entry is
+ *   intact), or %NULL with @error set (see
+ *   fs_cache_entry_list_differences())
+ *
+ * Since: 1.1
+ */
+GListModel *
+fs_cache_entry_list_differences_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_pointer (self, result, fs_cache_entry_list_differences_async, error);
+}
+
+typedef struct {
   FsProgressRelay relay;
 } PushData;
 

@@ -16,6 +16,7 @@
 #include "fs-commit-private.h"
 #include "fs-copy-private.h"
 #include "fs-integrity-private.h"
+#include "fs-flight-private.h"
 #include "fs-remote-push-private.h"
 #include "fs-tree-private.h"
 
@@ -56,6 +57,7 @@ struct _FsCacheEntry {
   GPtrArray *retired;  /* values getters returned before a commit, kept until finalize */
   char *restore_child; /* below data/, or "" for data/ itself */
   char *restore_path;  /* where a moved-in tree goes back if not stored */
+  FsFlight flight;     /* held by an entry of fs_cache_load_or_store() until committed */
 };
 
 enum {
@@ -235,6 +237,7 @@ fs_cache_entry_init (FsCacheEntry *self)
 {
   g_mutex_init (&self->mutex);
   self->handle.lock.fd = -1;
+  self->flight.lock.fd = -1;
 }
 
 /* What a getter returned stays valid until the entry is finalized, even
@@ -298,6 +301,15 @@ _fs_cache_entry_new (FsStore *store,
   else if (kind == FS_CACHE_ENTRY_KIND_STORING)
     self->target_name = g_strdup (name);
   return self;
+}
+
+void
+_fs_cache_entry_set_flight (FsCacheEntry *self, FsFlight *flight)
+{
+  g_mutex_lock (&self->mutex);
+  self->flight = *flight;
+  flight->lock.fd = -1; /* ours now */
+  g_mutex_unlock (&self->mutex);
 }
 
 void
@@ -580,6 +592,10 @@ fs_cache_entry_read_manifest (FsCacheEntry *self, GCancellable *cancellable, GEr
  * nodes. The entry stays read-locked meanwhile, so it can't change under
  * a check by this library or osbuild.
  *
+ * In a binding, where a call that fails returns no out argument, the
+ * differences of a corrupt entry are the result of
+ * fs_cache_entry_list_differences().
+ *
  * Returns: %TRUE when the entry is intact; %FALSE with @error set to
  *   %FS_CACHE_ERROR_CORRUPT naming the first difference (all of them in
  *   @out_differences), to %FS_CACHE_ERROR_NO_MANIFEST for an entry without
@@ -606,7 +622,8 @@ fs_cache_entry_verify (FsCacheEntry *self,
   if (_fs_cancellable_set_error (cancellable, error) ||
       !check_loaded (self, &handle, &digest, error))
     return FALSE;
-  ok = _fs_integrity_verify (self->store, &handle, digest, &differences, cancellable, error);
+  ok = _fs_integrity_verify (self->store, &handle, digest, NULL, NULL, &differences, cancellable,
+                             error);
   if (out_differences != NULL && differences != NULL)
     {
       GListStore *list = g_list_store_new (FS_TYPE_CACHE_DIFFERENCE);
@@ -616,6 +633,65 @@ fs_cache_entry_verify (FsCacheEntry *self,
       *out_differences = G_LIST_MODEL (list);
     }
   return ok;
+}
+
+/**
+ * fs_cache_entry_list_differences:
+ * @self: a loaded #FsCacheEntry
+ * @progress: (nullable) (scope call) (closure progress_data): called in this
+ *   thread with the bytes re-hashed so far and the total (the bytes of the
+ *   entry's regular files, as its manifest records them)
+ * @progress_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Checks the entry's tree against its manifest as fs_cache_entry_verify()
+ * does, and returns what differs instead of failing on it: a corrupt entry
+ * is a result here, not an error. Bindings, where a call that fails gives
+ * back no out argument, get the differences this way; tools get progress.
+ *
+ * Returns: (transfer full): every difference found, a list of
+ *   [class@FsCache.CacheDifference] in the order of their paths (empty when
+ *   the entry is intact); %NULL with @error set when the entry could not be
+ *   checked: %FS_CACHE_ERROR_NO_MANIFEST for an entry without a manifest,
+ *   %FS_CACHE_ERROR_CORRUPT for a manifest that is missing, does not parse
+ *   or is not the entry's, %FS_CACHE_ERROR_INCOMPATIBLE for a manifest of
+ *   a newer format, or another error (cancelled, out of file descriptors…).
+ *   Nodes that could not be read are differences of kind
+ *   %FS_CACHE_DIFFERENCE_UNREADABLE.
+ *
+ * Since: 1.1
+ */
+GListModel *
+fs_cache_entry_list_differences (FsCacheEntry *self,
+                                 GFileProgressCallback progress,
+                                 gpointer progress_data,
+                                 GCancellable *cancellable,
+                                 GError **error)
+{
+  g_autoptr (GPtrArray) differences = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *digest = NULL;
+  GListStore *list;
+  FsHandle handle;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (_fs_cancellable_set_error (cancellable, error) ||
+      !check_loaded (self, &handle, &digest, error))
+    return NULL;
+  if (!_fs_integrity_verify (self->store, &handle, digest, progress, progress_data, &differences,
+                             cancellable, &local_error) &&
+      differences == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  list = g_list_store_new (FS_TYPE_CACHE_DIFFERENCE);
+  for (guint i = 0; i < differences->len; i++)
+    g_list_store_append (list, differences->pdata[i]);
+  return G_LIST_MODEL (list);
 }
 
 /**
@@ -725,6 +801,8 @@ release_locked (FsCacheEntry *self)
   if (self->kind != FS_CACHE_ENTRY_KIND_LOADED)
     _fs_anon_discard (self->store, &self->handle);
   _fs_lock_clear (&self->handle.lock);
+  /* After the discard: the next builder starts from a clean slate. */
+  _fs_flight_land (self->store, &self->flight);
 }
 
 /**
@@ -745,6 +823,26 @@ fs_cache_entry_release (FsCacheEntry *self)
   g_mutex_lock (&self->mutex);
   release_locked (self);
   g_mutex_unlock (&self->mutex);
+}
+
+/* The counter of the statistics (fs-stats.c) a commit status adds to. */
+static FsStat
+commit_stat (FsCacheCommitStatus status)
+{
+  switch (status)
+    {
+    case FS_CACHE_COMMIT_STORED:
+      return FS_STAT_STORED;
+    case FS_CACHE_COMMIT_EXISTS:
+      return FS_STAT_EXISTS;
+    case FS_CACHE_COMMIT_TOO_LARGE:
+      return FS_STAT_TOO_LARGE;
+    case FS_CACHE_COMMIT_NO_SPACE:
+      return FS_STAT_NO_SPACE;
+    case FS_CACHE_COMMIT_INCOMPATIBLE:
+    default:
+      return FS_STAT_INCOMPATIBLE;
+    }
 }
 
 static gboolean
@@ -785,8 +883,12 @@ commit_locked (FsCacheEntry *self,
     }
   g_debug ("commit as %s: status %d", self->name != NULL ? self->name : self->target_name,
            (int) status);
+  if (ok)
+    _fs_stats_add (self->store->stats, commit_stat (status), 1);
   if (!ok || status != FS_CACHE_COMMIT_STORED)
     release_locked (self);
+  /* Stored or not, the waiters may go on: they load the entry or build. */
+  _fs_flight_land (self->store, &self->flight);
   if (ok && out_status != NULL)
     *out_status = status;
   return ok;

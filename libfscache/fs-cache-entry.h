@@ -119,6 +119,26 @@ gboolean fs_cache_entry_verify_finish (FsCacheEntry *self,
                                        GListModel **out_differences,
                                        GError **error);
 
+FS_AVAILABLE_IN_1_1
+GListModel *fs_cache_entry_list_differences (FsCacheEntry *self,
+                                             GFileProgressCallback progress,
+                                             gpointer progress_data,
+                                             GCancellable *cancellable,
+                                             GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_entry_list_differences_async (FsCacheEntry *self,
+                                            int io_priority,
+                                            GCancellable *cancellable,
+                                            GFileProgressCallback progress,
+                                            gpointer progress_data,
+                                            GDestroyNotify progress_data_free,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+FS_AVAILABLE_IN_1_1
+GListModel *fs_cache_entry_list_differences_finish (FsCacheEntry *self,
+                                                    GAsyncResult *result,
+                                                    GError **error);
+
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_entry_commit (FsCacheEntry *self,
                                 FsCacheCommitStatus *out_status,

@@ -46,6 +46,10 @@ struct _FsCacheManifest {
   GObject parent_instance;
 
   FsManifestData data; /* immutable once parsed */
+  /* The space of the tree the builder described (st_blocks, a file with
+   * several links once), G_MAXUINT64 when unknown: not part of the
+   * manifest, set once by the builder before anyone else sees it. */
+  guint64 disk_usage;
 };
 
 enum { PROP_0, PROP_BYTES, PROP_DIGEST, PROP_N_NODES, PROP_TOTAL_SIZE, N_PROPS };
@@ -150,6 +154,19 @@ fs_cache_manifest_class_init (FsCacheManifestClass *klass)
 static void
 fs_cache_manifest_init (FsCacheManifest *self)
 {
+  self->disk_usage = G_MAXUINT64;
+}
+
+void
+_fs_cache_manifest_set_disk_usage (FsCacheManifest *self, guint64 disk_usage)
+{
+  self->disk_usage = disk_usage;
+}
+
+guint64
+_fs_cache_manifest_get_disk_usage (FsCacheManifest *self)
+{
+  return self->disk_usage;
 }
 
 static GType

@@ -31,7 +31,8 @@
  * @error: return location for a #GError
  *
  * Uploads the committed entry @name to the cache's remote: loads it (a
- * local miss is %FS_CACHE_ERROR_MISS) and pushes it with
+ * local miss is %FS_CACHE_ERROR_MISS; the statistics count neither a hit
+ * nor a miss for it) and pushes it with
  * fs_cache_entry_push(), which says what is sent and in which order.
  *
  * The remote is configured in `cache.info`
@@ -60,15 +61,37 @@ fs_cache_push (FsCache *self,
                GError **error)
 {
   g_autoptr (FsCacheEntry) entry = NULL;
+  g_autofree char *digest = NULL;
+  FsHandle handle = FS_HANDLE_INIT;
   FsCacheTransfer *transfer;
+  FsStore *store;
+  guint64 size;
 
   g_return_val_if_fail (FS_IS_CACHE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  entry = fs_cache_load (self, name, cancellable, error);
-  if (entry == NULL)
+  store = _fs_cache_get_store (self);
+  if (store == NULL)
+    {
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_CLOSED, _ ("The cache is not open"));
+      return NULL;
+    }
+  if (!_fs_store_check_open (store, error) || !fs_cache_name_is_valid (name, error) ||
+      _fs_cancellable_set_error (cancellable, error))
     return NULL;
+  if (!_fs_store_is_compatible (store))
+    {
+      g_set_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS,
+                   _ ("No entry “%s” in %s: the cache has an incompatible version"), name,
+                   store->path);
+      return NULL;
+    }
+  /* A load as fs_cache_load() does, but not one the statistics count: a
+   * push is no use of the entry. */
+  if (!_fs_load (store, name, &handle, &size, &digest, error))
+    return NULL;
+  entry = _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size, digest);
   transfer = fs_cache_entry_push (entry, progress, progress_data, cancellable, error);
   fs_cache_entry_release (entry);
   return transfer;

@@ -22,6 +22,7 @@
 #include "fs-load-private.h"
 #include "fs-name-private.h"
 #include "fs-open-private.h"
+#include "fs-pin-private.h"
 #include "fs-remote-pull-private.h"
 #include "fs-tree-private.h"
 
@@ -359,6 +360,12 @@ open_store (FsCache *self, GError **error)
   return self->store;
 }
 
+FsStore *
+_fs_cache_open_store (FsCache *self, GError **error)
+{
+  return open_store (self, error);
+}
+
 /**
  * fs_cache_close:
  * @self: an #FsCache
@@ -520,6 +527,7 @@ fs_cache_load_full (FsCache *self,
   g_autoptr (GError) remote_error = NULL;
   g_autofree char *digest = NULL;
   FsHandle handle = FS_HANDLE_INIT;
+  gboolean pulled = FALSE;
   FsStore *store;
   guint64 size;
 
@@ -539,21 +547,29 @@ fs_cache_load_full (FsCache *self,
     }
   if (!_fs_load (store, name, &handle, &size, &digest, &local_error))
     {
-      if (!(flags & FS_CACHE_LOAD_REMOTE) ||
-          !g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ||
+      gboolean miss = g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+
+      /* A miss of this cache, whether the remote has the entry or not (the
+       * pull counts a remote hit or miss). */
+      if (miss)
+        _fs_stats_add (store->stats, FS_STAT_MISS, 1);
+      if (!(flags & FS_CACHE_LOAD_REMOTE) || !miss ||
           !_fs_remote_load (store, name, &handle, &size, &digest, cancellable, &remote_error))
         {
           g_propagate_error (error, remote_error != NULL ? g_steal_pointer (&remote_error)
                                                          : g_steal_pointer (&local_error));
           return NULL;
         }
+      pulled = TRUE;
     }
   if ((flags & FS_CACHE_LOAD_VERIFY) &&
-      !_fs_integrity_verify (store, &handle, digest, NULL, cancellable, error))
+      !_fs_integrity_verify (store, &handle, digest, NULL, NULL, NULL, cancellable, error))
     {
       _fs_lock_clear (&handle.lock);
       return NULL;
     }
+  if (!pulled)
+    _fs_stats_add (store->stats, FS_STAT_HIT, 1);
   return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size, digest);
 }
 
@@ -902,6 +918,7 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GListStore) list = NULL;
+  g_autoptr (GHashTable) pins = NULL;
   FsStore *store;
 
   g_return_val_if_fail (FS_IS_CACHE (self), NULL);
@@ -916,6 +933,9 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
   entries = _fs_evict_scan (store, cancellable, error);
   if (entries == NULL)
     return NULL;
+  pins = _fs_pin_read_all (store, error);
+  if (pins == NULL)
+    return NULL;
   for (guint i = 0; i < entries->len; i++)
     {
       FsEntryStat *e = entries->pdata[i];
@@ -923,6 +943,7 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
         _fs_cache_item_new (e->name, e->size, e->last_used_usec, e->boot_id);
 
       _fs_cache_item_set_tree_digest (item, e->tree_digest);
+      _fs_cache_item_set_pinned (item, g_hash_table_contains (pins, e->name));
       g_list_store_append (list, item);
     }
   g_list_store_sort (list, compare_items, NULL);
@@ -936,7 +957,8 @@ fs_cache_list (FsCache *self, GCancellable *cancellable, GError **error)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Removes a committed entry, its accounting included. Fails with
+ * Removes a committed entry, its accounting included, and its pin if it
+ * is pinned ([method@FsCache.Cache.pin]). Fails with
  * %FS_CACHE_ERROR_MISS when there is no such entry, with
  * %FS_CACHE_ERROR_BUSY when it is in use (loaded or being removed), and
  * with a %G_IO_ERROR naming the file when the system can't tell (as for
@@ -963,6 +985,8 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
   _fs_store_op_begin (store);
   ok = _fs_evict_remove (store, name, NULL, cancellable, error);
   _fs_store_op_end (store);
+  if (ok)
+    _fs_pin_forget (store, name);
   return ok;
 }
 
@@ -977,8 +1001,10 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
  * @error: return location for a #GError
  *
  * Evicts least recently used entries until the cache uses at most
- * @target_size. Entries in use are skipped, so the target may not be
- * reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only reports.
+ * @target_size. Entries in use and pinned entries are skipped, so the
+ * target may not be reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only
+ * reports. fs_cache_prune_full() also prunes by age and by count, and
+ * names the entries.
  *
  * The space used is the sum of the sizes of the entries, not the size
  * counter, which drifts in a cache shared with osbuild: a target of 0

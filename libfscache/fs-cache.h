@@ -14,6 +14,8 @@
 #include "fs-cache-version.h"
 #include "fs-cache-entry.h"
 #include "fs-cache-info.h"
+#include "fs-cache-item.h"
+#include "fs-cache-stats.h"
 
 G_BEGIN_DECLS
 
@@ -425,6 +427,98 @@ FsCacheTransfer *fs_cache_pull_finish (FsCache *self,
                                        GAsyncResult *result,
                                        FsCacheCommitStatus *out_status,
                                        GError **error);
+/* Management: fs-cache-manage.c, fs-cache-manage-async.c */
+
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_or_store (FsCache *self,
+                                      const char *name,
+                                      int timeout_msec,
+                                      GCancellable *cancellable,
+                                      GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_load_or_store_async (FsCache *self,
+                                   const char *name,
+                                   int timeout_msec,
+                                   int io_priority,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_or_store_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+FsCacheStats *fs_cache_get_stats (FsCache *self, GCancellable *cancellable, GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_get_stats_async (FsCache *self,
+                               int io_priority,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheStats *fs_cache_get_stats_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_zero_stats (FsCache *self, GCancellable *cancellable, GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_zero_stats_async (FsCache *self,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_zero_stats_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_pin (FsCache *self,
+                       const char *name,
+                       gboolean pinned,
+                       GCancellable *cancellable,
+                       GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_pin_async (FsCache *self,
+                         const char *name,
+                         gboolean pinned,
+                         int io_priority,
+                         GCancellable *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer user_data);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_pin_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+FsCacheItem *fs_cache_describe (FsCache *self,
+                                const char *name,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_describe_async (FsCache *self,
+                              const char *name,
+                              int io_priority,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheItem *fs_cache_describe_finish (FsCache *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+GListModel *fs_cache_prune_full (FsCache *self,
+                                 guint64 target_size,
+                                 gint64 max_entries,
+                                 GTimeSpan older_than,
+                                 FsCacheMaintenanceFlags flags,
+                                 GCancellable *cancellable,
+                                 GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_prune_full_async (FsCache *self,
+                                guint64 target_size,
+                                gint64 max_entries,
+                                GTimeSpan older_than,
+                                FsCacheMaintenanceFlags flags,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+FS_AVAILABLE_IN_1_1
+GListModel *fs_cache_prune_full_finish (FsCache *self, GAsyncResult *result, GError **error);
 
 FS_AVAILABLE_IN_1_0
 gboolean fs_cache_name_is_valid (const char *name, GError **error);

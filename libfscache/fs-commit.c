@@ -19,7 +19,10 @@
  *      Synced before the size is measured, so delayed allocation has
  *      settled into the blocks the tree will keep;
  *   2. the size: st_blocks * 512 over the tree; TOO_LARGE when it can't
- *      fit under the maximum size (or the maximum is 0);
+ *      fit under the maximum size (or the maximum is 0). A volatile cache
+ *      takes it from the stats the manifest was made with (the tree is
+ *      ours and did not change since); a durable one walks the tree again
+ *      after the sync, when delayed allocation has settled;
  *   3. object.info written (it only counts once the entry has its name),
  *      with the tree digest, the SHA-256 of object.manifest;
  *   4. the record says what this commit will account ("0 store SIZE NAME"),
@@ -46,6 +49,7 @@
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 
+#include "fs-cache-manifest-private.h"
 #include "fs-commit-private.h"
 #include "fs-evict-private.h"
 #include "fs-journal-private.h"
@@ -188,7 +192,9 @@ _fs_commit (FsStore *store,
     }
 
   /* 2 */
-  if (!_fs_tree_size_at (area_fd, data_path, &size, NULL, cancellable, error))
+  size = durable ? G_MAXUINT64 : _fs_cache_manifest_get_disk_usage (written);
+  if (size == G_MAXUINT64 &&
+      !_fs_tree_size_at (area_fd, data_path, &size, NULL, cancellable, error))
     return FALSE;
   if (max != FS_CACHE_SIZE_UNLIMITED && size > max)
     {

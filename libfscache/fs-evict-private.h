@@ -14,8 +14,11 @@ typedef struct {
   guint64 size;
   gint64 last_used_usec;
   char *boot_id;
-  char *tree_digest; /* NULL when the entry has no manifest */
+  char *tree_digest;           /* NULL when the entry has no manifest */
+  FsCachePruneOutcome outcome; /* in the report of a prune */
 } FsEntryStat;
+
+void _fs_entry_stat_free (gpointer entry_stat);
 
 /* The committed entries (valid object.info), FsEntryStat elements. */
 GPtrArray *_fs_evict_scan (FsStore *store, GCancellable *cancellable, GError **error);
@@ -51,6 +54,30 @@ gboolean _fs_evict_prune (FsStore *store,
                           guint64 *out_bytes,
                           GCancellable *cancellable,
                           GError **error);
+
+/* What a prune removes: every entry not pinned nor in use while one of the
+ * criteria asks for more — the entries left hold more than @target_used
+ * (FS_CACHE_SIZE_UNLIMITED: no such criterion), there are more than
+ * @max_entries of them (-1: none), or the least recently used was last
+ * used before @used_before_usec (real time; 0: none). */
+typedef struct {
+  guint64 target_used;
+  gint64 max_entries;
+  gint64 used_before_usec;
+} FsPruneCriteria;
+
+/* _fs_evict_prune() with all the criteria; @report, when not NULL, gets an
+ * FsEntryStat (free with _fs_entry_stat_free()) for every entry removed
+ * (or, with @dry_run, that would be) and every one skipped because it is
+ * pinned or in use, their outcome set, least recently used first. */
+gboolean _fs_evict_prune_full (FsStore *store,
+                               const FsPruneCriteria *criteria,
+                               gboolean dry_run,
+                               GPtrArray *report,
+                               guint *out_entries,
+                               guint64 *out_bytes,
+                               GCancellable *cancellable,
+                               GError **error);
 
 /* Makes room for a commit of @size bytes under @max: see fs-evict.c.
  * *@out_fits tells whether the accounting was done. */

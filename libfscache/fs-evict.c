@@ -29,6 +29,11 @@
  * it can write-lock without waiting — an entry being read is skipped, and a
  * load that wins the race keeps the entry whole — down to the low
  * watermark, so the next stores fit without evicting again.
+ *
+ * Pinned entries (fs-pin.c: the pins are read once per pass) are never
+ * chosen. A prune may ask for more than a size: at most N entries, or none
+ * unused for longer than a given time; the entries least recently used go
+ * first either way, so an age criterion takes a prefix of that order.
  */
 
 #include "config.h"
@@ -47,19 +52,39 @@
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
 #include "fs-name-private.h"
+#include "fs-pin-private.h"
 #include "fs-tree-private.h"
 #include "fs-util-private.h"
 
 #define BATCH_MAX 128
 
-static void
-entry_stat_free (gpointer p)
+void
+_fs_entry_stat_free (gpointer p)
 {
   FsEntryStat *e = p;
   g_free (e->name);
   g_free (e->boot_id);
   g_free (e->tree_digest);
   g_free (e);
+}
+
+#define entry_stat_free _fs_entry_stat_free
+
+/* A copy of @e for the report of a prune. */
+static void
+report_entry (GPtrArray *report, const FsEntryStat *e, guint64 size, FsCachePruneOutcome outcome)
+{
+  FsEntryStat *copy;
+
+  if (report == NULL)
+    return;
+  copy = g_new0 (FsEntryStat, 1);
+  copy->name = g_strdup (e->name);
+  copy->size = size;
+  copy->last_used_usec = e->last_used_usec;
+  copy->boot_id = g_strdup (e->boot_id);
+  copy->outcome = outcome;
+  g_ptr_array_add (report, copy);
 }
 
 static GPtrArray *scan_objects (FsStore *store,
@@ -295,6 +320,7 @@ _fs_evict_remove (FsStore *store,
     }
   if (!finish_victims (store, &victim, 1, cancellable, error))
     return FALSE;
+  _fs_stats_add (store->stats, FS_STAT_REMOVED, 1);
   if (out_size != NULL)
     *out_size = size;
   return TRUE;
@@ -359,13 +385,16 @@ take_evict_lock (FsStore *store, gboolean wait, GCancellable *cancellable)
  * removals take more off it than its commits added) must neither stop a
  * prune early nor make it evict more than needed. *@out_drift tells
  * whether the counter disagreed with that sum. A commit, which the counter
- * admits, evicts by the counter. */
+ * admits, evicts by the counter. @more: a prune's other criteria (NULL:
+ * none); @report: see _fs_evict_prune_full(). */
 static gboolean
 evict_locked (FsStore *store,
               guint64 target_used,
               guint64 need_free,
               gboolean dry_run,
               gboolean by_entries,
+              const FsPruneCriteria *more,
+              GPtrArray *report,
               guint *out_entries,
               guint64 *out_bytes,
               gboolean *out_drift,
@@ -374,6 +403,9 @@ evict_locked (FsStore *store,
 {
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GPtrArray) debris = NULL;
+  g_autoptr (GHashTable) pins = NULL;
+  gint64 max_entries = more != NULL ? more->max_entries : -1;
+  gint64 used_before = more != NULL ? more->used_before_usec : 0;
   Victim batch[BATCH_MAX];
   guint n_batch = 0, n_evicted = 0;
   guint64 used, freed = 0;
@@ -423,25 +455,43 @@ evict_locked (FsStore *store,
           _fs_anon_sweep_invalid (store, name, FALSE, &bytes);
       }
   g_ptr_array_sort (entries, compare_lru);
+  /* Read once for the pass. Unreadable, they could protect any entry: no
+   * entry is chosen then. */
+  pins = _fs_pin_read_all (store, error);
+  if (pins == NULL)
+    return FALSE;
 
   for (guint i = 0; i < entries->len; i++)
     {
       FsEntryStat *e = entries->pdata[i];
       FsHandle handle = FS_HANDLE_INIT;
       g_auto (FsLock) lock = FS_LOCK_INIT;
+      g_autoptr (GError) lock_error = NULL;
       guint64 size;
 
       if (used - MIN (used, freed) <= target_used &&
-          (need_free == 0 || enough (store, 0, 0, need_free)))
+          (need_free == 0 || enough (store, 0, 0, need_free)) &&
+          (max_entries < 0 || entries->len - n_evicted <= (guint64) max_entries) &&
+          (used_before <= 0 || e->last_used_usec >= used_before))
         break;
       if (g_cancellable_is_cancelled (cancellable))
         break;
+      if (g_hash_table_contains (pins, e->name))
+        {
+          report_entry (report, e, e->size, FS_CACHE_PRUNE_OUTCOME_SKIPPED_PINNED);
+          continue;
+        }
 
       /* In use (a reader wins), gone, or unreadable now: next. The size
        * accounted is the one in object.info, read again under the lock. */
-      if (!_fs_load_lock (store, e->name, FS_LOCK_EXCLUSIVE, &handle, &size, NULL, NULL))
-        continue;
+      if (!_fs_load_lock (store, e->name, FS_LOCK_EXCLUSIVE, &handle, &size, NULL, &lock_error))
+        {
+          if (g_error_matches (lock_error, FS_CACHE_ERROR, FS_CACHE_ERROR_BUSY))
+            report_entry (report, e, e->size, FS_CACHE_PRUNE_OUTCOME_SKIPPED_IN_USE);
+          continue;
+        }
       lock = handle.lock;
+      report_entry (report, e, size, FS_CACHE_PRUNE_OUTCOME_REMOVED);
 
       if (dry_run)
         {
@@ -472,6 +522,11 @@ evict_locked (FsStore *store,
 
   if (!finish_victims (store, batch, n_batch, cancellable, error))
     return FALSE;
+  if (!dry_run && n_evicted > 0)
+    {
+      _fs_stats_add (store->stats, FS_STAT_EVICTED, n_evicted);
+      _fs_stats_add (store->stats, FS_STAT_EVICTED_BYTES, freed);
+    }
 
 done:
   if (out_entries != NULL)
@@ -500,8 +555,8 @@ _fs_evict_lru (FsStore *store,
       return _fs_throw_errno (error, errno, _ ("Locking %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                               FS_FILE_EVICT_LOCK);
     }
-  return evict_locked (store, target_used, need_free, dry_run, FALSE, out_entries, out_bytes, NULL,
-                       cancellable, error);
+  return evict_locked (store, target_used, need_free, dry_run, FALSE, NULL, NULL, out_entries,
+                       out_bytes, NULL, cancellable, error);
 }
 
 gboolean
@@ -512,6 +567,22 @@ _fs_evict_prune (FsStore *store,
                  guint64 *out_bytes,
                  GCancellable *cancellable,
                  GError **error)
+{
+  FsPruneCriteria criteria = { target_used, -1, 0 };
+
+  return _fs_evict_prune_full (store, &criteria, dry_run, NULL, out_entries, out_bytes, cancellable,
+                               error);
+}
+
+gboolean
+_fs_evict_prune_full (FsStore *store,
+                      const FsPruneCriteria *criteria,
+                      gboolean dry_run,
+                      GPtrArray *report,
+                      guint *out_entries,
+                      guint64 *out_bytes,
+                      GCancellable *cancellable,
+                      GError **error)
 {
   fs_autofd lock = -1;
   gboolean drift = FALSE;
@@ -529,8 +600,8 @@ _fs_evict_prune (FsStore *store,
       return _fs_throw_errno (error, errsv, _ ("Locking %s/%s/%s"), store->path, FS_DIR_JOURNAL,
                               FS_FILE_EVICT_LOCK);
     }
-  ok = evict_locked (store, target_used, 0, dry_run, TRUE, out_entries, out_bytes, &drift,
-                     cancellable, error);
+  ok = evict_locked (store, criteria->target_used, 0, dry_run, TRUE, criteria, report, out_entries,
+                     out_bytes, &drift, cancellable, error);
   _fs_clear_fd (&lock);
   _fs_store_op_end (store);
 
@@ -633,7 +704,8 @@ _fs_evict_account_for_commit (FsStore *store,
       low = low > size ? low - size : (max > size ? max - size : 0);
     }
   floor_ok (store, &need_free);
-  if (!evict_locked (store, low, need_free, FALSE, FALSE, NULL, NULL, NULL, cancellable, error))
+  if (!evict_locked (store, low, need_free, FALSE, FALSE, NULL, NULL, NULL, NULL, NULL, cancellable,
+                     error))
     return FALSE;
 
   if (!floor_ok (store, &need_free))

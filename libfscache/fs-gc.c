@@ -11,7 +11,9 @@
  *   2. every uuid-* of stage/ and objects/ is judged by the one sweeper of
  *      anonymous entries, and every named entry without a valid
  *      object.info is removed when nobody holds it (fs-anon.c);
- *   3. when nobody else has the cache open, the size counter is recounted
+ *   3. pins of entries that are gone are removed (fs-pin.c), and the
+ *      flight files of builders that died (fs-flight.c);
+ *   4. when nobody else has the cache open, the size counter is recounted
  *      (a dry run only measures by how much it is off). A cache shared
  *      with osbuild drifts: osbuild's removals take more off the counter
  *      than its commits added. Only at idle does the sum of the entries say
@@ -24,9 +26,11 @@
 
 #include "fs-anon-private.h"
 #include "fs-gc-private.h"
+#include "fs-flight-private.h"
 #include "fs-journal-private.h"
+#include "fs-pin-private.h"
 
-/* Steps 1 and 2, and 3 when @idle. */
+/* Steps 1 to 3, and 4 when @idle. */
 static gboolean
 collect (FsStore *store,
          gboolean dry_run,
@@ -37,6 +41,7 @@ collect (FsStore *store,
 {
   static const FsArea areas[] = { FS_AREA_STAGE, FS_AREA_OBJECTS };
   FsSweepStats stats = { 0, 0 };
+  guint stale_pins = 0, stale_flights = 0;
 
   /* What recovery removes (entries of dead records, stale staging entries)
    * counts too; a dry run skips recovery and finds them in the sweep. */
@@ -69,6 +74,13 @@ collect (FsStore *store,
             result->removed++;
         }
     }
+
+  if (!_fs_pin_sweep (store, dry_run, &stale_pins, error))
+    return FALSE;
+  result->removed += stale_pins;
+  if (!_fs_flight_sweep (store, dry_run, &stale_flights, error))
+    return FALSE;
+  result->removed += stale_flights;
 
   /* The exact recount, only when nobody else has the cache open; a dry run
    * measures what it would correct (all of the counter's difference from

@@ -19,13 +19,16 @@ FsCacheManifest *_fs_integrity_read_manifest (FsStore *store,
                                               const char *expected_digest,
                                               GError **error);
 
-/* Re-hashes the entry @handle (locked) against its manifest, on all cores.
+/* Re-hashes the entry @handle (locked) against its manifest, on all cores,
+ * calling @progress (if not NULL) in this thread with the bytes done.
  * FALSE with FS_CACHE_ERROR_CORRUPT naming the first difference (all of
  * them, FsCacheDifference objects, in *@out_differences when given) when it
  * differs; with FS_CACHE_ERROR_NO_MANIFEST when it has no manifest. */
 gboolean _fs_integrity_verify (FsStore *store,
                                const FsHandle *handle,
                                const char *expected_digest,
+                               GFileProgressCallback progress,
+                               gpointer progress_data,
                                GPtrArray **out_differences,
                                GCancellable *cancellable,
                                GError **error);

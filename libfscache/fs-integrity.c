@@ -90,6 +90,8 @@ gboolean
 _fs_integrity_verify (FsStore *store,
                       const FsHandle *handle,
                       const char *expected_digest,
+                      GFileProgressCallback progress,
+                      gpointer progress_data,
                       GPtrArray **out_differences,
                       GCancellable *cancellable,
                       GError **error)
@@ -103,7 +105,8 @@ _fs_integrity_verify (FsStore *store,
   if (manifest == NULL)
     return FALSE;
   _fs_join (data_path, sizeof data_path, handle->dir_name, FS_DIR_DATA);
-  if (!_fs_manifest_verify_at (area_fd, data_path, manifest, 0, &differences, cancellable, error))
+  if (!_fs_manifest_verify_at (area_fd, data_path, manifest, 0, progress, progress_data,
+                               &differences, cancellable, error))
     return FALSE;
   if (out_differences != NULL)
     *out_differences = g_ptr_array_ref (differences);

@@ -37,4 +37,26 @@ gboolean _fs_load (FsStore *store,
                    char **out_tree_digest,
                    GError **error);
 
+/* What _fs_load_describe() finds out about a committed entry. */
+typedef struct {
+  guint64 size;
+  char *boot_id;         /* NULL when not recorded */
+  char *tree_digest;     /* "fscache-tree-digest" of object.info, NULL when none */
+  gint64 created_usec;   /* mtime of object.info (real time) */
+  gint64 last_used_usec; /* atime of object.lock */
+  gboolean in_use;       /* another open file description holds object.lock */
+  gboolean has_manifest; /* object.manifest is there */
+} FsEntryDetails;
+
+void _fs_entry_details_clear (FsEntryDetails *details);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FsEntryDetails, _fs_entry_details_clear)
+
+/* Describes the committed entry @name without taking its lock: its
+ * object.info (FS_CACHE_ERROR_MISS when absent or invalid, a G_IO_ERROR
+ * when it can't be read), its last use, whether it has a manifest, and
+ * whether somebody holds its lock, asked with F_OFD_GETLK (which needs
+ * no write access and takes nothing). A snapshot: the entry may change
+ * right after. */
+gboolean _fs_load_describe (FsStore *store, const char *name, FsEntryDetails *out, GError **error);
+
 G_END_DECLS

@@ -18,6 +18,7 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 
 #include "fs-load-private.h"
@@ -99,5 +100,94 @@ _fs_load (FsStore *store,
     return FALSE;
   if (futimens (out->lock.fd, times) < 0)
     g_debug ("could not mark %s as used: %s", name, g_strerror (errno));
+  return TRUE;
+}
+
+/* The key of object.info that records the digest of the entry's tree (the
+ * integrity tier writes it with the manifest). */
+#define TREE_DIGEST_KEY "fscache-tree-digest"
+#define FILE_OBJECT_MANIFEST "object.manifest"
+
+void
+_fs_entry_details_clear (FsEntryDetails *details)
+{
+  g_clear_pointer (&details->boot_id, g_free);
+  g_clear_pointer (&details->tree_digest, g_free);
+}
+
+static gint64
+timespec_usec (const struct timespec *ts)
+{
+  return (gint64) ts->tv_sec * G_USEC_PER_SEC + ts->tv_nsec / 1000;
+}
+
+gboolean
+_fs_load_describe (FsStore *store, const char *name, FsEntryDetails *out, GError **error)
+{
+  char lock_path[FS_ENTRY_PATH_SIZE];
+  char info_path[FS_ENTRY_PATH_SIZE];
+  char manifest_path[FS_ENTRY_PATH_SIZE];
+  g_autofree char *data = NULL;
+  g_autoptr (JsonObject) object = NULL;
+  fs_autofd info_fd = -1;
+  fs_autofd lock_fd = -1;
+  struct stat st;
+  gsize len;
+  int errsv = 0;
+  int held;
+
+  memset (out, 0, sizeof *out);
+  _fs_join (lock_path, sizeof lock_path, name, FS_FILE_OBJECT_LOCK);
+  _fs_join (info_path, sizeof info_path, name, FS_FILE_OBJECT_INFO);
+  _fs_join (manifest_path, sizeof manifest_path, name, FILE_OBJECT_MANIFEST);
+
+  info_fd = _fs_openat (store->objects_fd, info_path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+  if (info_fd < 0 || fstat (info_fd, &st) < 0)
+    errsv = errno;
+  else if (!S_ISREG (st.st_mode))
+    return miss (store, name, error);
+  else
+    (void) _fs_read_small_fd (info_fd, &data, &len, &errsv);
+  if (errsv != 0 && _fs_errno_is_invalid_meta (errsv))
+    return miss (store, name, error);
+  if (errsv != 0)
+    return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), store->path, FS_DIR_OBJECTS,
+                            info_path);
+  if (!_fs_meta_parse_object_info (data, len, &out->size, &out->boot_id))
+    return miss (store, name, error);
+  out->created_usec = timespec_usec (&st.st_mtim);
+  object = _fs_meta_parse_object (data, len);
+  if (object != NULL && json_object_has_member (object, TREE_DIGEST_KEY))
+    {
+      JsonNode *node = json_object_get_member (object, TREE_DIGEST_KEY);
+
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+        out->tree_digest = g_strdup (json_node_get_string (node));
+    }
+
+  /* Opened read-only: asking needs no write access, and a read-only open
+   * never creates nor changes the file. */
+  lock_fd = _fs_openat (store->objects_fd, lock_path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
+  if (lock_fd < 0 || fstat (lock_fd, &st) < 0)
+    {
+      errsv = errno;
+      _fs_entry_details_clear (out);
+      if (_fs_errno_is_invalid_meta (errsv))
+        return miss (store, name, error);
+      return _fs_throw_errno (error, errsv, _ ("Reading %s/%s/%s"), store->path, FS_DIR_OBJECTS,
+                              lock_path);
+    }
+  out->last_used_usec = timespec_usec (&st.st_atim);
+  held = _fs_lock_test (lock_fd, FS_LOCK_EXCLUSIVE);
+  if (held < 0)
+    {
+      errsv = errno;
+      _fs_entry_details_clear (out);
+      return _fs_throw_errno (error, errsv, _ ("Locking %s/%s/%s"), store->path, FS_DIR_OBJECTS,
+                              lock_path);
+    }
+  out->in_use = held == 1;
+  out->has_manifest = fstatat (store->objects_fd, manifest_path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                      S_ISREG (st.st_mode);
   return TRUE;
 }

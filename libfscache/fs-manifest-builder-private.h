@@ -24,6 +24,7 @@ typedef struct {
   InodeInfo *inode;       /* for non-directories */
   dev_t dev;
   ino_t ino;
+  guint64 blocks; /* st_blocks */
   guint64 hashed_size;
   char *error_message; /* could not be read (verify) */
 } BuildNode;
@@ -65,11 +66,31 @@ struct _FsManifestBuilder {
   FsDigest *digest; /* for the calling thread */
   void *buf;
 
+  /* Progress (verify): the bytes of the regular files done so far, added
+   * by whichever thread hashed (or skipped) each file; reported from the
+   * calling thread only, at most every FS_MANIFEST_PROGRESS_INTERVAL.
+   * n_finished (under work_lock) counts the workers that ended, which
+   * signal done_cond. */
+  GFileProgressCallback progress;
+  gpointer progress_data;
+  guint64 progress_total;
+  guint64 progress_done; /* atomic */
+  gint64 progress_last;  /* monotonic time of the last report */
+  guint n_finished;
+  GCond done_cond;
+
   GMutex lock; /* protects error and inodes */
   GError *error;
   gint failed; /* atomic: stop hashing */
   gboolean ended;
 };
+
+/* Reports @progress (called in the calling thread, with the bytes hashed
+ * so far of @total) while the builder hashes. */
+void _fs_manifest_builder_set_progress (FsManifestBuilder *self,
+                                        GFileProgressCallback progress,
+                                        gpointer progress_data,
+                                        guint64 total);
 
 /* Walks the tree at @path below @dirfd into @self. */
 gboolean _fs_manifest_walk_tree (FsManifestBuilder *self,

@@ -91,7 +91,9 @@ FsCacheManifest *_fs_manifest_build_at (int dirfd,
                                         GError **error);
 
 /* Checks the tree at @path below @dirfd against @manifest, re-hashing its
- * regular files on @n_threads threads (0: one per CPU). Every difference
+ * regular files on @n_threads threads (0: one per CPU); @progress (if not
+ * NULL) is called in the calling thread with the bytes done of the
+ * manifest's total size, at least at the end. Every difference
  * is reported in @out_differences (FsCacheDifference objects, in the
  * manifest's order of paths, then by kind; empty when the tree matches):
  * content, type, mode, owner, symlink target, xattrs, device numbers, hard
@@ -103,6 +105,8 @@ gboolean _fs_manifest_verify_at (int dirfd,
                                  const char *path,
                                  FsCacheManifest *manifest,
                                  guint n_threads,
+                                 GFileProgressCallback progress,
+                                 gpointer progress_data,
                                  GPtrArray **out_differences,
                                  GCancellable *cancellable,
                                  GError **error);

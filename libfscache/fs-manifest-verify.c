@@ -252,6 +252,8 @@ _fs_manifest_verify_at (int dirfd,
                         const char *path,
                         FsCacheManifest *manifest,
                         guint n_threads,
+                        GFileProgressCallback progress,
+                        gpointer progress_data,
                         GPtrArray **out_differences,
                         GCancellable *cancellable,
                         GError **error)
@@ -278,10 +280,15 @@ _fs_manifest_verify_at (int dirfd,
   builder->verify = TRUE;
   builder->want_hash = verify_want_hash;
   builder->want_hash_data = manifest;
+  if (progress != NULL)
+    _fs_manifest_builder_set_progress (builder, progress, progress_data,
+                                       fs_cache_manifest_get_total_size (manifest));
   if (!_fs_manifest_walk_tree (builder, dirfd, path, error))
     return FALSE;
   if (!_fs_manifest_builder_finish (builder, error))
     return FALSE;
+  if (progress != NULL)
+    progress ((goffset) builder->progress_total, (goffset) builder->progress_total, progress_data);
 
   /* Both lists are in the manifest's order: merge them. */
   found = builder->nodes;

@@ -26,6 +26,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -43,6 +44,9 @@
 
 /* The walk wakes a sleeping worker when this many files wait. */
 #define WAKE_AFTER 8
+
+/* How often progress is reported, in microseconds. */
+#define PROGRESS_INTERVAL (100 * 1000)
 
 static guint
 inode_hash (gconstpointer p)
@@ -212,6 +216,7 @@ node_from_stat (BuildNode *node, const struct stat *st)
   node->n.gid = st->st_gid;
   node->dev = st->st_dev;
   node->ino = st->st_ino;
+  node->blocks = (guint64) st->st_blocks;
   if (S_ISREG (st->st_mode))
     node->n.size = (guint64) st->st_size;
 }
@@ -331,6 +336,46 @@ hash_node (FsManifestBuilder *self, BuildNode *node, FsDigest *digest, void *buf
     }
 }
 
+/* ---- progress ---- */
+
+/* A file done (hashed, skipped or failed): its bytes count (any thread). */
+static void
+count_done (FsManifestBuilder *self, const BuildNode *node)
+{
+  if (self->progress != NULL)
+    __atomic_add_fetch (&self->progress_done, node->n.size, __ATOMIC_RELAXED);
+}
+
+/* Calls the progress callback (the calling thread only), unless it was
+ * called less than PROGRESS_INTERVAL ago and @force is FALSE. */
+static void
+report_progress (FsManifestBuilder *self, gboolean force)
+{
+  gint64 now;
+  guint64 done;
+
+  if (self->progress == NULL)
+    return;
+  now = g_get_monotonic_time ();
+  if (!force && now - self->progress_last < PROGRESS_INTERVAL)
+    return;
+  self->progress_last = now;
+  done = MIN (__atomic_load_n (&self->progress_done, __ATOMIC_RELAXED), self->progress_total);
+  self->progress ((goffset) done, (goffset) self->progress_total, self->progress_data);
+}
+
+void
+_fs_manifest_builder_set_progress (FsManifestBuilder *self,
+                                   GFileProgressCallback progress,
+                                   gpointer progress_data,
+                                   guint64 total)
+{
+  self->progress = progress;
+  self->progress_data = progress_data;
+  self->progress_total = MIN (total, (guint64) G_MAXINT64);
+  self->progress_last = g_get_monotonic_time ();
+}
+
 static gpointer
 worker (gpointer data)
 {
@@ -355,8 +400,11 @@ worker (gpointer data)
       g_mutex_unlock (&self->work_lock);
       if (!g_atomic_int_get (&self->failed))
         hash_node (self, node, digest, buf, FS_DIGEST_BUFFER_SIZE);
+      count_done (self, node);
       g_mutex_lock (&self->work_lock);
     }
+  self->n_finished++;
+  g_cond_signal (&self->done_cond);
   g_mutex_unlock (&self->work_lock);
   return NULL;
 }
@@ -371,6 +419,8 @@ hash_inline (FsManifestBuilder *self, BuildNode *node)
     }
   if (!g_atomic_int_get (&self->failed))
     hash_node (self, node, self->digest, self->buf, FS_DIGEST_BUFFER_SIZE);
+  count_done (self, node);
+  report_progress (self, FALSE);
 }
 
 /* Hashes now (one thread), or hands over to the workers. */
@@ -385,7 +435,14 @@ queue_hash (FsManifestBuilder *self, BuildNode *node)
       return;
     }
 
-  /* Start the workers with the first file. */
+  /* Start the workers with the second file: a tree of one file (a small
+   * store) is hashed in this thread at the end, without a thread started
+   * and joined for it. */
+  if (self->threads->len == 0 && self->work->len == 0)
+    {
+      g_ptr_array_add (self->work, node);
+      return;
+    }
   if (self->threads->len == 0)
     for (guint i = 0; i < self->n_threads; i++)
       {
@@ -408,9 +465,31 @@ queue_hash (FsManifestBuilder *self, BuildNode *node)
   if (self->n_waiting > 0 && waiting >= WAKE_AFTER)
     g_cond_signal (&self->work_cond);
   g_mutex_unlock (&self->work_lock);
+  report_progress (self, FALSE);
 }
 
 /* ---- the builder ---- */
+
+/* The CPUs this process may run on (its affinity: taskset, a cpuset),
+ * asked once: GLib 2.74 counts the CPUs online, and asks each time. */
+static guint
+n_processors (void)
+{
+  static gsize n = 0;
+
+  if (g_once_init_enter (&n))
+    {
+      cpu_set_t cpus;
+      int count = 0;
+
+      if (sched_getaffinity (0, sizeof cpus, &cpus) == 0)
+        count = CPU_COUNT (&cpus);
+      if (count <= 0)
+        count = (int) g_get_num_processors ();
+      g_once_init_leave (&n, (gsize) MAX (1, count));
+    }
+  return (guint) n;
+}
 
 FsManifestBuilder *
 _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancellable)
@@ -418,7 +497,7 @@ _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancell
   FsManifestBuilder *self = g_new0 (FsManifestBuilder, 1);
 
   self->root_fd = root_dirfd;
-  self->n_threads = n_threads != 0 ? n_threads : MAX (1, (guint) g_get_num_processors ());
+  self->n_threads = n_threads != 0 ? n_threads : n_processors ();
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   self->nodes = g_ptr_array_new_with_free_func (build_node_free);
   self->strings = g_string_chunk_new (64 * 1024);
@@ -426,18 +505,36 @@ _fs_manifest_builder_new (int root_dirfd, guint n_threads, GCancellable *cancell
   g_mutex_init (&self->lock);
   g_mutex_init (&self->work_lock);
   g_cond_init (&self->work_cond);
+  g_cond_init (&self->done_cond);
   self->threads = g_ptr_array_new ();
   self->work = g_ptr_array_new ();
   return self;
 }
 
-/* Lets the workers finish the files left, and waits for them. */
+/* Lets the workers finish the files left, and waits for them; without
+ * workers, hashes what waits in this thread. */
 static void
 builder_join (FsManifestBuilder *self)
 {
+  if (self->threads->len == 0)
+    {
+      for (; self->work_next < self->work->len; self->work_next++)
+        hash_inline (self, self->work->pdata[self->work_next]);
+      return;
+    }
   g_mutex_lock (&self->work_lock);
   self->work_done = TRUE;
   g_cond_broadcast (&self->work_cond);
+  /* With progress to report, wake up now and then until the workers are
+   * done. */
+  while (self->progress != NULL && self->n_finished < self->threads->len)
+    {
+      g_cond_wait_until (&self->done_cond, &self->work_lock,
+                         g_get_monotonic_time () + PROGRESS_INTERVAL);
+      g_mutex_unlock (&self->work_lock);
+      report_progress (self, FALSE);
+      g_mutex_lock (&self->work_lock);
+    }
   g_mutex_unlock (&self->work_lock);
   for (guint i = 0; i < self->threads->len; i++)
     g_thread_join (self->threads->pdata[i]);
@@ -468,6 +565,7 @@ _fs_manifest_builder_free (FsManifestBuilder *self)
   g_ptr_array_unref (self->threads);
   g_ptr_array_unref (self->work);
   g_cond_clear (&self->work_cond);
+  g_cond_clear (&self->done_cond);
   g_mutex_clear (&self->work_lock);
   g_mutex_clear (&self->lock);
   g_free (self);
@@ -674,8 +772,16 @@ _fs_manifest_builder_finish (FsManifestBuilder *self, GError **error)
 
   for (guint i = self->nodes->len; i-- > 0;)
     if (((BuildNode *) self->nodes->pdata[i])->vanished)
-      g_ptr_array_remove_index_fast (self->nodes, i);
-  g_ptr_array_sort (self->nodes, compare_build_nodes);
+      g_ptr_array_remove_index (self->nodes, i);
+  /* The walk adds the nodes in the manifest's order (each directory's
+   * names sorted, depth first): sorted already, unless a copy loop added
+   * them in its own order. */
+  for (guint i = 1; i < self->nodes->len; i++)
+    if (compare_build_nodes (&self->nodes->pdata[i - 1], &self->nodes->pdata[i]) > 0)
+      {
+        g_ptr_array_sort (self->nodes, compare_build_nodes);
+        break;
+      }
   for (guint i = 0; i < self->nodes->len; i++)
     {
       BuildNode *node = self->nodes->pdata[i];
@@ -702,6 +808,24 @@ _fs_manifest_builder_finish (FsManifestBuilder *self, GError **error)
         }
     }
   return TRUE;
+}
+
+/* The space of the tree as the nodes' stats found it, as _fs_tree_size_at()
+ * measures it: st_blocks of every node, a file with several links once. */
+static guint64
+disk_usage (FsManifestBuilder *self)
+{
+  guint64 usage = 0;
+
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      const BuildNode *node = self->nodes->pdata[i];
+
+      if (node->n.type == FS_CACHE_NODE_TYPE_DIRECTORY || node->inode == NULL ||
+          node->inode->first == node)
+        usage += node->blocks * 512;
+    }
+  return usage;
 }
 
 FsCacheManifest *
@@ -753,17 +877,19 @@ _fs_manifest_builder_end (FsManifestBuilder *self, GError **error)
                    local_error->message);
       return NULL;
     }
+  _fs_cache_manifest_set_disk_usage (manifest, disk_usage (self));
   return manifest;
 }
 
 /* ---- the walk ---- */
 
-static char *
-child_path (const char *parent, const char *name)
+/* Names of a directory as walk_dir() keeps them: the d_type, then the
+ * name. In strcmp() order of the names, a depth-first walk adds the nodes
+ * in the manifest's order. */
+static int
+compare_dir_names (gconstpointer a, gconstpointer b)
 {
-  if (strcmp (parent, FS_MANIFEST_ROOT) == 0)
-    return g_strdup (name);
-  return g_strconcat (parent, "/", name, NULL);
+  return strcmp (*(const char *const *) a + 1, *(const char *const *) b + 1);
 }
 
 /* Adds the entries of the directory open as @dfd (borrowed), whose path is
@@ -772,7 +898,9 @@ static gboolean
 walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError **error)
 {
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) child_buf = NULL;
   struct dirent *de;
+  gsize prefix_len;
   DIR *dir;
   int dup_fd;
 
@@ -811,13 +939,25 @@ walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError 
       return _fs_throw_errno (error, errsv, _ ("Reading directory %s"), path);
     }
   closedir (dir);
+  g_ptr_array_sort (names, compare_dir_names);
+
+  /* The paths of the children: "PATH/" (nothing for the top) and the name,
+   * in one buffer. */
+  child_buf = g_string_new (strcmp (path, FS_MANIFEST_ROOT) == 0 ? "" : path);
+  if (child_buf->len > 0)
+    g_string_append_c (child_buf, '/');
+  prefix_len = child_buf->len;
 
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = (const char *) names->pdata[i] + 1;
       unsigned char d_type = (unsigned char) *(const char *) names->pdata[i];
-      g_autofree char *child = child_path (path, name);
+      const char *child;
       struct stat st;
+
+      g_string_truncate (child_buf, prefix_len);
+      g_string_append (child_buf, name);
+      child = child_buf->str;
 
       if ((i & 0xff) == 0xff && _fs_cancellable_set_error (self->cancellable, error))
         return FALSE;
@@ -859,7 +999,7 @@ walk_dir (FsManifestBuilder *self, int dfd, const char *path, int depth, GError 
           if (!add_node (self, child, cfd, -1, NULL, &st, NULL, error))
             return FALSE;
           dir_node = self->nodes->pdata[self->nodes->len - 1];
-          if (!walk_dir (self, cfd, child, depth + 1, &local_error))
+          if (!walk_dir (self, cfd, dir_node->n.path, depth + 1, &local_error))
             {
               if (!self->verify ||
                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||

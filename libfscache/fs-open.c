@@ -288,6 +288,12 @@ _fs_store_open (const char *app_id,
         g_warning (_ ("Recovering the cache %s failed: %s"), store->path, local_error->message);
     }
 
+  /* The statistics go to stats/ (fs-stats.c); an incompatible cache is
+   * never changed, so there they are only counted. */
+  if (store->journal_fd >= 0)
+    _fs_stats_attach (store->stats, store->dir_fd, store->path, _fs_store_is_shared (store),
+                      store->umask);
+
   /* Step 3, second half. */
   if (idle && _fs_lock_fd (lock.fd, FS_LOCK_SHARED, NULL) < 0)
     return _fs_throw_errno (error, errno, _ ("Locking %s/%s"), store->path, FS_FILE_CACHE_LOCK),

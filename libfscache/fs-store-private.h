@@ -22,6 +22,7 @@
 #include "fs-http-private.h"
 #include "fs-lock-private.h"
 #include "fs-name-private.h"
+#include "fs-stats-private.h"
 #include "fs-util-private.h"
 
 G_BEGIN_DECLS
@@ -58,6 +59,9 @@ struct _FsStore {
   int journal_fd; /* -1 when the cache is incompatible: never changed by us */
   mode_t umask;
   gboolean dir_group_writable;
+  /* The counters of this open cache (fs-stats.c: thread-safe on its own),
+   * written to stats/ once the cache is open and compatible. */
+  FsStats *stats;
 
   /* Readers: operations that change the accounting; writer: a recount,
    * which needs nobody else in the cache, our own threads included (they

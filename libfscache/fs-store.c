@@ -53,6 +53,7 @@ store_clear (gpointer p)
 {
   FsStore *self = p;
 
+  g_clear_pointer (&self->stats, _fs_stats_free); /* writes its counts: before dir_fd goes */
   _fs_clear_fd (&self->lock_fd);
   _fs_clear_fd (&self->dir_fd);
   _fs_clear_fd (&self->objects_fd);
@@ -77,6 +78,7 @@ _fs_store_new (void)
   g_mutex_init (&self->mutex);
   g_mutex_init (&self->http_mutex);
   g_rw_lock_init (&self->op_lock);
+  self->stats = _fs_stats_new ();
   self->dir_fd = -1;
   self->objects_fd = -1;
   self->stage_fd = -1;
@@ -100,6 +102,10 @@ _fs_store_unref (FsStore *self)
 void
 _fs_store_close (FsStore *self)
 {
+  g_autoptr (GError) local_error = NULL;
+
+  if (!_fs_stats_flush (self->stats, &local_error))
+    g_debug ("could not write the statistics of %s: %s", self->path, local_error->message);
   g_mutex_lock (&self->mutex);
   self->closed = TRUE;
   _fs_clear_fd (&self->lock_fd);
@@ -526,7 +532,10 @@ _fs_store_set_info (FsStore *self, FsCacheInfo *info, GCancellable *cancellable,
   /* A private cache made shared: its scaffolding too must let the group
    * in, or other members could not lock the counter or add entries. */
   if (!was_shared && _fs_store_is_shared (self))
-    share_scaffolding (self);
+    {
+      share_scaffolding (self);
+      _fs_stats_set_shared (self->stats);
+    }
   return TRUE;
 }
 

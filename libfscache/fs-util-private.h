@@ -102,6 +102,11 @@ typedef struct {
 
 /* A fresh random name (from the kernel: a GRand would be copied by fork). */
 void _fs_uuid_name_random (FsUuidName *out);
+/* A number that changes in the child of every fork(): state that must not
+ * be shared by parent and child (a random generator, counters not yet
+ * written) compares it with the one it was made in. */
+guint _fs_fork_generation (void);
+
 /* Whether @name is "uuid-" and 32 hex digits. */
 gboolean _fs_is_uuid_name (const char *name);
 

@@ -53,6 +53,25 @@ count_fork (void)
   fork_generation++; /* in the child, which has one thread */
 }
 
+static void
+watch_forks (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      pthread_atfork (NULL, NULL, count_fork);
+      g_once_init_leave (&once, 1);
+    }
+}
+
+guint
+_fs_fork_generation (void)
+{
+  watch_forks ();
+  return fork_generation;
+}
+
 typedef struct {
   guint64 s[4];
   guint generation;
@@ -82,14 +101,9 @@ name_rng_next (NameRng *r)
 static void
 name_rng_seed (NameRng *r)
 {
-  static gsize once = 0;
   gssize n;
 
-  if (g_once_init_enter (&once))
-    {
-      pthread_atfork (NULL, NULL, count_fork);
-      g_once_init_leave (&once, 1);
-    }
+  watch_forks ();
   do
     n = getrandom (r->s, sizeof r->s, GRND_NONBLOCK);
   while (n < 0 && errno == EINTR);

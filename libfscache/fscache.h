@@ -13,6 +13,7 @@
 #include "fs-cache-info.h"
 #include "fs-cache-entry.h"
 #include "fs-cache-item.h"
+#include "fs-cache-stats.h"
 #include "fs-cache-manifest.h"
 #include "fs-cache-manifest-node.h"
 #include "fs-cache-difference.h"

@@ -55,7 +55,8 @@ main (int argc, char **argv)
         }
       bytes = g_bytes_new_take (g_steal_pointer (&data), len);
       m = fs_cache_manifest_new_from_bytes (bytes, &error);
-      if (m == NULL || !_fs_manifest_verify_at (AT_FDCWD, argv[2], m, 0, &diffs, NULL, &error))
+      if (m == NULL ||
+          !_fs_manifest_verify_at (AT_FDCWD, argv[2], m, 0, NULL, NULL, &diffs, NULL, &error))
         {
           fprintf (stderr, "%s\n", error->message);
           return 1;

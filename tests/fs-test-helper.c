@@ -82,6 +82,28 @@
  *                             the end print "done STORED NO_SPACE HITS
  *                             MISSES"
  *
+ *   ensure DIR NAME BYTES COUNTFILE SLEEP_MS
+ *                             fs_cache_load_or_store() without a timeout:
+ *                             print "loaded" for a loaded entry; for one to
+ *                             build, append "PID" and a newline to
+ *                             COUNTFILE, write data/file of BYTES, sleep
+ *                             SLEEP_MS, commit and print "built STATUS"
+ *   ensure-hold DIR NAME COUNTFILE
+ *                             the same, but a builder appends to COUNTFILE,
+ *                             prints "building PATH" and waits for a line on
+ *                             stdin: "commit" (write data/file of 4096
+ *                             bytes, commit, print "built STATUS") or
+ *                             "fail" (release, print "gave up"); a loaded
+ *                             entry prints "loaded"
+ *   ensure-try DIR NAME TIMEOUT_MS
+ *                             fs_cache_load_or_store() with the timeout:
+ *                             print "loaded", "storing" (released without
+ *                             commit) or the error as a session does
+ *   stats DIR HITS MISSES     open the cache, load a missing name MISSES
+ *                             times and store-then-load "stats-hit" (an
+ *                             entry of 4 KiB, stored once) HITS times;
+ *                             close; print "ok"
+ *
  * A first argument --crash-at=POINT sets FSCACHE_CRASH_AT=POINT before the
  * library is used: the helper kills itself (SIGKILL) at that fault point
  * (builds with -Dfault_injection=true).
@@ -811,6 +833,129 @@ cmd_writer (const char *dir,
   return 0;
 }
 
+static void
+count_build (const char *countfile)
+{
+  g_autofree char *line = g_strdup_printf ("%d\n", (int) getpid ());
+  int fd = open (countfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+  if (fd < 0 || write (fd, line, strlen (line)) != (ssize_t) strlen (line))
+    fail (countfile, NULL);
+  close (fd);
+}
+
+static int
+cmd_ensure (const char *dir,
+            const char *name,
+            const char *bytes,
+            const char *countfile,
+            const char *sleep_ms)
+{
+  g_autoptr (FsCache) cache = open_cache (dir);
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entry = fs_cache_load_or_store (cache, name, -1, NULL, &error);
+  if (entry == NULL)
+    fail ("load_or_store", error);
+  if (fs_cache_entry_get_kind (entry) == FS_CACHE_ENTRY_KIND_LOADED)
+    {
+      say ("loaded");
+      return 0;
+    }
+  count_build (countfile);
+  write_file (entry, parse_bytes (bytes));
+  g_usleep (parse_bytes (sleep_ms) * 1000);
+  say ("built %s", fs_test_status_nick (commit (entry)));
+  return 0;
+}
+
+static int
+cmd_ensure_hold (const char *dir, const char *name, const char *countfile)
+{
+  g_autoptr (FsCache) cache = open_cache (dir);
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  char line[64];
+
+  entry = fs_cache_load_or_store (cache, name, -1, NULL, &error);
+  if (entry == NULL)
+    fail ("load_or_store", error);
+  if (fs_cache_entry_get_kind (entry) == FS_CACHE_ENTRY_KIND_LOADED)
+    {
+      say ("loaded");
+      return 0;
+    }
+  count_build (countfile);
+  say ("building %s", fs_cache_entry_get_path (entry));
+  if (fgets (line, sizeof line, stdin) == NULL)
+    fail ("stdin closed", NULL);
+  if (g_str_has_prefix (line, "commit"))
+    {
+      write_file (entry, 4096);
+      say ("built %s", fs_test_status_nick (commit (entry)));
+    }
+  else
+    {
+      fs_cache_entry_release (entry);
+      say ("gave up");
+    }
+  return 0;
+}
+
+static int
+cmd_ensure_try (const char *dir, const char *name, const char *timeout_ms)
+{
+  g_autoptr (FsCache) cache = open_cache (dir);
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+
+  entry = fs_cache_load_or_store (cache, name, (int) parse_bytes (timeout_ms), NULL, &error);
+  if (entry == NULL)
+    say_error (error);
+  else if (fs_cache_entry_get_kind (entry) == FS_CACHE_ENTRY_KIND_LOADED)
+    say ("loaded");
+  else
+    {
+      fs_cache_entry_release (entry);
+      say ("storing");
+    }
+  return 0;
+}
+
+static int
+cmd_stats (const char *dir, const char *hits, const char *misses)
+{
+  g_autoptr (FsCache) cache = open_cache (dir);
+  g_autoptr (GError) error = NULL;
+  guint64 n_hits = parse_bytes (hits), n_misses = parse_bytes (misses);
+
+  for (guint64 i = 0; i < n_misses; i++)
+    {
+      g_autoptr (FsCacheEntry) entry = fs_cache_load (cache, "stats-missing", NULL, &error);
+      if (entry != NULL || !g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        fail ("a miss", error);
+      g_clear_error (&error);
+    }
+  if (n_hits > 0)
+    {
+      g_autoptr (FsCacheEntry) entry = fs_cache_store (cache, "stats-hit", NULL, &error);
+      if (entry == NULL)
+        fail ("store", error);
+      write_file (entry, 4096);
+      commit (entry);
+    }
+  for (guint64 i = 0; i < n_hits; i++)
+    {
+      g_autoptr (FsCacheEntry) entry = fs_cache_load (cache, "stats-hit", NULL, &error);
+      if (entry == NULL)
+        fail ("a hit", error);
+    }
+  fs_cache_close (cache);
+  say ("ok");
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -856,6 +1001,14 @@ main (int argc, char **argv)
     return cmd_gc (argv[2], argc == 4);
   if (g_str_equal (cmd, "writer") && argc == 8)
     return cmd_writer (argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]);
+  if (g_str_equal (cmd, "ensure") && argc == 7)
+    return cmd_ensure (argv[2], argv[3], argv[4], argv[5], argv[6]);
+  if (g_str_equal (cmd, "ensure-hold") && argc == 5)
+    return cmd_ensure_hold (argv[2], argv[3], argv[4]);
+  if (g_str_equal (cmd, "ensure-try") && argc == 5)
+    return cmd_ensure_try (argv[2], argv[3], argv[4]);
+  if (g_str_equal (cmd, "stats") && argc == 5)
+    return cmd_stats (argv[2], argv[3], argv[4]);
 
   fprintf (stderr, "usage: %s open|load|store|store-hold|store-commit|lock|session ARGS…\n",
            argv[0]);

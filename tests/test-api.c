@@ -398,8 +398,10 @@ static void
 test_exports (void)
 {
   const char *const internals[] = {
-    "_fs_tree_size_at", "_fs_lock_fd",   "_fs_unlock_fd",   "_fs_meta_parse_size",
-    "_fs_rm_rf_at",     "_fs_path_join", "_fs_throw_errno",
+    "_fs_tree_size_at",        "_fs_lock_fd",   "_fs_unlock_fd",
+    "_fs_meta_parse_size",     "_fs_rm_rf_at",  "_fs_path_join",
+    "_fs_throw_errno",         "_fs_stats_add", "_fs_pin_set",
+    "_fs_flight_load_or_lead",
   };
   const char *const publics[] = {
     "fs_cache_new",
@@ -419,6 +421,32 @@ test_exports (void)
     "fs_cache_collect_garbage_full_async",
     "fs_cache_collect_garbage_full_finish",
     "fs_cache_gc_flags_get_type",
+    "fs_cache_get_stats",
+    "fs_cache_get_stats_async",
+    "fs_cache_get_stats_finish",
+    "fs_cache_zero_stats",
+    "fs_cache_zero_stats_async",
+    "fs_cache_zero_stats_finish",
+    "fs_cache_stats_get_type",
+    "fs_cache_stats_get_hits",
+    "fs_cache_stats_get_since",
+    "fs_cache_pin",
+    "fs_cache_pin_async",
+    "fs_cache_pin_finish",
+    "fs_cache_describe",
+    "fs_cache_describe_async",
+    "fs_cache_describe_finish",
+    "fs_cache_prune_full",
+    "fs_cache_prune_full_async",
+    "fs_cache_prune_full_finish",
+    "fs_cache_prune_outcome_get_type",
+    "fs_cache_item_get_pinned",
+    "fs_cache_item_get_in_use",
+    "fs_cache_item_get_created",
+    "fs_cache_item_get_tree_digest",
+    "fs_cache_load_or_store",
+    "fs_cache_load_or_store_async",
+    "fs_cache_load_or_store_finish",
   };
   const char *const allowed_other[] = { "_init", "_fini", "_edata", "_end", "__bss_start" };
   Dl_info dl = { 0 };

@@ -445,6 +445,114 @@ test_verify_async (FsTestFixture *fx, gconstpointer user_data)
   g_assert_cmpuint (g_list_model_get_n_items (differences), ==, 1);
 }
 
+typedef struct {
+  guint calls;
+  goffset last, total;
+  gboolean backwards;
+  GThread *thread; /* where the calls came from */
+  gboolean other_thread;
+} Progress;
+
+static void
+on_progress (goffset current, goffset total, gpointer user_data)
+{
+  Progress *p = user_data;
+
+  if (current < p->last)
+    p->backwards = TRUE;
+  if (g_thread_self () != p->thread)
+    p->other_thread = TRUE;
+  p->calls++;
+  p->last = current;
+  p->total = total;
+}
+
+/* list_differences: the differences as the result (empty when intact),
+ * an error only when the entry can't be checked; progress in the calling
+ * thread, up to the bytes of the manifest's files. */
+static void
+test_list_differences (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *src = g_build_filename (fx->tmpdir, "src", NULL);
+  g_autofree char *info_path = object_path (fx, "t", "object.info");
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (FsCacheManifest) manifest = NULL;
+  g_autoptr (GListModel) differences = NULL;
+  g_autoptr (FsCacheDifference) first = NULL;
+  g_autoptr (GError) error = NULL;
+  Progress progress = { 0, 0, 0, FALSE, g_thread_self (), FALSE };
+
+  fill_tree (src);
+  store_tree (fx->cache, "t", src);
+  entry = load (fx->cache, "t");
+  manifest = fs_cache_entry_read_manifest (entry, NULL, &error);
+  g_assert_no_error (error);
+
+  differences = fs_cache_entry_list_differences (entry, on_progress, &progress, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (differences);
+  g_assert_cmpuint (g_list_model_get_n_items (differences), ==, 0);
+  g_assert_cmpuint (progress.calls, >=, 1);
+  g_assert_false (progress.backwards);
+  g_assert_false (progress.other_thread);
+  g_assert_cmpint (progress.total, ==, fs_cache_manifest_get_total_size (manifest));
+  g_assert_cmpint (progress.last, ==, progress.total);
+  g_clear_object (&differences);
+
+  flip_byte (fs_cache_entry_get_path (entry));
+  differences = fs_cache_entry_list_differences (entry, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (differences), ==, 1);
+  first = g_list_model_get_item (differences, 0);
+  g_assert_cmpstr (fs_cache_difference_get_path (first), ==, "sub/b.bin");
+  g_assert_cmpint (fs_cache_difference_get_kind (first), ==, FS_CACHE_DIFFERENCE_CONTENT);
+  g_clear_object (&differences);
+  fs_cache_entry_release (entry);
+  g_clear_object (&entry);
+
+  /* Without a manifest (as osbuild writes object.info): an error. */
+  fs_test_write_text (info_path, "{\"size\": 16384}", -1);
+  entry = load (fx->cache, "t");
+  differences = fs_cache_entry_list_differences (entry, NULL, NULL, NULL, &error);
+  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_NO_MANIFEST);
+  g_assert_null (differences);
+}
+
+static void
+list_differences_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GListModel **out = user_data;
+  g_autoptr (GError) error = NULL;
+
+  *out = fs_cache_entry_list_differences_finish (FS_CACHE_ENTRY (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* The async pair, with its progress relayed to the caller's main context. */
+static void
+test_list_differences_async (FsTestFixture *fx, gconstpointer user_data)
+{
+  g_autofree char *src = g_build_filename (fx->tmpdir, "src", NULL);
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GListModel) differences = NULL;
+  Progress progress = { 0, 0, 0, FALSE, g_thread_self (), FALSE };
+
+  fill_tree (src);
+  store_tree (fx->cache, "t", src);
+  entry = load (fx->cache, "t");
+  flip_byte (fs_cache_entry_get_path (entry));
+  fs_cache_entry_list_differences_async (entry, G_PRIORITY_DEFAULT, NULL, on_progress, &progress,
+                                         NULL, list_differences_done, &differences);
+  while (differences == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (differences), ==, 1);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (progress.calls, >=, 1);
+  g_assert_false (progress.other_thread);
+  g_assert_cmpint (progress.last, ==, progress.total);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -466,6 +574,8 @@ main (int argc, char **argv)
   ADD ("/integrity/no-manifest-and-add", NULL, test_no_manifest_and_add);
   ADD ("/integrity/shared", NULL, test_shared);
   ADD ("/integrity/verify-async", NULL, test_verify_async);
+  ADD ("/integrity/list-differences", NULL, test_list_differences);
+  ADD ("/integrity/list-differences-async", NULL, test_list_differences_async);
 
 #undef ADD
 

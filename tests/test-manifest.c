@@ -103,7 +103,8 @@ static FsCacheManifest *
 build (const char *dir, guint n_threads)
 {
   g_autoptr (GError) error = NULL;
-  FsCacheManifest *m = _fs_manifest_build_at (AT_FDCWD, dir, FS_MANIFEST_BUILD_NONE, n_threads, NULL, &error);
+  FsCacheManifest *m =
+    _fs_manifest_build_at (AT_FDCWD, dir, FS_MANIFEST_BUILD_NONE, n_threads, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (m);
@@ -135,7 +136,8 @@ verify (const char *dir, FsCacheManifest *m, guint n_threads)
   g_autoptr (GError) error = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
 
-  g_assert_true (_fs_manifest_verify_at (AT_FDCWD, dir, m, n_threads, &diffs, NULL, &error));
+  g_assert_true (
+    _fs_manifest_verify_at (AT_FDCWD, dir, m, n_threads, NULL, NULL, &diffs, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < diffs->len; i++)
     {
@@ -1557,7 +1559,8 @@ test_build_errors (FsTestFixture *fx, gconstpointer user_data)
   g_cancellable_cancel (cancellable);
   for (guint threads = 1; threads <= 2; threads++)
     {
-      m = _fs_manifest_build_at (AT_FDCWD, src, FS_MANIFEST_BUILD_NONE, threads, cancellable, &error);
+      m =
+        _fs_manifest_build_at (AT_FDCWD, src, FS_MANIFEST_BUILD_NONE, threads, cancellable, &error);
       g_assert_null (m);
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       g_clear_error (&error);
@@ -1653,7 +1656,7 @@ test_verify_damage (FsTestFixture *fx, gconstpointer user_data)
     g_autoptr (GPtrArray) diffs = NULL;
     g_autoptr (GError) error = NULL;
 
-    g_assert_true (_fs_manifest_verify_at (AT_FDCWD, src, m, 1, &diffs, NULL, &error));
+    g_assert_true (_fs_manifest_verify_at (AT_FDCWD, src, m, 1, NULL, NULL, &diffs, NULL, &error));
     for (guint i = 0; i < diffs->len; i++)
       {
         FsCacheDifference *d = diffs->pdata[i];
@@ -1748,7 +1751,8 @@ test_verify_cancel (FsTestFixture *fx, gconstpointer user_data)
   g_autoptr (GError) error = NULL;
 
   g_cancellable_cancel (cancellable);
-  g_assert_false (_fs_manifest_verify_at (AT_FDCWD, src, m, 2, &diffs, cancellable, &error));
+  g_assert_false (
+    _fs_manifest_verify_at (AT_FDCWD, src, m, 2, NULL, NULL, &diffs, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (diffs);
 }

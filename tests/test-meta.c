@@ -19,10 +19,10 @@ check_agrees (const char *text)
   g_autofree char *json_digest = NULL;
   gboolean fast, slow;
 
-  fast = _fs_meta_parse_object_info_full (text, strlen (text), &fast_size, &fast_boot,
-                                          &fast_digest);
-  slow = _fs_meta_parse_object_info_json (text, strlen (text), &json_size, &json_boot,
-                                          &json_digest);
+  fast =
+    _fs_meta_parse_object_info_full (text, strlen (text), &fast_size, &fast_boot, &fast_digest);
+  slow =
+    _fs_meta_parse_object_info_json (text, strlen (text), &json_size, &json_boot, &json_digest);
   if (fast != slow)
     g_error ("parsers disagree on «%s»: fast %d, json-glib %d", text, fast, slow);
   if (fast)

@@ -4,7 +4,9 @@
  *
  * One function per command (FsToolCommandFunc), listed in the command table
  * of fscache.c. The entries: fscache-entries.c; the administration of the
- * cache: fscache-admin.c; the transfers with the remote: fscache-remote.c.
+ * cache: fscache-admin.c; statistics, pins, one entry described and
+ * single flight: fscache-manage.c; integrity (manifest, verify, fsck):
+ * fscache-integrity.c; the transfers with the remote: fscache-remote.c.
  */
 
 #pragma once
@@ -30,6 +32,17 @@ int fs_tool_config (FsTool *tool, char **argv);
 /* fscache-remote.c */
 int fs_tool_push (FsTool *tool, char **argv);
 int fs_tool_pull (FsTool *tool, char **argv);
+/* fscache-manage.c */
+int fs_tool_stats (FsTool *tool, char **argv);
+int fs_tool_pin (FsTool *tool, char **argv);
+int fs_tool_unpin (FsTool *tool, char **argv);
+int fs_tool_ensure (FsTool *tool, char **argv);
+/* `info NAME`: one entry described. */
+int fs_tool_info_entry (FsTool *tool, const char *name);
+/* fscache-integrity.c */
+int fs_tool_manifest (FsTool *tool, char **argv);
+int fs_tool_verify (FsTool *tool, char **argv);
+int fs_tool_fsck (FsTool *tool, char **argv);
 
 /* The names of the configuration keys (`config get|set KEY`), in the
  * order of the key table: for the completion. Free with g_strfreev(). */

@@ -68,19 +68,6 @@ compare_by_size (gconstpointer a, gconstpointer b)
   return compare_by_name (a, b);
 }
 
-static char *
-format_time (GDateTime *time, gboolean local)
-{
-  g_autoptr (GDateTime) shown = NULL;
-
-  if (time == NULL)
-    return NULL;
-  if (!local)
-    return g_date_time_format_iso8601 (time);
-  shown = g_date_time_to_local (time);
-  return g_date_time_format (shown, "%Y-%m-%d %H:%M:%S");
-}
-
 int
 fs_tool_ls (FsTool *tool, char **argv)
 {
@@ -142,7 +129,7 @@ fs_tool_ls (FsTool *tool, char **argv)
         {
           FsCacheItem *item = items->pdata[i];
           JsonObject *o = json_object_new ();
-          g_autofree char *when = format_time (fs_cache_item_get_last_used (item), FALSE);
+          g_autofree char *when = fs_tool_format_time (fs_cache_item_get_last_used (item), FALSE);
 
           json_object_set_string_member (o, "name", fs_cache_item_get_name (item));
           json_object_set_int_member (o, "size", (gint64) fs_cache_item_get_size (item));
@@ -155,6 +142,11 @@ fs_tool_ls (FsTool *tool, char **argv)
                                            fs_cache_item_get_creation_boot_id (item));
           else
             json_object_set_null_member (o, "creation-boot-id");
+          json_object_set_boolean_member (o, "pinned", fs_cache_item_get_pinned (item));
+          if (fs_cache_item_get_tree_digest (item) != NULL)
+            json_object_set_string_member (o, "tree-digest", fs_cache_item_get_tree_digest (item));
+          else
+            json_object_set_null_member (o, "tree-digest");
           json_array_add_object_element (array, o);
         }
       json_object_set_string_member (object, "cache", path);
@@ -173,29 +165,40 @@ fs_tool_ls (FsTool *tool, char **argv)
 
   {
     g_autoptr (GPtrArray) sizes = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
     g_autofree char *total_s = fs_tool_format_size (total);
     const char *h_name = _ ("NAME"), *h_size = _ ("SIZE"), *h_used = _ ("LAST USED");
     glong name_w = g_utf8_strlen (h_name, -1), size_w = g_utf8_strlen (h_size, -1);
+    gboolean any_pinned = FALSE;
 
+    /* Names quoted as GNU ls quotes them: one entry, one line. */
     for (guint i = 0; i < items->len; i++)
       {
         char *s = fs_tool_format_size (fs_cache_item_get_size (items->pdata[i]));
-        name_w = MAX (name_w, g_utf8_strlen (fs_cache_item_get_name (items->pdata[i]), -1));
+        char *n = fs_tool_quote_name (fs_cache_item_get_name (items->pdata[i]));
+
+        name_w = MAX (name_w, g_utf8_strlen (n, -1));
         size_w = MAX (size_w, g_utf8_strlen (s, -1));
         g_ptr_array_add (sizes, s);
+        g_ptr_array_add (names, n);
+        any_pinned = any_pinned || fs_cache_item_get_pinned (items->pdata[i]);
       }
     g_print ("%s%*s  %*s%s  %s\n", h_name, (int) (name_w - g_utf8_strlen (h_name, -1)), "",
              (int) (size_w - g_utf8_strlen (h_size, -1)), "", h_size, h_used);
     for (guint i = 0; i < items->len; i++)
       {
         FsCacheItem *item = items->pdata[i];
-        const char *name = fs_cache_item_get_name (item);
+        const char *name = names->pdata[i];
         const char *size = sizes->pdata[i];
-        g_autofree char *when = format_time (fs_cache_item_get_last_used (item), TRUE);
+        g_autofree char *when = fs_tool_format_time (fs_cache_item_get_last_used (item), TRUE);
 
-        g_print ("%s%*s  %*s%s  %s\n", name, (int) (name_w - g_utf8_strlen (name, -1)), "",
-                 (int) (size_w - g_utf8_strlen (size, -1)), "", size, when != NULL ? when : "-");
+        g_print ("%s%*s  %*s%s  %s%s\n", name, (int) (name_w - g_utf8_strlen (name, -1)), "",
+                 (int) (size_w - g_utf8_strlen (size, -1)), "", size, when != NULL ? when : "-",
+                 /* TRANSLATORS: after the last use of a pinned entry in ls */
+                 fs_cache_item_get_pinned (item) ? _ ("  pinned") : "");
       }
+    if (any_pinned)
+      g_print (_ ("Pinned entries are never evicted by fscache (osbuild does not know pins).\n"));
     g_print (g_dngettext (GETTEXT_PACKAGE, "%u entry, %s\n", "%u entries, %s\n", items->len),
              items->len, total_s);
   }
@@ -347,12 +350,11 @@ follow_root_link (const char *source)
 static FsCacheTransfer *
 write_through (FsTool *tool,
                const FsCacheInfo *info,
-               FsCacheEntry *entry,
+               const char *name,
                GCancellable *cancellable,
                GError **error)
 {
   const char *url = fs_cache_info_get_remote_url (info);
-  const char *name = fs_cache_entry_get_name (entry);
   FsToolProgress *progress = NULL;
   FsCacheTransfer *pushed;
 
@@ -363,8 +365,8 @@ write_through (FsTool *tool,
       g_autofree char *label = g_strdup_printf (_ ("Pushing %s"), name);
       progress = fs_tool_progress_new (label);
     }
-  pushed = fs_cache_entry_push (entry, progress != NULL ? fs_tool_progress_callback : NULL,
-                                progress, cancellable, error);
+  pushed = fs_cache_push (tool->cache, name, progress != NULL ? fs_tool_progress_callback : NULL,
+                          progress, cancellable, error);
   fs_tool_progress_finish (progress, pushed != NULL);
   if (pushed == NULL)
     {
@@ -393,7 +395,7 @@ fs_tool_store (FsTool *tool, char **argv)
     { NULL }
   };
   g_auto (GStrv) args = NULL;
-  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (FsCacheItem) item = NULL;
   g_autoptr (FsCacheInfo) info = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GFile) file = NULL;
@@ -447,8 +449,9 @@ fs_tool_store (FsTool *tool, char **argv)
     return FS_TOOL_EXIT_FAILURE;
   if (fs_cache_info_get_maximum_size (info) == 0)
     return report_declined (tool, path, name, FS_CACHE_COMMIT_TOO_LARGE, opt.move);
-  entry = fs_cache_load (tool->cache, name, NULL, &error);
-  if (entry != NULL)
+  /* A look, not a load: the statistics count no miss for it. */
+  item = fs_cache_describe (tool->cache, name, NULL, &error);
+  if (item != NULL)
     return report_declined (tool, path, name, FS_CACHE_COMMIT_EXISTS, opt.move);
   if (!g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
     {
@@ -459,8 +462,18 @@ fs_tool_store (FsTool *tool, char **argv)
 
   if (fs_tool_use_progress (tool))
     {
-      g_autofree char *label = g_strdup_printf (_ ("Storing %s"), name);
+      g_autofree char *quoted = fs_tool_quote_name (name);
+      g_autofree char *label = g_strdup_printf (_ ("Storing %s"), quoted);
       progress = fs_tool_progress_new (label);
+      /* After the copy, the commit: a sync of the file system unless the
+       * cache is volatile. */
+      fs_tool_progress_set_finishing (progress, fs_cache_info_get_volatile (info)
+                                                  /* TRANSLATORS: the copy is done, the
+                                                   * entry is being committed */
+                                                  ? _ ("committing…")
+                                                  /* TRANSLATORS: the copy is done, the
+                                                   * data is being written to the disk */
+                                                  : _ ("syncing…"));
     }
   cancellable = fs_tool_watch_signals (tool);
   file = g_file_new_for_path (source);
@@ -476,8 +489,8 @@ fs_tool_store (FsTool *tool, char **argv)
     return report_declined (tool, path, name, status, opt.move);
 
   /* The size as the cache accounted it. */
-  entry = fs_cache_load (tool->cache, name, NULL, NULL);
-  size = entry != NULL ? fs_tool_format_size (fs_cache_entry_get_size (entry)) : g_strdup ("?");
+  item = fs_cache_describe (tool->cache, name, NULL, NULL);
+  size = item != NULL ? fs_tool_format_size (fs_cache_item_get_size (item)) : g_strdup ("?");
   if (!tool->json)
     {
       if (opt.move)
@@ -485,11 +498,11 @@ fs_tool_store (FsTool *tool, char **argv)
       else
         g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
     }
-  if (!opt.no_remote && entry != NULL)
-    pushed = write_through (tool, info, entry, cancellable, &error);
+  if (!opt.no_remote && item != NULL)
+    pushed = write_through (tool, info, name, cancellable, &error);
   if (tool->json)
-    print_store_json (path, name, status, entry != NULL,
-                      entry != NULL ? fs_cache_entry_get_size (entry) : 0, opt.move, pushed, error);
+    print_store_json (path, name, status, item != NULL,
+                      item != NULL ? fs_cache_item_get_size (item) : 0, opt.move, pushed, error);
   if (error != NULL && fs_tool_interrupted_by (tool, error) != 0)
     return 128 + fs_tool_interrupted_by (tool, error);
   return FS_TOOL_EXIT_OK;
@@ -519,10 +532,16 @@ int
 fs_tool_load (FsTool *tool, char **argv)
 {
   gboolean no_remote = FALSE;
-  const GOptionEntry options[] = { { "no-remote", 0, 0, G_OPTION_ARG_NONE, &no_remote,
-                                     N_ ("Do not ask the remote when the cache does not have NAME"),
-                                     NULL },
-                                   { NULL } };
+  int miss_status = FS_TOOL_EXIT_MISS;
+  const GOptionEntry options[] = {
+    { "miss-status", 0, 0, G_OPTION_ARG_INT, &miss_status,
+      N_ ("Exit with status N, not 3, when NAME is not in the cache: a status CMD never uses, so "
+          "that a script can tell a miss from CMD's own exit status"),
+      N_ ("N") },
+    { "no-remote", 0, 0, G_OPTION_ARG_NONE, &no_remote,
+      N_ ("Do not ask the remote when the cache does not have NAME"), NULL },
+    { NULL }
+  };
   g_auto (GStrv) args = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (GError) error = NULL;
@@ -538,6 +557,10 @@ fs_tool_load (FsTool *tool, char **argv)
 
   if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
     return status;
+  if (miss_status < 0 || miss_status > 255)
+    return fs_tool_usage_error (tool->command,
+                                _ ("--miss-status: %d is not an exit status (0 to 255)"),
+                                miss_status);
   if (args[0] == NULL)
     return fs_tool_usage_error (tool->command, _ ("load needs a NAME and a command"));
   name = args[0];
@@ -561,7 +584,7 @@ fs_tool_load (FsTool *tool, char **argv)
   if (entry == NULL)
     {
       fs_tool_error ("%s", error->message);
-      return g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ? FS_TOOL_EXIT_MISS
+      return g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ? miss_status
                                                                           : FS_TOOL_EXIT_FAILURE;
     }
   entry_path = fs_cache_entry_get_path (entry);
@@ -647,7 +670,8 @@ fs_tool_export (FsTool *tool, char **argv)
 
   if (fs_tool_use_progress (tool))
     {
-      g_autofree char *label = g_strdup_printf (_ ("Exporting %s"), name);
+      g_autofree char *quoted = fs_tool_quote_name (name);
+      g_autofree char *label = g_strdup_printf (_ ("Exporting %s"), quoted);
       progress = fs_tool_progress_new (label);
     }
   /* The library creates DEST, and removes what it made if the copy fails
@@ -688,13 +712,19 @@ fs_tool_export (FsTool *tool, char **argv)
 int
 fs_tool_rm (FsTool *tool, char **argv)
 {
+  gboolean force = FALSE;
+  const GOptionEntry options[] = {
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force,
+      N_ ("A NAME that is not in the cache is no error (nor a message)"), NULL },
+    { NULL }
+  };
   g_auto (GStrv) args = NULL;
   g_autoptr (JsonArray) removed = json_array_new ();
   g_autoptr (JsonArray) errors = json_array_new ();
   gboolean failed = FALSE, missed = FALSE;
   int status;
 
-  if (!fs_tool_parse_options (tool, NULL, NULL, argv, &args, &status))
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
     return status;
   if (args[0] == NULL)
     return fs_tool_usage_error (tool->command, _ ("rm needs at least one NAME"));
@@ -717,6 +747,8 @@ fs_tool_rm (FsTool *tool, char **argv)
             g_print (_ ("Removed “%s”\n"), *a);
           continue;
         }
+      if (force && g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        continue;
       if (g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
         {
           kind = "miss";

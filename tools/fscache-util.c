@@ -45,6 +45,16 @@ fs_tool_error (const char *format, ...)
 }
 
 void
+fs_tool_message (const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  print_prefixed ("", format, args);
+  va_end (args);
+}
+
+void
 fs_tool_warning (const char *format, ...)
 {
   va_list args;
@@ -68,6 +78,307 @@ fs_tool_print_json (JsonNode *node)
   fputs (text, stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+}
+
+void
+fs_tool_print_rows (GPtrArray *labels, GPtrArray *values)
+{
+  glong width = 0;
+
+  for (guint i = 0; i < labels->len; i++)
+    width = MAX (width, g_utf8_strlen (labels->pdata[i], -1));
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const char *label = labels->pdata[i];
+      glong pad = width - g_utf8_strlen (label, -1);
+
+      g_print ("%s:%*s %s\n", label, (int) pad + 1, "", (const char *) values->pdata[i]);
+    }
+}
+
+/* ---- names, times, durations -------------------------------------------- */
+
+/* Characters a shell leaves alone anywhere in a word (bytes of UTF-8
+ * characters beyond ASCII too); '#' and '~' only after the first. */
+static gboolean
+is_plain (const char *p, gboolean first)
+{
+  guchar c = (guchar) *p;
+
+  if (c >= 0x80 || g_ascii_isalnum (c))
+    return TRUE;
+  if (strchr ("._-+,:@%/=", c) != NULL)
+    return TRUE;
+  return !first && (c == '#' || c == '~');
+}
+
+/* A character a terminal would act on: ASCII controls, DEL, C1 controls,
+ * and bytes that are no valid UTF-8. @len: its length in bytes. */
+static gboolean
+is_control (const char *p, const char *end, gsize *len)
+{
+  gunichar u = g_utf8_get_char_validated (p, end - p);
+
+  if (u == (gunichar) -1 || u == (gunichar) -2)
+    {
+      *len = 1;
+      return TRUE;
+    }
+  *len = (gsize) (g_utf8_next_char (p) - p);
+  return u < 0x20 || u == 0x7f || (u >= 0x80 && u < 0xa0);
+}
+
+static void
+append_control (GString *out, const char *p, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar) p[i];
+
+      switch (c)
+        {
+        case '\a':
+          g_string_append (out, "\\a");
+          break;
+        case '\b':
+          g_string_append (out, "\\b");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\v':
+          g_string_append (out, "\\v");
+          break;
+        case '\f':
+          g_string_append (out, "\\f");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        default:
+          g_string_append_printf (out, "\\%03o", c);
+        }
+    }
+}
+
+char *
+fs_tool_quote_name (const char *name)
+{
+  const char *end = name + strlen (name);
+  gboolean plain = TRUE, control = FALSE;
+  GString *out;
+  gsize len;
+
+  for (const char *p = name; p < end; p += len)
+    {
+      if (is_control (p, end, &len))
+        control = TRUE;
+      else if (!is_plain (p, p == name))
+        plain = FALSE;
+    }
+  if (plain && !control && name[0] != '\0')
+    return g_strdup (name);
+  if (!control && strchr (name, '\'') == NULL)
+    return g_strdup_printf ("'%s'", name);
+  if (!control && strpbrk (name, "\"$`\\!") == NULL)
+    return g_strdup_printf ("\"%s\"", name);
+
+  /* 'abc'$'\n''def', and a single quote as \' between quoted runs. */
+  out = g_string_new (NULL);
+  for (const char *p = name; p < end;)
+    {
+      if (is_control (p, end, &len))
+        {
+          g_string_append (out, "$'");
+          while (p < end && is_control (p, end, &len))
+            {
+              append_control (out, p, len);
+              p += len;
+            }
+          g_string_append_c (out, '\'');
+        }
+      else if (*p == '\'')
+        {
+          g_string_append (out, "\\'");
+          p++;
+        }
+      else
+        {
+          g_string_append_c (out, '\'');
+          while (p < end && *p != '\'' && !is_control (p, end, &len))
+            {
+              g_string_append_len (out, p, (gssize) len);
+              p += len;
+            }
+          g_string_append_c (out, '\'');
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+fs_tool_shell_escape (const char *name)
+{
+  const char *end = name + strlen (name);
+  gboolean control = FALSE;
+  GString *out = g_string_new (NULL);
+  gsize len;
+
+  for (const char *p = name; p < end; p += len)
+    control = is_control (p, end, &len) || control;
+  if (control)
+    {
+      g_string_append (out, "$'");
+      for (const char *p = name; p < end; p += len)
+        {
+          if (is_control (p, end, &len))
+            append_control (out, p, len);
+          else if (*p == '\'' || *p == '\\')
+            {
+              g_string_append_c (out, '\\');
+              g_string_append_c (out, *p);
+            }
+          else
+            g_string_append_len (out, p, (gssize) len);
+        }
+      g_string_append_c (out, '\'');
+      return g_string_free (out, FALSE);
+    }
+  for (const char *p = name; p < end; p += len)
+    {
+      is_control (p, end, &len);
+      if (!is_plain (p, p == name))
+        g_string_append_c (out, '\\');
+      g_string_append_len (out, p, (gssize) len);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+fs_tool_format_time (GDateTime *time, gboolean local)
+{
+  g_autoptr (GDateTime) shown = NULL;
+
+  if (time == NULL)
+    return NULL;
+  if (!local)
+    return g_date_time_format_iso8601 (time);
+  shown = g_date_time_to_local (time);
+  return g_date_time_format (shown, "%Y-%m-%d %H:%M:%S");
+}
+
+static void
+set_bad_duration (GError **error, const char *text)
+{
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               _ ("Invalid duration “%s”: expected a whole number and a unit (s, m, h, d or w), "
+                  "such as 7d, 12h, 30m or 2s"),
+               text);
+}
+
+gboolean
+fs_tool_parse_duration (const char *text, GTimeSpan *out_duration, GError **error)
+{
+  const char *p = text;
+  GTimeSpan total = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (*p == '\0')
+    {
+      set_bad_duration (error, text);
+      return FALSE;
+    }
+  while (*p != '\0')
+    {
+      guint64 number = 0;
+      GTimeSpan unit;
+      gboolean digits = FALSE;
+
+      for (; g_ascii_isdigit (*p); p++)
+        {
+          guint d = (guint) (*p - '0');
+          if (number > (G_MAXUINT64 - d) / 10)
+            goto too_long;
+          number = number * 10 + d;
+          digits = TRUE;
+        }
+      switch (*p)
+        {
+        case 's':
+          unit = G_TIME_SPAN_SECOND;
+          break;
+        case 'm':
+          unit = G_TIME_SPAN_MINUTE;
+          break;
+        case 'h':
+          unit = G_TIME_SPAN_HOUR;
+          break;
+        case 'd':
+          unit = G_TIME_SPAN_DAY;
+          break;
+        case 'w':
+          unit = 7 * G_TIME_SPAN_DAY;
+          break;
+        default:
+          unit = 0;
+        }
+      if (!digits || unit == 0)
+        {
+          set_bad_duration (error, text);
+          return FALSE;
+        }
+      p++;
+      if (number > (guint64) (G_MAXINT64 / unit) || total > G_MAXINT64 - (GTimeSpan) number * unit)
+        goto too_long;
+      total += (GTimeSpan) number * unit;
+    }
+  if (total == 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("Invalid duration “%s”: it must be at least 1s"), text);
+      return FALSE;
+    }
+  *out_duration = total;
+  return TRUE;
+
+too_long:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("The duration “%s” is too long"),
+               text);
+  return FALSE;
+}
+
+char *
+fs_tool_format_duration (GTimeSpan duration)
+{
+  guint64 n;
+
+  if (duration < 0)
+    duration = 0;
+  if (duration >= G_TIME_SPAN_DAY)
+    {
+      n = (guint64) (duration / G_TIME_SPAN_DAY);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day", "%u days", (gulong) n),
+                              (guint) n);
+    }
+  if (duration >= G_TIME_SPAN_HOUR)
+    {
+      n = (guint64) (duration / G_TIME_SPAN_HOUR);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", (gulong) n),
+                              (guint) n);
+    }
+  if (duration >= G_TIME_SPAN_MINUTE)
+    {
+      n = (guint64) (duration / G_TIME_SPAN_MINUTE);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", (gulong) n),
+                              (guint) n);
+    }
+  n = (guint64) (duration / G_TIME_SPAN_SECOND);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", (gulong) n),
+                          (guint) n);
 }
 
 /* ---- sizes -------------------------------------------------------------- */
@@ -268,9 +579,16 @@ struct _FsToolProgress {
   char *label;
   guint64 done;
   guint64 total;
+  gint64 start; /* monotonic time of the first update */
   gint64 last_draw;
   gboolean drawn;
+  gboolean syncing; /* everything copied: the rest is the sync of the commit */
+  char *finishing;  /* what is shown then, or NULL */
 };
+
+/* Columns left free at the end of the line: the terminal echoes a ^C
+ * there without wrapping the bar onto a new line. */
+#define PROGRESS_FREE_COLUMNS 3
 
 FsToolProgress *
 fs_tool_progress_new (const char *label)
@@ -291,21 +609,57 @@ terminal_width (void)
   return 80;
 }
 
+/* "1:05" or "1:02:03" */
+static char *
+format_eta (guint64 seconds)
+{
+  if (seconds >= 3600)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u:%02u", seconds / 3600,
+                            (guint) (seconds / 60 % 60), (guint) (seconds % 60));
+  return g_strdup_printf ("%u:%02u", (guint) (seconds / 60), (guint) (seconds % 60));
+}
+
+/* The rate and the time left, once there is enough to tell; "" before. */
+static char *
+progress_speed (FsToolProgress *self, gint64 now)
+{
+  g_autofree char *rate = NULL;
+  g_autofree char *eta = NULL;
+  double elapsed = (double) (now - self->start) / G_USEC_PER_SEC;
+  double bytes_per_s;
+
+  if (elapsed < 0.5 || self->done == 0)
+    return g_strdup ("");
+  bytes_per_s = (double) self->done / elapsed;
+  rate = fs_tool_format_size ((guint64) bytes_per_s);
+  if (self->total <= self->done)
+    return g_strdup_printf (_ ("  %s/s"), rate);
+  eta = format_eta ((guint64) ((double) (self->total - self->done) / bytes_per_s + 0.5));
+  /* TRANSLATORS: a copy rate, then the time left ("1:05 left") */
+  return g_strdup_printf (_ ("  %s/s  %s left"), rate, eta);
+}
+
 static void
 progress_draw (FsToolProgress *self, gboolean final)
 {
   g_autofree char *done = NULL;
   g_autofree char *total = NULL;
+  g_autofree char *speed = NULL;
   g_autofree char *tail = NULL;
   g_autoptr (GString) line = g_string_new ("\r");
   gint64 now = g_get_monotonic_time ();
+  gboolean syncing =
+    !final && self->finishing != NULL && self->total > 0 && self->done >= self->total;
   guint percent, width;
   glong used;
 
-  if (!final && self->drawn && now - self->last_draw < PROGRESS_INTERVAL_US)
+  /* A new phase is shown at once; else ten times a second at most. */
+  if (!final && self->drawn && syncing == self->syncing &&
+      now - self->last_draw < PROGRESS_INTERVAL_US)
     return;
   self->last_draw = now;
   self->drawn = TRUE;
+  self->syncing = syncing;
 
   if (final)
     self->done = self->total;
@@ -315,9 +669,13 @@ progress_draw (FsToolProgress *self, gboolean final)
 
   done = fs_tool_format_size (MIN (self->done, self->total));
   total = fs_tool_format_size (self->total);
-  tail = g_strdup_printf (" %3u%%  %s / %s", percent, done, total);
+  if (syncing)
+    speed = g_strdup_printf ("  %s", self->finishing);
+  else
+    speed = progress_speed (self, now);
+  tail = g_strdup_printf (" %3u%%  %s / %s%s", percent, done, total, speed);
 
-  width = terminal_width () - 1;
+  width = terminal_width () - PROGRESS_FREE_COLUMNS;
   used = g_utf8_strlen (self->label, -1) + g_utf8_strlen (tail, -1) + 3;
   g_string_append (line, self->label);
   if ((glong) width > used + 10)
@@ -338,8 +696,17 @@ progress_draw (FsToolProgress *self, gboolean final)
 }
 
 void
+fs_tool_progress_set_finishing (FsToolProgress *self, const char *text)
+{
+  g_free (self->finishing);
+  self->finishing = g_strdup (text);
+}
+
+void
 fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total)
 {
+  if (self->start == 0)
+    self->start = g_get_monotonic_time ();
   self->done = done;
   self->total = total;
   progress_draw (self, FALSE);
@@ -358,6 +725,7 @@ fs_tool_progress_finish (FsToolProgress *self, gboolean completed)
       fflush (stderr);
     }
   g_free (self->label);
+  g_free (self->finishing);
   g_free (self);
 }
 

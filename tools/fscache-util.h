@@ -121,11 +121,44 @@ int fs_tool_no_arguments (FsTool *tool, char **args);
 
 /* Prints "fscache: MESSAGE" and a newline on stderr. */
 void fs_tool_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+/* Prints "fscache: MESSAGE" and a newline on stderr: news, not an error. */
+void fs_tool_message (const char *format, ...) G_GNUC_PRINTF (1, 2);
 /* Prints "fscache: warning: MESSAGE" and a newline on stderr. */
 void fs_tool_warning (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 /* Writes @node as indented JSON and a newline on stdout. */
 void fs_tool_print_json (JsonNode *node);
+
+/* Prints "LABEL: VALUE" lines, the values aligned (@labels: strings,
+ * @values: strings). */
+void fs_tool_print_rows (GPtrArray *labels, GPtrArray *values);
+
+/* ---- names, times, durations -------------------------------------------- */
+
+/* @name as GNU ls shows it on a terminal (its "shell-escape" quoting): as
+ * it is when it has only characters a shell leaves alone; else in single
+ * quotes, with control characters (a newline…) as $'\n'. Whatever the
+ * name, the text is one line and pasting it in a shell gives the name. */
+char *fs_tool_quote_name (const char *name);
+
+/* @name with backslashes before the characters a shell would split or
+ * expand (as bash's printf %q), control characters as $'\n': the form
+ * the completion inserts. */
+char *fs_tool_shell_escape (const char *name);
+
+/* A time for people (local, "2026-12-05 14:03:12") or for JSON (ISO 8601,
+ * UTC); NULL for NULL. */
+char *fs_tool_format_time (GDateTime *time, gboolean local);
+
+/* Parses a duration: one or more groups of a whole number and a unit, s
+ * (seconds), m (minutes), h (hours), d (days) or w (weeks) — "7d", "12h",
+ * "30m", "2s", "1h30m". Nothing else is accepted (no unit, a fraction, a
+ * sign): the error says what is. */
+gboolean fs_tool_parse_duration (const char *text, GTimeSpan *out_duration, GError **error);
+
+/* A duration for people, rounded to its largest unit: "3 days", "5 hours",
+ * "12 minutes", "40 seconds". */
+char *fs_tool_format_duration (GTimeSpan duration);
 
 /* ---- sizes -------------------------------------------------------------- */
 
@@ -153,10 +186,16 @@ guint64 fs_tool_percent_of (guint64 value, guint percent);
 
 /* ---- progress and interruption ------------------------------------------ */
 
-/* A one-line progress bar on stderr, redrawn at most ten times a second. */
+/* A one-line progress bar on stderr, redrawn at most ten times a second:
+ * percentage, bytes, rate and time left; once everything is copied, what
+ * fs_tool_progress_set_finishing() gave until it finishes. It leaves the last columns of the
+ * terminal free (a ^C echoed there does not wrap the line). */
 typedef struct _FsToolProgress FsToolProgress;
 
 FsToolProgress *fs_tool_progress_new (const char *label);
+/* What to show once everything is copied until the bar finishes (the
+ * commit's sync: "syncing…"); by default the bar stays at 100%. */
+void fs_tool_progress_set_finishing (FsToolProgress *self, const char *text);
 /* Shows @done of @total bytes. */
 void fs_tool_progress_update (FsToolProgress *self, guint64 done, guint64 total);
 /* Draws the last state (100% when @completed) and ends the line; frees.

@@ -9,8 +9,9 @@
  * own options (fs_tool_parse_options()), so that --help, the option parser
  * and the bash completion (through the hidden `__complete` command) all
  * read the same entries. The commands on entries are in fscache-entries.c,
- * the administration of the cache in fscache-admin.c, what they share in
- * fscache-util.c. Each run has one tool context (FsTool), passed to the
+ * the administration of the cache in fscache-admin.c, the integrity
+ * commands (manifest, verify, fsck) in fscache-integrity.c, what they share
+ * in fscache-util.c. Each run has one tool context (FsTool), passed to the
  * command: no process-wide option variables.
  *
  * Exit statuses: 0 ok, 1 failure, 2 usage error, 3 miss (fscache(1)).
@@ -35,8 +36,11 @@ static const FsToolCommand commands[] = {
     N_ ("Creates the cache directory if needed and sets the given settings. A cache without a "
         "maximum size keeps nothing, so init gives it 10G unless --max-size says otherwise."),
     "", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_CREATES, fs_tool_init },
-  { "info", "", N_ ("Show the settings and the usage of the cache"), NULL, "", FS_TOOL_COMMAND_JSON,
-    fs_tool_info },
+  { "info", N_ ("[NAME]"), N_ ("Show the settings and the usage of the cache, or one entry"),
+    N_ ("Without NAME: the settings, the usage and the state of the cache. With NAME: the entry's "
+        "size, when it was committed and last used, its boot id, whether it is pinned or in use "
+        "now, and its manifest. Exits with 3 when there is no entry NAME."),
+    "entry", FS_TOOL_COMMAND_JSON, fs_tool_info },
   { "ls", "", N_ ("List the entries"), NULL, "", FS_TOOL_COMMAND_JSON, fs_tool_ls },
   { "store", N_ ("NAME PATH"), N_ ("Store a copy of PATH as entry NAME"),
     N_ ("Copies the directory PATH (or a single file, kept under its name) into the cache, "
@@ -48,12 +52,16 @@ static const FsToolCommand commands[] = {
   { "load", N_ ("NAME [--] CMD [ARGS…]"), N_ ("Run CMD with entry NAME locked"),
     N_ ("Runs CMD with the entry read-locked, so that it can't be evicted or removed until CMD "
         "exits. The entry's directory is in $FSCACHE_ENTRY and replaces {} in CMD and ARGS. The "
-        "exit status is CMD's."),
+        "exit status is CMD's; when NAME is not in the cache, CMD is not run and the status is 3, "
+        "or N with --miss-status N (pick one CMD never exits with, to tell a miss from CMD's "
+        "status)."),
     "entry command path ...", FS_TOOL_COMMAND_POSIX, fs_tool_load },
   { "export", N_ ("NAME DEST"), N_ ("Copy entry NAME out to the new directory DEST"), NULL,
     "entry dir", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_export },
-  { "rm", N_ ("NAME…"), N_ ("Remove entries"), NULL, "entry ...", FS_TOOL_COMMAND_JSON,
-    fs_tool_rm },
+  { "rm", N_ ("NAME…"), N_ ("Remove entries"),
+    N_ ("Removes the entries, pinned or not (with their pin). An entry in use can't be removed. "
+        "Exits with 3 when a NAME is not in the cache, unless --force."),
+    "entry ...", FS_TOOL_COMMAND_JSON, fs_tool_rm },
   { "push", N_ ("NAME…"), N_ ("Upload entries to the remote"),
     N_ ("Uploads each entry to the cache's remote (fscache config set remote URL): the file "
         "contents the server does not have yet, then the entry's manifest, then its name. A "
@@ -64,10 +72,53 @@ static const FsToolCommand commands[] = {
         "its digest; contents the cache holds already are copied locally. An entry the cache "
         "has is not downloaded again. A failure of the remote is an error here."),
     "- ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_pull },
-  { "prune", "", N_ ("Evict least recently used entries"), NULL, "", FS_TOOL_COMMAND_JSON,
-    fs_tool_prune },
+  { "ensure", N_ ("NAME [--] CMD [ARGS…]"), N_ ("Make sure entry NAME is there, building it once"),
+    N_ ("Exits with 0 at once when NAME is in the cache. Otherwise, when another process is "
+        "building NAME (with fscache ensure or fs_cache_load_or_store()), waits for it and exits "
+        "with 0 once it is stored; else runs CMD to build it, with the new entry's empty directory "
+        "in $FSCACHE_ENTRY and in place of {}, and stores it when CMD exits with 0. When CMD "
+        "fails, nothing is stored, a process waiting for NAME builds it in turn, and the exit "
+        "status is CMD's."),
+    "entry command path ...", FS_TOOL_COMMAND_POSIX, fs_tool_ensure },
+  { "pin", N_ ("NAME…"), N_ ("Pin entries: never evict them"),
+    N_ ("Pinned entries are never evicted to make room, nor by prune; rm still removes them. "
+        "osbuild does not know pins and may evict a pinned entry."),
+    "entry ...", FS_TOOL_COMMAND_JSON, fs_tool_pin },
+  { "unpin", N_ ("NAME…"), N_ ("Unpin entries"), NULL, "entry ...", FS_TOOL_COMMAND_JSON,
+    fs_tool_unpin },
+  { "prune", "", N_ ("Evict least recently used entries"),
+    N_ ("Evicts least recently used entries while the cache uses more than the target size (--to, "
+        "by default the low watermark), has more than --max-entries entries, or has entries not "
+        "used for --older-than; --all evicts them all. Pinned entries and entries in use are kept, "
+        "and named."),
+    "", FS_TOOL_COMMAND_JSON, fs_tool_prune },
   { "gc", "", N_ ("Remove what crashed processes left and fix the size counter"), NULL, "",
     FS_TOOL_COMMAND_JSON, fs_tool_gc },
+  { "stats", "", N_ ("Show the hits, misses, stores and evictions of the cache"),
+    N_ ("The counters are shared by every process that uses the cache (osbuild does not count), "
+        "since they were last zeroed; the counts of running processes reach them about once a "
+        "second."),
+    "", FS_TOOL_COMMAND_JSON, fs_tool_stats },
+  { "manifest", N_ ("NAME"), N_ ("Show the manifest of entry NAME"),
+    N_ ("Lists every node of the entry's tree as its manifest records it: type and mode, owner, "
+        "size (or device numbers), the SHA-256 of a regular file, the path, the target of a "
+        "symbolic link, hard-link groups and extended attributes; and the tree digest. Exit "
+        "status 1 for an entry without a manifest (stored by osbuild or an older libfscache)."),
+    "entry", FS_TOOL_COMMAND_JSON, fs_tool_manifest },
+  { "verify", N_ ("[NAME…]"), N_ ("Check entries against their manifests (all without NAME)"),
+    N_ ("Re-hashes each entry (read-locked meanwhile) and compares every node with its manifest: "
+        "content, type, mode, owner, symbolic link target, extended attributes, device numbers, "
+        "hard links, missing and extra files. Exit status 0 when all are intact, 1 when one "
+        "differs (every difference is listed), 3 when a NAME does not exist. An entry without a "
+        "manifest (osbuild's) is reported and is no failure unless --strict."),
+    "entry ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_verify },
+  { "fsck", "", N_ ("Check the whole cache: entries, debris, size counter"),
+    N_ ("Verifies every entry against its manifest, looks for what crashed processes left and "
+        "for dead journal records, and measures the size counter against the entries when no "
+        "other process has the cache open. Exit status 1 when anything is wrong. --repair "
+        "removes the corrupt entries through the ordinary removal (an entry in use is only "
+        "reported), then the debris, and corrects the counter."),
+    "", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_fsck },
   { "config", N_ ("get [KEY] | set KEY VALUE"), N_ ("Read or change a setting"),
     N_ ("Keys: maximum-size (SIZE or unlimited), low-watermark (percent of the maximum size), "
         "min-free-space (SIZE, or N% of the file system), volatile and shared (true or false); "
@@ -235,10 +286,13 @@ complete_entries (FsTool *tool)
                                   directory, "create", FALSE, NULL);
   if (tool->cache != NULL)
     list = fs_cache_list (tool->cache, NULL, NULL);
+  /* "=" and the name quoted for the shell: one per line whatever the
+   * name, inserted as it is (a name with a space stays one word). */
   for (guint i = 0; list != NULL && i < g_list_model_get_n_items (list); i++)
     {
       g_autoptr (FsCacheItem) item = g_list_model_get_item (list, i);
-      g_print ("%s\n", fs_cache_item_get_name (item));
+      g_autofree char *escaped = fs_tool_shell_escape (fs_cache_item_get_name (item));
+      g_print ("=%s\n", escaped);
     }
 }
 
@@ -246,7 +300,8 @@ complete_entries (FsTool *tool)
  *                                  options [COMMAND]
  *                                  argument COMMAND INDEX
  * prints one candidate per line for the bash completion; "@dir", "@path",
- * "@command" ask the shell to complete those itself. */
+ * "@command" ask the shell to complete those itself; "=WORD" is a word
+ * already quoted for the shell (an entry name), to insert as it is. */
 static int
 cmd_complete (FsTool *tool, char **argv)
 {

@@ -28,8 +28,8 @@ COMPLETION = os.environ.get("FSCACHE_BASH_COMPLETION", "")
 MAN_PAGE = os.environ.get("FSCACHE_MAN_PAGE", "")
 SOURCE_ROOT = os.environ.get("FSCACHE_SOURCE_ROOT", "")
 
-COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "push", "pull", "prune", "gc",
-            "config", "help"]
+COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "push", "pull", "ensure", "pin",
+            "unpin", "prune", "gc", "stats", "manifest", "verify", "fsck", "config", "help"]
 KEYS = ["maximum-size", "low-watermark", "min-free-space", "volatile", "shared", "remote",
         "remote-mode", "remote-namespace", "remote-timeout", "remote-connections",
         "remote-credentials-file", "remote-zstd"]
@@ -284,11 +284,19 @@ def test_unknown_or_bad_option(work, args):
     assert "option" in text(proc.stderr).lower() or "argument" in text(proc.stderr).lower()
 
 
-@pytest.mark.parametrize("args", [["ls", "x"], ["info", "x"], ["init", "x"], ["gc", "x"],
+@pytest.mark.parametrize("args", [["ls", "x"], ["info", "a", "b"], ["init", "x"], ["gc", "x"],
                                   ["prune", "x"], ["store", "a"], ["store", "a", "b", "c"],
                                   ["export", "a"], ["rm"], ["load"], ["load", "a"],
                                   ["load", "a", "--"], ["config"], ["config", "get", "a", "b"],
-                                  ["config", "set", "maximum-size"], ["config", "frob"]])
+                                  ["config", "set", "maximum-size"], ["config", "frob"],
+                                  ["pin"], ["unpin"], ["ensure"], ["ensure", "a"],
+                                  ["ensure", "a", "--"], ["stats", "x"],
+                                  ["prune", "--all", "--to", "1G"],
+                                  ["prune", "--older-than", "7"], ["prune", "--older-than", "0s"],
+                                  ["prune", "--older-than", "1.5d"],
+                                  ["prune", "--max-entries", "-1"],
+                                  ["load", "--miss-status", "300", "a", "true"],
+                                  ["ensure", "--timeout", "soon", "a", "true"]])
 def test_missing_or_extra_arguments(work, args):
     cache_dir = os.path.join(work, "cache")
     assert_error(run(work, "--cache", cache_dir, *args), EXIT_USAGE,
@@ -316,7 +324,7 @@ def test_translatable_sources_are_listed():
     with open(os.path.join(SOURCE_ROOT, "po", "POTFILES"), encoding="utf-8") as f:
         listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
     for source in ("tools/fscache.c", "tools/fscache-util.c", "tools/fscache-entries.c",
-                   "tools/fscache-admin.c"):
+                   "tools/fscache-admin.c", "tools/fscache-check.c", "tools/fscache-integrity.c"):
         assert source in listed
 
 
@@ -1088,7 +1096,9 @@ def test_ls(work, cache):
     assert [e["name"] for e in entries] == ["Médium", "big", "small"]  # byte order
     assert listing["total-size"] == sum(e["size"] for e in entries)
     for e in entries:
-        assert set(e) == {"name", "size", "last-used", "creation-boot-id"}
+        assert set(e) == {"name", "size", "last-used", "creation-boot-id", "pinned", "tree-digest"}
+        assert e["pinned"] is False
+        assert re.fullmatch(r"[0-9a-f]{64}", e["tree-digest"])
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", e["last-used"])
         assert re.fullmatch(r"[0-9a-f]{32}", e["creation-boot-id"])
     by_name = {e["name"]: e["size"] for e in entries}
@@ -1148,8 +1158,12 @@ def test_prune(work, cache):
     keep = sizes["new"]
 
     dry = cache.json("prune", "--to", str(keep), "--dry-run")
+    removed = dry.pop("removed")
     assert dry == {"cache": cache.path, "dry-run": True, "target": keep, "entries": 2,
-                   "bytes": sizes["old"] + sizes["mid"], "used": total}
+                   "bytes": sizes["old"] + sizes["mid"], "used": total, "max-entries": None,
+                   "older-than": None, "skipped": []}
+    assert [(e["name"], e["size"]) for e in removed] == [("old", sizes["old"]),
+                                                        ("mid", sizes["mid"])]
     assert sorted(cache.names()) == ["mid", "new", "old"]
     assert "Would remove 2 entries" in ok(cache.run("prune", "--to", str(keep), "--dry-run"))
 
@@ -1593,20 +1607,42 @@ def test_completion_knows_every_command(work):
 
 def test_tour(work):
     tour = os.path.join(SOURCE_ROOT, "tools", "fscache-tour.sh")
-    cache_dir = os.path.join(work, "tour-cache")
     env = base_env(work, TMPDIR=work)
-    proc = subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
+    steps = ("init", "store --no-progress fscache-tour-sample", "ls",
+             "load fscache-tour-sample -- ls -l {}", "info fscache-tour-sample",
+             "pin fscache-tour-sample",
+             "ensure -v fscache-tour-built -- sh -c 'date > {}/built-at'", "ls --sort=lru",
+             "prune --all --dry-run", "stats")
+
+    # Without a cache folder: one of its own, gone afterwards; the user's
+    # cache ($XDG_CACHE_HOME/fscache) untouched.
+    proc = subprocess.run(["sh", tour, TOOL], env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
     out = ok(proc)
-    assert text(proc.stderr) == ""
-    for step in ("init", "store --no-progress fscache-tour-sample", "ls",
-                 "load fscache-tour-sample -- ls -l {}", "info", "prune --dry-run"):
+    for step in steps:
         assert f"\n$ fscache {step}" in out, step
+    assert "a cache of its own" in out and "removed at the end" in out
     assert "Created the cache" in out and "Stored “fscache-tour-sample”" in out
     assert "data.bin" in out and "main.c -> src/main.c" in out
-    assert Cache(work, cache_dir, max_size=None).names() == ["fscache-tour-sample"]
-    # Its temporary sample tree is gone; a second run finds the entry.
+    assert "Kept fscache-tour-sample: it is pinned" in out
+    assert "never runs" not in out.split("\n$ fscache ensure -v fscache-tour-built -- sh -c "
+                                         "'echo never runs")[-1]
+    assert text(proc.stderr).count("fscache: Building fscache-tour-built") == 1
     assert [n for n in os.listdir(work) if n.startswith("fscache-tour.")] == []
-    again = subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    assert "already exists" in ok(again)
+    assert not os.path.exists(os.path.join(work, "xdg-cache"))
+
+    # A cache named, created by the tour: removed with what the tour added.
+    cache_dir = os.path.join(work, "tour-cache")
+    ok(subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120))
+    assert not os.path.exists(cache_dir)
+
+    # An existing cache: its settings and entries stay, the tour's go.
+    cache = Cache(work, cache_dir, max_size="64M")
+    store_sized(work, cache, "mine", 4096)
+    out = ok(subprocess.run(["sh", tour, TOOL, cache_dir], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120))
+    assert "\n$ fscache init" not in out and "\n$ fscache info\n" in out
+    assert cache.names() == ["mine"]
+    assert ok(cache.run("config", "get", "maximum-size")) == "64MiB\n"
+    assert [n for n in os.listdir(work) if n.startswith("fscache-tour.")] == []

@@ -23,7 +23,8 @@ const Kind = FsCache.CacheEntryKind;
 const UNLIMITED = 2n ** 64n - 1n;
 
 Gio._promisify(FsCache.Cache, 'new_async', 'new_finish');
-for (const m of ['load', 'store', 'stage', 'list', 'remove', 'get_usage', 'set_maximum_size'])
+for (const m of ['load', 'store', 'stage', 'list', 'remove', 'get_usage', 'set_maximum_size',
+    'dup_info', 'get_stats', 'zero_stats', 'pin', 'describe', 'prune_full', 'load_or_store'])
     Gio._promisify(FsCache.Cache.prototype, `${m}_async`, `${m}_finish`);
 for (const m of ['commit', 'release'])
     Gio._promisify(FsCache.CacheEntry.prototype, `${m}_async`, `${m}_finish`);
@@ -317,6 +318,89 @@ test('async: many concurrent stores and loads', async () => {
     assertEqual(results.filter(r => r === 'miss').length, 2, 'misses');
     assertEqual(listDir(GLib.build_filenamev([dir, 'objects'])).length, 24, 'entries');
     assertEqual(leftovers(dir).length, 0, 'leftovers');
+    cache.close();
+});
+
+// ---------------------------------------------------------------------------
+// management: the configuration, statistics, pins, prune, describe, single
+// flight
+
+test('management: dup_info takes a cancellable like its neighbours', async () => {
+    const cache = openUnlimited(newCacheDir());
+    const info = cache.dup_info(null);
+    assertEqual(info.get_maximum_size(), Number(UNLIMITED), 'maximum size');
+    const again = await cache.dup_info_async(PRIO, null);
+    assertEqual(again.get_version(), 1, 'version');
+    const cancellable = new Gio.Cancellable();
+    cancellable.cancel();
+    assertThrows(() => cache.dup_info(cancellable), Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED,
+        'dup_info cancelled');
+    cache.close();
+});
+
+test('management: stats, pins, describe, prune_full', async () => {
+    const dir = newCacheDir();
+    const cache = openUnlimited(dir);
+    for (const name of ['a', 'b', 'c']) {
+        const entry = cache.store(name, null);
+        writeFile(entry.get_path(), 'f', name.repeat(5000));
+        const [, status] = entry.commit(null);
+        assertEqual(status, Status.STORED, `commit ${name}`);
+        entry.release();
+    }
+    cache.load('a', null).release();
+    assertThrows(() => cache.load('absent', null), FsCache.CacheError, FsCache.CacheError.MISS,
+        'miss');
+
+    const stats = await cache.get_stats_async(PRIO, null);
+    assertEqual(stats.get_hits(), 1, 'hits');
+    assertEqual(stats.get_misses(), 1, 'misses');
+    assertEqual(stats.get_stored(), 3, 'stored');
+    assertEqual(stats.hit_ratio, 0.5, 'hit ratio');
+    assert(stats.get_since() !== null, 'since');
+
+    await cache.pin_async('b', true, PRIO, null);
+    const item = await cache.describe_async('b', PRIO, null);
+    assertEqual(item.get_pinned(), true, 'pinned');
+    assertEqual(item.in_use, false, 'in use');
+    assertEqual(cache.describe('a', null).get_name(), 'a', 'described');
+
+    const list = await cache.prune_full_async(0, -1, 0, FsCache.CacheMaintenanceFlags.NONE, PRIO,
+        null);
+    const outcomes = {};
+    for (let i = 0; i < list.get_n_items(); i++) {
+        const it = list.get_item(i);
+        outcomes[it.get_name()] = it.get_prune_outcome();
+    }
+    assertEqual(outcomes.b, FsCache.CachePruneOutcome.SKIPPED_PINNED, 'b kept');
+    assertEqual(outcomes.a, FsCache.CachePruneOutcome.REMOVED, 'a removed');
+    assertEqual(listDir(GLib.build_filenamev([dir, 'objects'])).join(','), 'b', 'left');
+
+    await cache.zero_stats_async(PRIO, null);
+    assertEqual(cache.get_stats(null).get_hits(), 0, 'zeroed');
+    cache.close();
+});
+
+test('management: load_or_store builds once, then loads', async () => {
+    const dir = newCacheDir();
+    const cache = openUnlimited(dir);
+    const entry = await cache.load_or_store_async('t', -1, PRIO, null);
+    assertEqual(entry.get_kind(), Kind.STORING, 'a miss: build it');
+
+    const other = FsCache.Cache.new_for_path(APP_ID, dir, null);
+    assertThrows(() => other.load_or_store('t', 0, null), Gio.IOErrorEnum,
+        Gio.IOErrorEnum.TIMED_OUT, 'another builder holds it');
+    const waiting = other.load_or_store_async('t', -1, PRIO, null);
+
+    writeFile(entry.get_path(), 'f', 'built');
+    const [status] = await entry.commit_async(PRIO, null);
+    assertEqual(status, Status.STORED, 'stored');
+    entry.release();
+    const loaded = await waiting;
+    assertEqual(loaded.get_kind(), Kind.LOADED, 'the waiter loads it');
+    assertEqual(readFile(loaded.get_path(), 'f'), 'built', 'content');
+    loaded.release();
+    other.close();
     cache.close();
 });
 

@@ -19,6 +19,15 @@
  *                garbage and only evict, on one cache, for M seconds; every
  *                stage and store must succeed and leave a whole entry,
  *                whatever the sweepers do
+ *   integrity    the stress of `run`, with verifiers alongside (issue 13): two
+ *                worker processes that only check entries against their
+ *                manifests through the library (load_full with VERIFY, and
+ *                load + list_differences), and with --fscache PATH one process
+ *                that runs `fscache verify`, `fscache fsck` and
+ *                `fscache fsck --repair` (all --json) in a loop; every entry
+ *                is intact, so any difference, damaged manifest or removal
+ *                they report is a false report, and there must be none; at
+ *                the end, idle, `fscache fsck` must find the cache exact
  *   worker       one worker process (the drivers start these): random load,
  *                store + commit, stage, store_tree (copy and move), remove,
  *                prune, garbage collection and list, in T threads; with
@@ -105,6 +114,12 @@ typedef struct {
   gint64 create_errors;    /* a stage or store that could not create its entry */
   gint64 osbuild_made;     /* anonymous entries made the way osbuild does (race) */
   gint64 osbuild_tmp_lost; /* …whose temporary lock file a sweeper took */
+  gint64 checks;           /* entries checked against their manifests (integrity) */
+  gint64 check_misses;     /* …removed before they could be loaded */
+  gint64 false_reports;    /* an intact entry reported as differing or damaged */
+  gint64 tool_runs;        /* runs of fscache verify/fsck (integrity) */
+  gint64 tool_checked;     /* entries those runs checked */
+  gint64 tool_debris;      /* runs of fsck that reported stale debris */
   gint64 pad[1];
 } Stats;
 
@@ -433,6 +448,7 @@ static char *opt_max_str;
 static char *opt_points;
 static char *opt_job;
 static char *opt_jobs;
+static char *opt_fscache;
 
 typedef struct {
   FsCache *cache;
@@ -1009,8 +1025,57 @@ op_osbuild_anonymous (Worker *w, const char *area_name)
   close (area);
 }
 
-static const char *const all_jobs[] = { "stage",         "store",         "gc", "evict", "load",
-                                        "osbuild-stage", "osbuild-store", NULL };
+/* Checks an entry against its manifest, as a verifier running beside the
+ * workers does (integrity): every entry here is intact, so a difference, a
+ * damaged manifest or a missing one is a false report. */
+static void
+op_check (Worker *w)
+{
+  g_autofree char *name = random_key (w);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GListModel) differences = NULL;
+  gboolean with_load = g_rand_boolean (w->rand);
+
+  STAT_INC (w->stats, checks);
+  /* Half through load_full(VERIFY), half through list_differences(). */
+  entry = fs_cache_load_full (w->cache, name, with_load ? FS_CACHE_LOAD_VERIFY : FS_CACHE_LOAD_NONE,
+                              NULL, &error);
+  if (entry == NULL)
+    {
+      if (g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        STAT_INC (w->stats, check_misses);
+      else if (error->domain == FS_CACHE_ERROR)
+        {
+          STAT_INC (w->stats, false_reports);
+          g_printerr ("[%d] FALSE REPORT: loading “%s” with VERIFY: %s\n", (int) getpid (), name,
+                      error->message);
+        }
+      else
+        unexpected (w, "load_full(VERIFY)", error);
+      return;
+    }
+  if (!with_load)
+    {
+      differences = fs_cache_entry_list_differences (entry, NULL, NULL, NULL, &error);
+      if (differences == NULL || g_list_model_get_n_items (differences) > 0)
+        {
+          g_autoptr (FsCacheDifference) first =
+            differences != NULL ? g_list_model_get_item (differences, 0) : NULL;
+          g_autofree char *what = first != NULL ? fs_cache_difference_to_string (first) : NULL;
+
+          STAT_INC (w->stats, false_reports);
+          g_printerr ("[%d] FALSE REPORT: “%s” differs from its manifest: %s\n", (int) getpid (),
+                      name, what != NULL ? what : error->message);
+        }
+    }
+  /* The library's check and the workers' own agree. */
+  verify_entry (w, entry, name);
+  fs_cache_entry_release (entry);
+}
+
+static const char *const all_jobs[] = { "stage",         "store",         "gc",    "evict", "load",
+                                        "osbuild-stage", "osbuild-store", "check", NULL };
 
 /* One operation of the worker's --job. */
 static void
@@ -1028,6 +1093,8 @@ run_job (Worker *w)
     op_osbuild_anonymous (w, "stage");
   else if (g_str_equal (opt_job, "osbuild-store"))
     op_osbuild_anonymous (w, "objects");
+  else if (g_str_equal (opt_job, "check"))
+    op_check (w);
   else
     op_load (w);
 }
@@ -2094,6 +2161,267 @@ run_race (void)
   }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Verifiers beside the workers (issue 13)                                   */
+
+/* Runs `fscache --cache DIR ARGS… --json --no-progress`; its JSON (NULL,
+ * with the reason on stderr, when it printed none) and exit status. */
+static JsonObject *
+run_tool (const char *cache_dir, const char *const *args, int *out_status)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  JsonNode *root;
+  int wait_status = 0;
+
+  g_ptr_array_add (argv, opt_fscache);
+  g_ptr_array_add (argv, (char *) "--cache");
+  g_ptr_array_add (argv, (char *) cache_dir);
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (char *) *a);
+  g_ptr_array_add (argv, (char *) "--json");
+  g_ptr_array_add (argv, (char *) "--no-progress");
+  g_ptr_array_add (argv, NULL);
+  *out_status = -1;
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                     &wait_status, &error))
+    {
+      g_printerr ("[%d] running %s: %s\n", (int) getpid (), opt_fscache, error->message);
+      return NULL;
+    }
+  *out_status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : 128 + WTERMSIG (wait_status);
+  if (!json_parser_load_from_data (parser, out, -1, &error) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_printerr ("[%d] fscache %s: status %d, no JSON: %s\n", (int) getpid (), args[0],
+                  *out_status, err);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gint64
+member_int (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_int (n) : 0;
+}
+
+/* The entries of a verify or fsck report that are not intact: every entry
+ * of the cache is intact, so each is a false report (printed). */
+static gint64
+false_entries (JsonObject *report, const char *command)
+{
+  const char *const members[] = { "entries", "problems" };
+  gint64 n = 0;
+
+  for (gsize m = 0; m < G_N_ELEMENTS (members); m++)
+    {
+      JsonArray *a = json_object_has_member (report, members[m])
+                       ? json_object_get_array_member (report, members[m])
+                       : NULL;
+
+      for (guint i = 0; a != NULL && i < json_array_get_length (a); i++)
+        {
+          JsonObject *e = json_array_get_object_element (a, i);
+          const char *status = json_object_get_string_member (e, "status");
+
+          if (g_str_equal (status, "intact") || g_str_equal (status, "missing"))
+            continue; /* missing: removed by a worker since the list */
+          n++;
+          g_printerr ("[%d] FALSE REPORT by fscache %s: “%s” %s: %s\n", (int) getpid (), command,
+                      json_object_get_string_member (e, "name"), status,
+                      json_object_get_null_member (e, "message")
+                        ? "-"
+                        : json_object_get_string_member (e, "message"));
+        }
+    }
+  return n;
+}
+
+/* The tool's verify, fsck and fsck --repair in turn until --seconds are up. */
+static int
+run_tool_loop (void)
+{
+  static const char *const verify_args[] = { "verify", NULL };
+  static const char *const fsck_args[] = { "fsck", NULL };
+  static const char *const repair_args[] = { "fsck", "--repair", NULL };
+  static const char *const *const runs[] = { verify_args, fsck_args, repair_args };
+  gint64 deadline = g_get_monotonic_time () + (gint64) opt_seconds * G_USEC_PER_SEC;
+  Stats *stats;
+
+  if (opt_cache == NULL || opt_stats == NULL || opt_fscache == NULL || opt_slot < 0)
+    {
+      g_printerr ("toolloop: --cache, --stats, --slot and --fscache are needed\n");
+      return 2;
+    }
+  stats = &map_stats (opt_stats, FALSE)[opt_slot];
+  STAT_INC (stats, started);
+  for (guint i = 0; g_get_monotonic_time () < deadline; i++)
+    {
+      const char *const *args = runs[i % G_N_ELEMENTS (runs)];
+      g_autoptr (JsonObject) report = NULL;
+      gint64 found;
+      int status;
+
+      report = run_tool (opt_cache, args, &status);
+      STAT_INC (stats, tool_runs);
+      STAT_INC (stats, ops);
+      if (report == NULL)
+        {
+          STAT_INC (stats, errors);
+          continue;
+        }
+      found = false_entries (report, args[0]);
+      STAT_ADD (stats, false_reports, found);
+      STAT_ADD (stats, tool_checked,
+                g_str_equal (args[0], "verify")
+                  ? (gint64) json_array_get_length (
+                      json_object_get_array_member (report, "entries"))
+                  : member_int (report, "checked"));
+      if (member_int (report, "stale-items") > 0)
+        STAT_INC (stats, tool_debris);
+      /* Exit 1 only for what was reported: nothing else may fail. */
+      if (status != 0 && found == 0 && member_int (report, "stale-items") == 0)
+        {
+          STAT_INC (stats, errors);
+          g_printerr ("[%d] fscache %s%s exited with %d and reported nothing wrong\n",
+                      (int) getpid (), args[0], args[1] != NULL ? " --repair" : "", status);
+        }
+    }
+  STAT_INC (stats, finished);
+  return 0;
+}
+
+static GPid
+spawn_tool_loop (const char *cache_dir, const char *stats, int slot)
+{
+  g_autofree char *slot_s = g_strdup_printf ("%d", slot);
+  g_autofree char *seconds_s = g_strdup_printf ("%d", opt_seconds);
+  const char *argv[] = { self_exe,    "toolloop",  "--cache", cache_dir,   "--stats",
+                         stats,       "--slot",    slot_s,    "--seconds", seconds_s,
+                         "--fscache", opt_fscache, NULL };
+  pid_t pid;
+
+  fflush (stdout);
+  fflush (stderr);
+  pid = fork ();
+  if (pid < 0)
+    g_error ("fork: %s", g_strerror (errno));
+  if (pid == 0)
+    {
+      execv (self_exe, (char **) argv);
+      _exit (127);
+    }
+  return pid;
+}
+
+static int
+run_integrity (void)
+{
+  g_autofree char *work = make_workdir ();
+  g_autofree char *cache_dir = g_build_filename (work, "cache", NULL);
+  g_autofree char *stats_path = g_build_filename (work, "stats", NULL);
+  g_autoptr (GString) figures = g_string_new (NULL);
+  guint n_checkers = 2, n_tools = opt_fscache != NULL ? 1 : 0;
+  guint n = (guint) opt_procs + n_checkers + n_tools;
+  g_autofree GPid *pids = g_new0 (GPid, n);
+  Stats *slots, total;
+  CheckResult r = { 0 };
+  guint bad_exits = 0;
+  gint64 final_false = 0;
+  int final_status = -1;
+  gboolean final_ok = n_tools == 0;
+  gint64 t0;
+  double secs;
+
+  if (!create_cache (cache_dir, opt_max_size))
+    return 1;
+  slots = map_stats (stats_path, TRUE);
+  g_print ("integrity: %d workers + %u checkers%s × %d s on %s (maximum size %" G_GUINT64_FORMAT
+           " bytes, %d keys, seed %" G_GINT64_FORMAT ")\n",
+           opt_procs, n_checkers, n_tools > 0 ? " + the fscache tool in a loop" : "", opt_seconds,
+           cache_dir, opt_max_size, opt_keys, opt_seed);
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    {
+      if (i < (guint) opt_procs)
+        pids[i] = spawn_worker (cache_dir, stats_path, (int) i, opt_seconds, NULL);
+      else if (i < (guint) opt_procs + n_checkers)
+        pids[i] = spawn_worker_job (cache_dir, stats_path, (int) i, opt_seconds, NULL, "check");
+      else
+        pids[i] = spawn_tool_loop (cache_dir, stats_path, (int) i);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      int status;
+      char buf[64];
+      while (waitpid (pids[i], &status, 0) < 0 && errno == EINTR)
+        ;
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        {
+          bad_exits++;
+          g_printerr ("process %u (pid %d) ended with %s\n", i, (int) pids[i],
+                      describe_status (status, buf));
+        }
+    }
+  secs = (double) (g_get_monotonic_time () - t0) / G_USEC_PER_SEC;
+  sum_stats (slots, n, &total);
+
+  check_cache (cache_dir, opt_max_size, FALSE, &r);
+  /* Idle now: the tool's fsck must find the cache exact. */
+  if (n_tools > 0)
+    {
+      static const char *const args[] = { "fsck", NULL };
+      g_autoptr (JsonObject) report = run_tool (cache_dir, args, &final_status);
+
+      if (report != NULL)
+        {
+          final_false = false_entries (report, "fsck");
+          final_ok = final_status == 0 && final_false == 0 &&
+                     json_object_get_boolean_member (report, "counter-checked") &&
+                     member_int (report, "size-correction") == 0 &&
+                     member_int (report, "stale-items") == 0 &&
+                     member_int (report, "checked") == (gint64) r.entries;
+        }
+    }
+
+  print_figures (figures, "== integrity figures", &total, secs);
+  g_string_append_printf (figures,
+                          "  checkers       %" G_GINT64_FORMAT
+                          " entries checked by the library (%" G_GINT64_FORMAT
+                          " removed before their check)\n",
+                          total.checks, total.check_misses);
+  if (n_tools > 0)
+    g_string_append_printf (figures,
+                            "  fscache tool   %" G_GINT64_FORMAT
+                            " runs of verify, fsck, fsck --repair: %" G_GINT64_FORMAT
+                            " entries checked; %" G_GINT64_FORMAT " fsck runs saw stale debris\n"
+                            "  at the end     fsck of the idle cache: status %d, %s\n",
+                            total.tool_runs, total.tool_checked, total.tool_debris, final_status,
+                            final_ok ? "the cache is exact" : "PROBLEMS");
+  g_string_append_printf (figures,
+                          "  FALSE REPORTS  %" G_GINT64_FORMAT
+                          "; check problems %u, bad exits %u, %u entries at the end\n",
+                          total.false_reports + final_false, r.problems, bad_exits, r.entries);
+  emit (figures);
+
+  {
+    gboolean ok = r.problems == 0 && bad_exits == 0 && total.corrupt == 0 && total.errors == 0 &&
+                  total.warnings == 0 && total.false_reports == 0 && final_ok &&
+                  total.finished == (gint64) n && total.checks > 0 && total.stored > 0 &&
+                  (n_tools == 0 || total.tool_runs > 0);
+    munmap (slots, sizeof (Stats) * MAX_SLOTS);
+    remove_workdir (work, ok);
+    g_print ("integrity: %s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+  }
+}
+
 /* Keeps the cache open (so that it is never idle) for --seconds. */
 static int
 run_hold (void)
@@ -2179,9 +2507,11 @@ main (int argc, char **argv)
     { "figures", 0, 0, G_OPTION_ARG_FILENAME, &opt_figures, "Also write the figures to FILE",
       "FILE" },
     { "job", 0, 0, G_OPTION_ARG_STRING, &opt_job,
-      "One kind of operation only: stage, store, gc, evict or load (worker)", "JOB" },
+      "One kind of operation only: stage, store, gc, evict, load or check (worker)", "JOB" },
     { "jobs", 0, 0, G_OPTION_ARG_STRING, &opt_jobs,
       "The workers, one job each (race) [" RACE_JOBS "]", "LIST" },
+    { "fscache", 0, 0, G_OPTION_ARG_FILENAME, &opt_fscache,
+      "The fscache tool, run in a loop beside the workers (integrity, toolloop)", "PATH" },
     { NULL }
   };
 
@@ -2192,7 +2522,8 @@ main (int argc, char **argv)
   opt_seed = g_get_real_time ();
   opt_slot = -1;
 
-  context = g_option_context_new ("run|crash|crashpoints|race|worker|check — stress libfscache");
+  context =
+    g_option_context_new ("run|crash|crashpoints|race|integrity|worker|check — stress libfscache");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -2244,6 +2575,10 @@ main (int argc, char **argv)
     return run_check ();
   if (g_str_equal (role, "hold"))
     return run_hold ();
+  if (g_str_equal (role, "integrity"))
+    return run_integrity ();
+  if (g_str_equal (role, "toolloop"))
+    return run_tool_loop ();
   g_printerr ("unknown role %s\n", role);
   return 2;
 }

@@ -124,6 +124,58 @@ void test_sync () {
   }
 }
 
+/* Management: statistics, pins, describe, prune_full, load_or_store. */
+void test_manage () {
+  var dir = new_cache_dir ();
+  try {
+    var cache = open_unlimited (dir);
+    foreach (unowned string name in new string[] { "a", "b" }) {
+      var entry = cache.store (name);
+      write_file (entry.get_path (), "file", name);
+      FsCache.CacheCommitStatus status;
+      assert_true (entry.commit (out status));
+      entry.release ();
+    }
+    cache.load ("a").release ();
+
+    var stats = cache.get_stats ();
+    assert_true (stats.get_hits () == 1);
+    assert_true (stats.get_stored () == 2);
+    assert_true (stats.hit_ratio == 1.0);
+
+    assert_true (cache.pin ("b", true));
+    var item = cache.describe ("b");
+    assert_true (item.get_pinned ());
+    assert_false (item.in_use);
+
+    var pruned = cache.prune_full (0, -1, 0, FsCache.CacheMaintenanceFlags.NONE);
+    assert_cmpuint (pruned.get_n_items (), CompareOperator.EQ, 2);
+    for (uint i = 0; i < pruned.get_n_items (); i++) {
+      var it = (FsCache.CacheItem) pruned.get_item (i);
+      assert_true (it.get_prune_outcome () == (it.get_name () == "b"
+                                               ? FsCache.CachePruneOutcome.SKIPPED_PINNED
+                                               : FsCache.CachePruneOutcome.REMOVED));
+    }
+
+    var built = cache.load_or_store ("t", -1);
+    assert_true (built.get_kind () == FsCache.CacheEntryKind.STORING);
+    write_file (built.get_path (), "file", "t");
+    FsCache.CacheCommitStatus status;
+    assert_true (built.commit (out status));
+    assert_true (status == FsCache.CacheCommitStatus.STORED);
+    built.release ();
+    var loaded = cache.load_or_store ("t", 0);
+    assert_true (loaded.get_kind () == FsCache.CacheEntryKind.LOADED);
+    loaded.release ();
+
+    assert_true (cache.zero_stats ());
+    assert_true (cache.get_stats ().get_hits () == 0);
+    cache.close ();
+  } catch (Error e) {
+    error ("%s", e.message);
+  }
+}
+
 void test_sync_errors () {
   var dir = new_cache_dir ();
   FsCache.Cache cache;
@@ -331,6 +383,7 @@ int main (string[] args) {
   }
   Test.add_func ("/vala/sync", test_sync);
   Test.add_func ("/vala/sync-errors", test_sync_errors);
+  Test.add_func ("/vala/manage", test_manage);
   Test.add_func ("/vala/async", test_async);
   Test.add_func ("/vala/async-concurrent", test_async_concurrent);
   var ret = Test.run ();

@@ -1,0 +1,559 @@
+/* fscache-manage.c: the management of a cache for people: stats, pin,
+ * unpin, ensure, and `info NAME`
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include <fscache.h>
+
+#include "fscache-builtins.h"
+#include "fscache-util.h"
+
+/* ---- stats -------------------------------------------------------------- */
+
+typedef struct {
+  const char *key; /* JSON member, as FsCacheStats names the property */
+  const char *label;
+  guint64 (*get) (FsCacheStats *stats);
+  gboolean bytes;
+} StatRow;
+
+static const StatRow stat_rows[] = {
+  { "hits", N_ ("Hits"), fs_cache_stats_get_hits, FALSE },
+  { "misses", N_ ("Misses"), fs_cache_stats_get_misses, FALSE },
+  { "stored", N_ ("Stored"), fs_cache_stats_get_stored, FALSE },
+  { "exists", N_ ("Already there"), fs_cache_stats_get_exists, FALSE },
+  { "too-large", N_ ("Too large"), fs_cache_stats_get_too_large, FALSE },
+  { "no-space", N_ ("No space"), fs_cache_stats_get_no_space, FALSE },
+  { "incompatible", N_ ("Incompatible"), fs_cache_stats_get_incompatible, FALSE },
+  { "evicted", N_ ("Evicted"), fs_cache_stats_get_evicted, FALSE },
+  { "evicted-bytes", N_ ("Evicted space"), fs_cache_stats_get_evicted_bytes, TRUE },
+  { "removed", N_ ("Removed"), fs_cache_stats_get_removed, FALSE },
+  { "remote-hits", N_ ("Remote hits"), fs_cache_stats_get_remote_hits, FALSE },
+  { "remote-misses", N_ ("Remote misses"), fs_cache_stats_get_remote_misses, FALSE },
+  { "remote-bytes-up", N_ ("Sent to the remote"), fs_cache_stats_get_remote_bytes_up, TRUE },
+  { "remote-bytes-down", N_ ("Received from the remote"), fs_cache_stats_get_remote_bytes_down,
+    TRUE },
+};
+
+static void
+add_row (GPtrArray *labels, GPtrArray *values, const char *label, char *value)
+{
+  g_ptr_array_add (labels, (gpointer) label);
+  g_ptr_array_add (values, value);
+}
+
+static void
+print_stats_json (const char *path, FsCacheStats *stats)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *since = fs_tool_format_time (fs_cache_stats_get_since (stats), FALSE);
+
+  json_object_set_string_member (object, "cache", path);
+  if (since != NULL)
+    json_object_set_string_member (object, "since", since);
+  else
+    json_object_set_null_member (object, "since");
+  for (gsize i = 0; i < G_N_ELEMENTS (stat_rows); i++)
+    json_object_set_int_member (object, stat_rows[i].key, (gint64) stat_rows[i].get (stats));
+  json_object_set_double_member (object, "hit-ratio", fs_cache_stats_get_hit_ratio (stats));
+  json_node_set_object (node, object);
+  fs_tool_print_json (node);
+}
+
+static void
+print_stats (const char *path, FsCacheStats *stats)
+{
+  g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  GDateTime *since = fs_cache_stats_get_since (stats);
+  guint64 loads = fs_cache_stats_get_hits (stats) + fs_cache_stats_get_misses (stats);
+
+  add_row (labels, values, _ ("Cache"), g_strdup (path));
+  if (since == NULL)
+    add_row (labels, values, _ ("Since"), g_strdup (_ ("nothing counted yet")));
+  else
+    {
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *when = fs_tool_format_time (since, TRUE);
+      g_autofree char *ago = fs_tool_format_duration (g_date_time_difference (now, since));
+
+      /* TRANSLATORS: a time, then how long ago it was ("3 days") */
+      add_row (labels, values, _ ("Since"), g_strdup_printf (_ ("%s (%s ago)"), when, ago));
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (stat_rows); i++)
+    {
+      guint64 value = stat_rows[i].get (stats);
+
+      if (stat_rows[i].bytes)
+        add_row (labels, values, _ (stat_rows[i].label), fs_tool_format_size (value));
+      else
+        add_row (labels, values, _ (stat_rows[i].label),
+                 g_strdup_printf ("%" G_GUINT64_FORMAT, value));
+      if (g_str_equal (stat_rows[i].key, "misses"))
+        add_row (labels, values, _ ("Hit ratio"),
+                 loads == 0
+                   ? g_strdup (_ ("no loads yet"))
+                   : g_strdup_printf ("%.1f%%", 100.0 * fs_cache_stats_get_hit_ratio (stats)));
+    }
+  fs_tool_print_rows (labels, values);
+}
+
+int
+fs_tool_stats (FsTool *tool, char **argv)
+{
+  gboolean zero = FALSE;
+  const GOptionEntry options[] = { { "zero", 0, 0, G_OPTION_ARG_NONE, &zero,
+                                     N_ ("Set every counter to 0; they count from now on"), NULL },
+                                   { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheStats) stats = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  int status;
+
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
+    return status;
+  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
+    return status;
+  if (!fs_tool_open_cache (tool, zero, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+
+  if (zero)
+    {
+      if (!fs_cache_zero_stats (tool->cache, NULL, &error))
+        {
+          fs_tool_error ("%s", error->message);
+          return FS_TOOL_EXIT_FAILURE;
+        }
+      if (!tool->json)
+        {
+          g_print (_ ("Zeroed the statistics of %s\n"), path);
+          return FS_TOOL_EXIT_OK;
+        }
+    }
+  stats = fs_cache_get_stats (tool->cache, NULL, &error);
+  if (stats == NULL)
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  if (tool->json)
+    print_stats_json (path, stats);
+  else
+    print_stats (path, stats);
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- pin, unpin --------------------------------------------------------- */
+
+static int
+pin_or_unpin (FsTool *tool, char **argv, gboolean pinned)
+{
+  gboolean verbose = FALSE;
+  const GOptionEntry options[] = { { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+                                     N_ ("Say what was done to each entry"), NULL },
+                                   { NULL } };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (JsonArray) done = json_array_new ();
+  g_autoptr (JsonArray) errors = json_array_new ();
+  gboolean failed = FALSE, missed = FALSE;
+  int status;
+
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
+    return status;
+  if (args[0] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("%s needs at least one NAME"),
+                                tool->command->name);
+  for (char **a = args; *a != NULL; a++)
+    if (!fs_tool_check_name (*a))
+      return FS_TOOL_EXIT_USAGE;
+  if (!fs_tool_open_cache (tool, TRUE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+
+  for (char **a = args; *a != NULL; a++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *quoted = fs_tool_quote_name (*a);
+      JsonObject *o;
+
+      if (fs_cache_pin (tool->cache, *a, pinned, NULL, &error))
+        {
+          json_array_add_string_element (done, *a);
+          if (verbose && !tool->json)
+            g_print (pinned ? _ ("Pinned %s\n") : _ ("Unpinned %s\n"), quoted);
+          continue;
+        }
+      if (g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+        missed = TRUE;
+      else
+        failed = TRUE;
+      fs_tool_error ("%s", error->message);
+      o = json_object_new ();
+      json_object_set_string_member (o, "name", *a);
+      json_object_set_string_member (o, "error",
+                                     g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS)
+                                       ? "miss"
+                                       : "failed");
+      json_object_set_string_member (o, "message", error->message);
+      json_array_add_object_element (errors, o);
+    }
+
+  if (tool->json)
+    {
+      g_autoptr (JsonObject) object = json_object_new ();
+      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+      json_object_set_array_member (object, pinned ? "pinned" : "unpinned", json_array_ref (done));
+      json_object_set_array_member (object, "errors", json_array_ref (errors));
+      json_node_set_object (node, object);
+      fs_tool_print_json (node);
+    }
+  if (failed)
+    return FS_TOOL_EXIT_FAILURE;
+  return missed ? FS_TOOL_EXIT_MISS : FS_TOOL_EXIT_OK;
+}
+
+int
+fs_tool_pin (FsTool *tool, char **argv)
+{
+  return pin_or_unpin (tool, argv, TRUE);
+}
+
+int
+fs_tool_unpin (FsTool *tool, char **argv)
+{
+  return pin_or_unpin (tool, argv, FALSE);
+}
+
+/* ---- info NAME ---------------------------------------------------------- */
+
+static void
+print_entry_json (FsTool *tool, const char *path, FsCacheItem *item)
+{
+  g_autoptr (JsonObject) object = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *created = fs_tool_format_time (fs_cache_item_get_created (item), FALSE);
+  g_autofree char *used = fs_tool_format_time (fs_cache_item_get_last_used (item), FALSE);
+  const char *boot_id = fs_cache_item_get_creation_boot_id (item);
+  const char *digest = fs_cache_item_get_tree_digest (item);
+
+  json_object_set_string_member (object, "cache", path);
+  json_object_set_string_member (object, "name", fs_cache_item_get_name (item));
+  json_object_set_int_member (object, "size", (gint64) fs_cache_item_get_size (item));
+  if (created != NULL)
+    json_object_set_string_member (object, "created", created);
+  else
+    json_object_set_null_member (object, "created");
+  if (used != NULL)
+    json_object_set_string_member (object, "last-used", used);
+  else
+    json_object_set_null_member (object, "last-used");
+  if (boot_id != NULL)
+    json_object_set_string_member (object, "creation-boot-id", boot_id);
+  else
+    json_object_set_null_member (object, "creation-boot-id");
+  json_object_set_boolean_member (object, "this-boot",
+                                  boot_id != NULL &&
+                                    g_str_equal (boot_id, fs_cache_get_boot_id (tool->cache)));
+  json_object_set_boolean_member (object, "pinned", fs_cache_item_get_pinned (item));
+  json_object_set_boolean_member (object, "in-use", fs_cache_item_get_in_use (item));
+  json_object_set_boolean_member (object, "has-manifest", fs_cache_item_get_has_manifest (item));
+  if (digest != NULL)
+    json_object_set_string_member (object, "tree-digest", digest);
+  else
+    json_object_set_null_member (object, "tree-digest");
+  json_node_set_object (node, object);
+  fs_tool_print_json (node);
+}
+
+static char *
+describe_time (GDateTime *time)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *when = NULL;
+  g_autofree char *ago = NULL;
+
+  if (time == NULL)
+    return g_strdup (_ ("unknown"));
+  when = fs_tool_format_time (time, TRUE);
+  ago = fs_tool_format_duration (g_date_time_difference (now, time));
+  return g_strdup_printf (_ ("%s (%s ago)"), when, ago);
+}
+
+static void
+print_entry (FsTool *tool, const char *path, FsCacheItem *item)
+{
+  g_autoptr (GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *size = fs_tool_format_size (fs_cache_item_get_size (item));
+  const char *boot_id = fs_cache_item_get_creation_boot_id (item);
+  const char *digest = fs_cache_item_get_tree_digest (item);
+
+  add_row (labels, values, _ ("Entry"), fs_tool_quote_name (fs_cache_item_get_name (item)));
+  add_row (labels, values, _ ("Cache"), g_strdup (path));
+  add_row (labels, values, _ ("Size"),
+           g_strdup_printf (_ ("%s (%" G_GUINT64_FORMAT " bytes)"), size,
+                            fs_cache_item_get_size (item)));
+  add_row (labels, values, _ ("Created"), describe_time (fs_cache_item_get_created (item)));
+  add_row (labels, values, _ ("Last used"), describe_time (fs_cache_item_get_last_used (item)));
+  if (boot_id == NULL)
+    add_row (labels, values, _ ("Boot id"), g_strdup (_ ("not recorded")));
+  else if (g_str_equal (boot_id, fs_cache_get_boot_id (tool->cache)))
+    add_row (labels, values, _ ("Boot id"), g_strdup_printf (_ ("%s (this boot)"), boot_id));
+  else
+    add_row (labels, values, _ ("Boot id"), g_strdup_printf (_ ("%s (another boot)"), boot_id));
+  add_row (labels, values, _ ("Pinned"),
+           g_strdup (fs_cache_item_get_pinned (item)
+                       ? _ ("yes: eviction and prune leave it alone (osbuild does not know pins)")
+                       : _ ("no")));
+  add_row (labels, values, _ ("In use"),
+           g_strdup (fs_cache_item_get_in_use (item) ? _ ("yes: a process has it loaded")
+                                                     : _ ("no")));
+  if (digest != NULL)
+    add_row (labels, values, _ ("Tree digest"), g_strdup (digest));
+  add_row (labels, values, _ ("Manifest"),
+           g_strdup (fs_cache_item_get_has_manifest (item)
+                       ? _ ("yes")
+                       : _ ("none (stored by osbuild, or before manifests)")));
+  fs_tool_print_rows (labels, values);
+}
+
+int
+fs_tool_info_entry (FsTool *tool, const char *name)
+{
+  g_autoptr (FsCacheItem) item = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  if (!fs_tool_check_name (name))
+    return FS_TOOL_EXIT_USAGE;
+  if (!fs_tool_open_cache (tool, FALSE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  path = fs_tool_absolute_cache_dir (tool);
+  item = fs_cache_describe (tool->cache, name, NULL, &error);
+  if (item == NULL)
+    {
+      fs_tool_error ("%s", error->message);
+      return g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ? FS_TOOL_EXIT_MISS
+                                                                          : FS_TOOL_EXIT_FAILURE;
+    }
+  if (tool->json)
+    print_entry_json (tool, path, item);
+  else
+    print_entry (tool, path, item);
+  return FS_TOOL_EXIT_OK;
+}
+
+/* ---- ensure ------------------------------------------------------------- */
+
+typedef struct {
+  char *timeout; /* --timeout */
+  gboolean verbose;
+} EnsureOptions;
+
+static void
+ensure_options_clear (EnsureOptions *o)
+{
+  g_clear_pointer (&o->timeout, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EnsureOptions, ensure_options_clear)
+
+/* In the child: the signals the tool blocked (to cancel its wait) and
+ * ignored (while CMD runs) are CMD's again. */
+static void
+child_setup (gpointer data)
+{
+  sigset_t all;
+
+  sigemptyset (&all);
+  sigaddset (&all, SIGINT);
+  sigaddset (&all, SIGTERM);
+  sigaddset (&all, SIGHUP);
+  pthread_sigmask (SIG_UNBLOCK, &all, NULL);
+  signal (SIGINT, SIG_DFL);
+  signal (SIGQUIT, SIG_DFL);
+}
+
+/* Runs @cmd as `load` does, with @path in $FSCACHE_ENTRY and for {};
+ * returns its exit status (as a shell gives it). */
+static int
+run_command (FsTool *tool, char **cmd, const char *name, const char *path)
+{
+  g_autoptr (GPtrArray) child_argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) envp = g_get_environ ();
+  g_autofree char *cache_dir = fs_tool_absolute_cache_dir (tool);
+  struct sigaction ignore = { 0 }, old_int, old_quit;
+  int wait_status = 0;
+  gboolean spawned;
+
+  for (char **a = cmd; *a != NULL; a++)
+    {
+      g_auto (GStrv) parts = g_strsplit (*a, "{}", -1);
+      g_ptr_array_add (child_argv, g_strjoinv (path, parts));
+    }
+  g_ptr_array_add (child_argv, NULL);
+  envp = g_environ_setenv (envp, "FSCACHE_ENTRY", path, TRUE);
+  envp = g_environ_setenv (envp, "FSCACHE_ENTRY_NAME", name, TRUE);
+  envp = g_environ_setenv (envp, "FSCACHE_DIR", cache_dir, TRUE);
+
+  /* Like system(): the terminal's ^C and ^\ are for CMD, which decides. */
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset (&ignore.sa_mask);
+  sigaction (SIGINT, &ignore, &old_int);
+  sigaction (SIGQUIT, &ignore, &old_quit);
+  fflush (stdout);
+  spawned = g_spawn_sync (NULL, (char **) child_argv->pdata, envp,
+                          G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN |
+                            G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
+                          child_setup, NULL, NULL, NULL, &wait_status, &error);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGQUIT, &old_quit, NULL);
+  if (!spawned)
+    {
+      fs_tool_error (_ ("Cannot run %s: %s"), cmd[0], error->message);
+      return g_error_matches (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT) ? 127 : 126;
+    }
+  if (WIFEXITED (wait_status))
+    return WEXITSTATUS (wait_status);
+  if (WIFSIGNALED (wait_status))
+    return 128 + WTERMSIG (wait_status);
+  return FS_TOOL_EXIT_FAILURE;
+}
+
+static int
+report_commit (FsTool *tool, const char *name, FsCacheCommitStatus status, gboolean verbose)
+{
+  g_autofree char *quoted = fs_tool_quote_name (name);
+  g_autofree char *path = fs_tool_absolute_cache_dir (tool);
+
+  switch (status)
+    {
+    case FS_CACHE_COMMIT_STORED:
+      if (verbose)
+        fs_tool_message (_ ("Stored %s in %s"), quoted, path);
+      return FS_TOOL_EXIT_OK;
+    case FS_CACHE_COMMIT_EXISTS:
+      if (verbose)
+        fs_tool_message (_ ("%s was stored meanwhile by another process; it is in %s"), quoted,
+                         path);
+      return FS_TOOL_EXIT_OK;
+    case FS_CACHE_COMMIT_TOO_LARGE:
+      fs_tool_error (_ ("%s is larger than the maximum size of the cache %s (or it keeps nothing); "
+                        "nothing stored"),
+                     quoted, path);
+      return FS_TOOL_EXIT_FAILURE;
+    case FS_CACHE_COMMIT_NO_SPACE:
+      fs_tool_error (_ ("Not enough space in the cache %s for %s; nothing stored"), path, quoted);
+      return FS_TOOL_EXIT_FAILURE;
+    case FS_CACHE_COMMIT_INCOMPATIBLE:
+    default:
+      fs_tool_error (_ ("The cache %s has an incompatible format version; nothing stored"), path);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+}
+
+int
+fs_tool_ensure (FsTool *tool, char **argv)
+{
+  g_auto (EnsureOptions) opt = { NULL, FALSE };
+  const GOptionEntry options[] = {
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt.timeout,
+      N_ ("Wait at most DURATION for another process building NAME (default: no limit; "
+          "7d, 12h, 30m, 2s…)"),
+      N_ ("DURATION") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
+      N_ ("Say on stderr what happened: found, waited, built"), NULL },
+    { NULL }
+  };
+  g_auto (GStrv) args = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *entry_path = NULL;
+  GTimeSpan timeout = -1;
+  FsCacheCommitStatus commit_status;
+  const char *name;
+  char **cmd;
+  int status;
+
+  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
+    return status;
+  if (args[0] == NULL)
+    return fs_tool_usage_error (tool->command, _ ("ensure needs a NAME and a command"));
+  name = args[0];
+  cmd = args + 1;
+  if (cmd[0] != NULL && g_str_equal (cmd[0], "--"))
+    cmd++;
+  if (cmd[0] == NULL)
+    return fs_tool_usage_error (tool->command,
+                                _ ("ensure needs a command that builds the entry: fscache ensure "
+                                   "NAME -- CMD [ARGS…]"));
+  if (opt.timeout != NULL && !fs_tool_parse_duration (opt.timeout, &timeout, &error))
+    return fs_tool_usage_error (tool->command, "--timeout: %s", error->message);
+  if (!fs_tool_check_name (name))
+    return FS_TOOL_EXIT_USAGE;
+  if (!fs_tool_open_cache (tool, TRUE, FALSE))
+    return FS_TOOL_EXIT_FAILURE;
+  quoted = fs_tool_quote_name (name);
+
+  /* ^C, SIGTERM and SIGHUP stop a wait cleanly. */
+  entry =
+    fs_cache_load_or_store (tool->cache, name,
+                            timeout < 0 ? -1 : (int) MIN (timeout / 1000, (GTimeSpan) G_MAXINT),
+                            fs_tool_watch_signals (tool), &error);
+  if (entry == NULL)
+    {
+      int signum = fs_tool_interrupted_by (tool, error);
+
+      if (signum != 0)
+        {
+          fs_tool_error (_ ("Interrupted while waiting for %s"), quoted);
+          return 128 + signum;
+        }
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  if (fs_cache_entry_get_kind (entry) == FS_CACHE_ENTRY_KIND_LOADED)
+    {
+      if (opt.verbose)
+        fs_tool_message (_ ("%s is in the cache"), quoted);
+      return FS_TOOL_EXIT_OK;
+    }
+
+  if (opt.verbose)
+    fs_tool_message (_ ("Building %s"), quoted);
+  entry_path = g_strdup (fs_cache_entry_get_path (entry));
+  status = run_command (tool, cmd, name, entry_path);
+  if (status != 0)
+    {
+      /* Discarded: another waiter builds it in turn. */
+      fs_cache_entry_release (entry);
+      if (opt.verbose)
+        fs_tool_message (_ ("The command failed (status %d); nothing stored"), status);
+      return status;
+    }
+  /* Not cancellable: CMD succeeded, its work is kept whatever came since. */
+  if (!fs_cache_entry_commit (entry, &commit_status, NULL, &error))
+    {
+      fs_tool_error ("%s", error->message);
+      return FS_TOOL_EXIT_FAILURE;
+    }
+  return report_commit (tool, name, commit_status, opt.verbose);
+}
