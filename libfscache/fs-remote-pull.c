@@ -863,17 +863,18 @@ fetch_manifest (FsRemote *remote,
   return manifest;
 }
 
-gboolean
-_fs_remote_pull (FsRemote *remote,
-                 FsStore *store,
-                 const char *name,
-                 FsHandle *out_handle,
-                 FsCommitResult *out_result,
-                 GFileProgressCallback progress,
-                 gpointer progress_data,
-                 FsRemoteStats *out_stats,
-                 GCancellable *cancellable,
-                 GError **error)
+static gboolean
+pull_entry (FsRemote *remote,
+            FsStore *store,
+            const char *name,
+            FsHandle *out_handle,
+            FsCommitResult *out_result,
+            GFileProgressCallback progress,
+            gpointer progress_data,
+            FsRemoteStats *out_stats,
+            gboolean *out_fetched,
+            GCancellable *cancellable,
+            GError **error)
 {
   g_autoptr (FsCacheManifest) manifest = NULL;
   g_autoptr (FsCacheManifest) made = NULL;
@@ -922,6 +923,8 @@ _fs_remote_pull (FsRemote *remote,
       return FALSE;
     }
 
+  /* The whole entry came from the remote, each content checked. */
+  *out_fetched = TRUE;
   if (progress != NULL)
     progress ((goffset) total, (goffset) total, progress_data);
 
@@ -942,17 +945,48 @@ _fs_remote_pull (FsRemote *remote,
       return FALSE;
     }
   else
-    {
-      *out_handle = handle;
-      /* TODO(stats): the remote counters of fs-stats.c, wired at the merge:
-       *   _fs_stats_add (store, FS_STATS_REMOTE_HITS, 1);
-       *   _fs_stats_add (store, FS_STATS_REMOTE_BYTES_DOWN, out_stats->bytes_received); */
-    }
+    *out_handle = handle;
   out_stats->status = status;
   g_debug ("pull %s from %s: status %d, %u blobs received (%" G_GUINT64_FORMAT
            " bytes), %u copied locally (%" G_GUINT64_FORMAT " bytes), %u requests",
            name, remote->url, (int) status, out_stats->blobs_received, out_stats->bytes_received,
            out_stats->blobs_copied, out_stats->bytes_copied, out_stats->requests);
+  return ok;
+}
+
+gboolean
+_fs_remote_pull (FsRemote *remote,
+                 FsStore *store,
+                 const char *name,
+                 FsHandle *out_handle,
+                 FsCommitResult *out_result,
+                 GFileProgressCallback progress,
+                 gpointer progress_data,
+                 FsRemoteStats *out_stats,
+                 GCancellable *cancellable,
+                 GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  gboolean fetched = FALSE;
+  gboolean ok;
+
+  ok = pull_entry (remote, store, name, out_handle, out_result, progress, progress_data, out_stats,
+                   &fetched, cancellable, &local_error);
+
+  /* The statistics: what came over the wire, failed pull or not; a remote
+   * hit when the remote gave the whole entry (whatever the local commit
+   * then did with it), a remote miss when it was asked and did not have
+   * the entry or failed. A pull that was cancelled, or that asked nothing
+   * (a cache that can't keep the entry), is neither. */
+  if (out_stats->bytes_received > 0)
+    _fs_stats_add (store->stats, FS_STAT_REMOTE_BYTES_DOWN, out_stats->bytes_received);
+  if (fetched)
+    _fs_stats_add (store->stats, FS_STAT_REMOTE_HIT, 1);
+  else if (!ok && out_stats->requests > 0 &&
+           !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    _fs_stats_add (store->stats, FS_STAT_REMOTE_MISS, 1);
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return ok;
 }
 
@@ -990,7 +1024,6 @@ _fs_remote_load (FsStore *store,
       else
         g_message (_ ("The remote %s failed, so “%s” is a miss: %s"), url, name,
                    local_error->message);
-      /* TODO(stats): _fs_stats_add (store, FS_STATS_REMOTE_MISSES, 1); */
       return FALSE;
     }
 

@@ -217,17 +217,17 @@ push_ac (FsRemote *remote,
   return _fs_http_ac_put (remote->http, key, document, cancellable, error);
 }
 
-gboolean
-_fs_remote_push (FsRemote *remote,
-                 FsStore *store,
-                 const FsHandle *handle,
-                 const char *name,
-                 const char *tree_digest,
-                 GFileProgressCallback progress,
-                 gpointer progress_data,
-                 FsRemoteStats *out_stats,
-                 GCancellable *cancellable,
-                 GError **error)
+static gboolean
+push_entry (FsRemote *remote,
+            FsStore *store,
+            const FsHandle *handle,
+            const char *name,
+            const char *tree_digest,
+            GFileProgressCallback progress,
+            gpointer progress_data,
+            FsRemoteStats *out_stats,
+            GCancellable *cancellable,
+            GError **error)
 {
   g_autoptr (FsCacheManifest) manifest = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -282,12 +282,30 @@ _fs_remote_push (FsRemote *remote,
   if (progress != NULL)
     progress ((goffset) push.total, (goffset) push.total, progress_data);
 
-  /* TODO(stats): the remote counters of fs-stats.c, wired at the merge:
-   *   _fs_stats_add (store, FS_STATS_REMOTE_PUSHES, 1);
-   *   _fs_stats_add (store, FS_STATS_REMOTE_BYTES_UP, out_stats->bytes_sent); */
   g_debug ("push %s to %s: %u blobs sent (%" G_GUINT64_FORMAT " bytes), %u skipped, %u requests%s",
            name, remote->url, out_stats->blobs_sent, out_stats->bytes_sent,
            out_stats->blobs_skipped, out_stats->requests,
            (flags & FS_HTTP_RUN_TRUSTED_SOURCES) ? " (just committed: not hashed again)" : "");
   return TRUE;
+}
+
+gboolean
+_fs_remote_push (FsRemote *remote,
+                 FsStore *store,
+                 const FsHandle *handle,
+                 const char *name,
+                 const char *tree_digest,
+                 GFileProgressCallback progress,
+                 gpointer progress_data,
+                 FsRemoteStats *out_stats,
+                 GCancellable *cancellable,
+                 GError **error)
+{
+  gboolean ok = push_entry (remote, store, handle, name, tree_digest, progress, progress_data,
+                            out_stats, cancellable, error);
+
+  /* The statistics: what went over the wire, failed push or not. */
+  if (out_stats->bytes_sent > 0)
+    _fs_stats_add (store->stats, FS_STAT_REMOTE_BYTES_UP, out_stats->bytes_sent);
+  return ok;
 }

@@ -312,6 +312,26 @@ logged_puts (Fixture *fx)
   return puts;
 }
 
+static FsCacheStats *
+stats_of (FsCache *cache)
+{
+  g_autoptr (GError) error = NULL;
+  FsCacheStats *stats = fs_cache_get_stats (cache, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (stats);
+  return stats;
+}
+
+static void
+zero_stats (FsCache *cache)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (fs_cache_zero_stats (cache, NULL, &error));
+  g_assert_no_error (error);
+}
+
 /* ---- store in A, load in B ------------------------------------------------------- */
 
 static void
@@ -1056,6 +1076,91 @@ test_zstd (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (digest_a, ==, digest_b);
 }
 
+/* ---- statistics ------------------------------------------------------------------- */
+
+/* The remote tier's statistics: a push counts the bytes it sent (and no
+ * load); a load that pulls counts the local miss, a remote hit and the
+ * bytes received, and no hit; a name the remote does not have, and a
+ * remote that is down, count a remote miss. */
+static void
+test_stats (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FsCacheTransfer) pushed = NULL;
+  g_autoptr (FsCacheTransfer) pulled = NULL;
+  g_autoptr (FsCacheStats) stats = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  guint64 down;
+
+  NEED_SERVER (fx);
+  make_tree (fx->src);
+  store_tree (fx->a, "tree", fx->src);
+  zero_stats (fx->a);
+  pushed = push (fx->a, "tree");
+  g_assert_cmpuint (fs_cache_transfer_get_bytes_sent (pushed), >, 300 * 1024);
+  stats = stats_of (fx->a);
+  g_assert_cmpuint (fs_cache_stats_get_remote_bytes_up (stats), ==,
+                    fs_cache_transfer_get_bytes_sent (pushed));
+  g_assert_cmpuint (fs_cache_stats_get_remote_bytes_down (stats), ==, 0);
+  g_assert_cmpuint (fs_cache_stats_get_hits (stats), ==, 0);
+  g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 0);
+  g_clear_object (&stats);
+
+  /* B: a load that pulls. */
+  zero_stats (fx->b);
+  entry = fs_cache_load_full (fx->b, "tree", FS_CACHE_LOAD_REMOTE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (entry);
+  fs_cache_entry_release (entry);
+  g_clear_object (&entry);
+  stats = stats_of (fx->b);
+  g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_hits (stats), ==, 0);
+  g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 0);
+  down = fs_cache_stats_get_remote_bytes_down (stats);
+  g_assert_cmpuint (down, >, 300 * 1024);
+  g_assert_cmpuint (fs_cache_stats_get_remote_bytes_up (stats), ==, 0);
+  /* A remote hit, not a store (fscache(1) says so). */
+  g_assert_cmpuint (fs_cache_stats_get_stored (stats), ==, 0);
+  g_clear_object (&stats);
+
+  /* An explicit pull counts what its transfer says it received. */
+  g_assert_true (fs_cache_remove (fx->b, "tree", NULL, &error));
+  g_assert_no_error (error);
+  zero_stats (fx->b);
+  pulled = pull (fx->b, "tree", FS_CACHE_COMMIT_STORED);
+  g_assert_cmpuint (fs_cache_transfer_get_bytes_received (pulled), ==, down);
+  stats = stats_of (fx->b);
+  g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_bytes_down (stats), ==, down);
+  g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 0);
+  g_clear_object (&stats);
+
+  /* A name the remote does not have: a miss here and there. */
+  zero_stats (fx->b);
+  entry = fs_cache_load_full (fx->b, "nowhere", FS_CACHE_LOAD_REMOTE, NULL, &error);
+  g_assert_null (entry);
+  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+  g_clear_error (&error);
+  stats = stats_of (fx->b);
+  g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 0);
+  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 1);
+  g_clear_object (&stats);
+
+  /* A remote that is down (nothing listens there): a remote miss too. */
+  fs_test_nginx_kill (fx->nx);
+  messages_clear ();
+  entry = fs_cache_load_full (fx->b, "other", FS_CACHE_LOAD_REMOTE, NULL, &error);
+  g_assert_null (entry);
+  g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+  stats = stats_of (fx->b);
+  g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 2);
+  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 2);
+  g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 0);
+}
+
 /* ---- the local side --------------------------------------------------------------- */
 
 /* An entry the cache has is not fetched; one it declines is not kept. */
@@ -1189,5 +1294,6 @@ main (int argc, char *argv[])
   ADD ("zstd", test_zstd, &default_server, fixture_setup);
   ADD ("exists-and-declined", test_exists_and_declined, &default_server, fixture_setup);
   ADD ("async", test_async, &default_server, fixture_setup);
+  ADD ("stats", test_stats, &default_server, fixture_setup);
   return g_test_run ();
 }

@@ -144,6 +144,42 @@ def test_push_and_pull_json(tmp_path, nginx):
     assert "error" in json.loads(proc.stdout)["entries"][1]
 
 
+def test_stats_count_the_remote(tmp_path, nginx):
+    a = init(tmp_path / "a", nginx.url)
+    b = init(tmp_path / "b", nginx.url)
+    src = make_tree(tmp_path / "src")
+
+    # A store that pushes: bytes up, and no load counted for the push.
+    stored = json.loads(run(a, "store", "--json", "t", str(src), check=EXIT_OK).stdout)
+    sent = stored["remote"]["bytes-sent"]
+    assert sent > 12 * 20_000
+    stats = json.loads(run(a, "stats", "--json", check=EXIT_OK).stdout)
+    assert stats["remote-bytes-up"] == sent
+    assert (stats["stored"], stats["hits"], stats["misses"]) == (1, 0, 0)
+
+    # A load that pulls, and one that the remote can't serve.
+    run(b, "load", "t", "--", "true", check=EXIT_OK)
+    run(b, "load", "missing", "--", "true", check=EXIT_MISS)
+    stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
+    assert (stats["hits"], stats["misses"]) == (0, 2)
+    assert (stats["remote-hits"], stats["remote-misses"]) == (1, 1)
+    assert stats["remote-bytes-down"] > 12 * 20_000
+    assert stats["remote-bytes-up"] == 0
+    # --no-remote asks nothing: a miss, no remote miss.
+    run(b, "load", "--no-remote", "other", "--", "true", check=EXIT_MISS)
+    stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
+    assert (stats["misses"], stats["remote-misses"]) == (3, 1)
+    # The pull's bytes, as `pull --json` counts them.
+    run(b, "rm", "t", check=EXIT_OK)
+    run(b, "stats", "--zero", check=EXIT_OK)
+    pulled = json.loads(run(b, "pull", "--json", "t", check=EXIT_OK).stdout)["entries"][0]
+    stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
+    assert stats["remote-bytes-down"] == pulled["bytes-received"]
+    assert stats["remote-hits"] == 1
+    text = run(b, "stats", check=EXIT_OK).stdout
+    assert any(line.split() == ["Remote", "hits:", "1"] for line in text.splitlines()), text
+
+
 def test_remote_down(tmp_path, nginx):
     a = init(tmp_path / "a", nginx.url)
     b = init(tmp_path / "b", nginx.url)
