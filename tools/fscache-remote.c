@@ -21,6 +21,75 @@
 #include "fscache-builtins.h"
 #include "fscache-util.h"
 
+/* ---- transfers, for push, pull and store
+ * --------------------------------------------------------- */
+
+JsonObject *
+fs_tool_transfer_to_json (FsCacheTransfer *transfer)
+{
+  JsonObject *object = json_object_new ();
+  const char *digest = fs_cache_transfer_get_tree_digest (transfer);
+
+  json_object_set_string_member (object, "name", fs_cache_transfer_get_name (transfer));
+  json_object_set_string_member (object, "remote", fs_cache_transfer_get_remote_url (transfer));
+  if (digest != NULL)
+    json_object_set_string_member (object, "tree-digest", digest);
+  else
+    json_object_set_null_member (object, "tree-digest");
+  json_object_set_int_member (object, "bytes-sent",
+                              (gint64) fs_cache_transfer_get_bytes_sent (transfer));
+  json_object_set_int_member (object, "blobs-sent", fs_cache_transfer_get_blobs_sent (transfer));
+  json_object_set_int_member (object, "blobs-skipped",
+                              fs_cache_transfer_get_blobs_skipped (transfer));
+  json_object_set_int_member (object, "bytes-received",
+                              (gint64) fs_cache_transfer_get_bytes_received (transfer));
+  json_object_set_int_member (object, "blobs-received",
+                              fs_cache_transfer_get_blobs_received (transfer));
+  json_object_set_int_member (object, "bytes-copied",
+                              (gint64) fs_cache_transfer_get_bytes_copied (transfer));
+  json_object_set_int_member (object, "blobs-copied",
+                              fs_cache_transfer_get_blobs_copied (transfer));
+  json_object_set_int_member (object, "requests", fs_cache_transfer_get_requests (transfer));
+  return object;
+}
+
+char *
+fs_tool_describe_transfer (FsCacheTransfer *transfer)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  guint sent = fs_cache_transfer_get_blobs_sent (transfer);
+  guint skipped = fs_cache_transfer_get_blobs_skipped (transfer);
+  guint received = fs_cache_transfer_get_blobs_received (transfer);
+  guint copied = fs_cache_transfer_get_blobs_copied (transfer);
+  guint requests = fs_cache_transfer_get_requests (transfer);
+
+  if (sent > 0 || skipped > 0)
+    {
+      g_autofree char *size = fs_tool_format_size (fs_cache_transfer_get_bytes_sent (transfer));
+      g_string_append_printf (s,
+                              g_dngettext (GETTEXT_PACKAGE, "%u blob sent (%s), %u already there",
+                                           "%u blobs sent (%s), %u already there", sent),
+                              sent, size, skipped);
+    }
+  if (received > 0 || copied > 0)
+    {
+      g_autofree char *size = fs_tool_format_size (fs_cache_transfer_get_bytes_received (transfer));
+      g_autofree char *copied_size =
+        fs_tool_format_size (fs_cache_transfer_get_bytes_copied (transfer));
+      g_string_append_printf (s, "%s", s->len > 0 ? ", " : "");
+      g_string_append_printf (s,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "%u blob received (%s), %u copied locally (%s)",
+                                           "%u blobs received (%s), %u copied locally (%s)",
+                                           received),
+                              received, size, copied, copied_size);
+    }
+  g_string_append_printf (s, "%s", s->len > 0 ? ", " : "");
+  g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "%u request", "%u requests", requests),
+                          requests);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
 /* The exit status of the whole command: the worst of the entries'. */
 static int
 worse (int status, const GError *error, FsTool *tool)

@@ -247,11 +247,4 @@ FsCacheInfo *fs_tool_dup_info (FsTool *tool);
 /* Checks an entry name, printing why it is invalid. */
 gboolean fs_tool_check_name (const char *name);
 
-/* ---- the remote --------------------------------------------------------- */
-
-/* What a push or pull moved, as the members of `--json` (fscache(1)). */
-JsonObject *fs_tool_transfer_to_json (FsCacheTransfer *transfer);
-/* The same for people: "3 files sent (1.5 GiB), 2 already there, 9 requests". */
-char *fs_tool_describe_transfer (FsCacheTransfer *transfer);
-
 G_END_DECLS

@@ -11,8 +11,10 @@ FSCACHE_TOOL.
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -178,6 +180,50 @@ def test_stats_count_the_remote(tmp_path, nginx):
     assert stats["remote-hits"] == 1
     text = run(b, "stats", check=EXIT_OK).stdout
     assert any(line.split() == ["Remote", "hits:", "1"] for line in text.splitlines()), text
+
+
+def start_slow_pull(cache, name):
+    """`fscache pull NAME` through a slow remote, returned once it is
+    downloading (its anonymous entry is in the cache)."""
+    env = dict(os.environ)
+    for var in ("FSCACHE_REMOTE_TOKEN", "FSCACHE_REMOTE_USER", "FSCACHE_REMOTE_PASSWORD"):
+        env.pop(var, None)
+    proc = subprocess.Popen([TOOL, "--cache", str(cache), "pull", "--no-progress", name], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not leftovers(cache):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.01)
+    return proc
+
+
+def test_interrupted_pull_leaves_nothing(tmp_path, nginx_factory):
+    srv = nginx_factory(limit_rate="64k")
+    a = init(tmp_path / "a", srv.url)
+    src = tmp_path / "src"
+    os.makedirs(src)
+    (src / "big").write_bytes(os.urandom(4 << 20))
+    (src / "small").write_bytes(b"small\n")
+    run(a, "store", "e", str(src), check=EXIT_OK)
+    # B reads through /slow/ (64 KiB/s): a minute for the big file.
+    b = init(tmp_path / "b", srv.url + "slow/")
+
+    # ^C or a kill: the pull stops, removes what it fetched, exits 128 + N.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        proc = start_slow_pull(b, "e")
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 128 + sig, (proc.returncode, out, err)
+        assert leftovers(b) == [] and consistent(b)
+        assert os.listdir(b / "objects") == []
+
+    # Killed outright, the pull can't clean up: its anonymous entry is
+    # debris that the next gc removes (its process is gone).
+    proc = start_slow_pull(b, "e")
+    proc.kill()
+    proc.communicate(timeout=120)
+    run(b, "gc", check=EXIT_OK)
+    assert leftovers(b) == [] and consistent(b)
+    assert os.listdir(b / "objects") == []
 
 
 def test_remote_down(tmp_path, nginx):
