@@ -35,6 +35,23 @@ int fs_tool_pull (FsTool *tool, char **argv);
 JsonObject *fs_tool_transfer_to_json (FsCacheTransfer *transfer);
 /* The same for people: "3 files sent (1.5 GiB), 2 already there, 9 requests". */
 char *fs_tool_describe_transfer (FsCacheTransfer *transfer);
+/* The write-through of store and ensure: the entry just stored goes to the
+ * remote of a read-write cache (NULL without one), which the command waits
+ * for; @report: say so on stdout. A remote that fails is one warning (and
+ * @error): the entry is stored all the same. */
+FsCacheTransfer *fs_tool_write_through (FsTool *tool,
+                                        const FsCacheInfo *info,
+                                        const char *name,
+                                        gboolean report,
+                                        GCancellable *cancellable,
+                                        GError **error);
+/* The read-through of ensure: pulls NAME when the cache has a remote and
+ * not the entry. A remote that does not have it is silent, one that fails
+ * one warning. Returns the signal that interrupted the pull, else 0. */
+int fs_tool_pull_first (FsTool *tool,
+                        const FsCacheInfo *info,
+                        const char *name,
+                        GCancellable *cancellable);
 
 /* fscache-manage.c */
 int fs_tool_stats (FsTool *tool, char **argv);

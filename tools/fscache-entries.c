@@ -344,44 +344,6 @@ follow_root_link (const char *source)
   return copy;
 }
 
-/* The write-through of a store: the entry just stored goes to the remote
- * of a read-write cache, which the command waits for and reports. A
- * remote that fails is one warning: the entry is stored all the same. */
-static FsCacheTransfer *
-write_through (FsTool *tool,
-               const FsCacheInfo *info,
-               const char *name,
-               GCancellable *cancellable,
-               GError **error)
-{
-  const char *url = fs_cache_info_get_remote_url (info);
-  FsToolProgress *progress = NULL;
-  FsCacheTransfer *pushed;
-
-  if (url == NULL || fs_cache_info_get_remote_mode (info) != FS_CACHE_REMOTE_MODE_READ_WRITE)
-    return NULL;
-  if (fs_tool_use_progress (tool))
-    {
-      g_autofree char *label = g_strdup_printf (_ ("Pushing %s"), name);
-      progress = fs_tool_progress_new (label);
-    }
-  pushed = fs_cache_push (tool->cache, name, progress != NULL ? fs_tool_progress_callback : NULL,
-                          progress, cancellable, error);
-  fs_tool_progress_finish (progress, pushed != NULL);
-  if (pushed == NULL)
-    {
-      fs_tool_warning (_ ("“%s” is stored, but could not be pushed to the remote %s: %s"), name,
-                       url, (*error)->message);
-      return NULL;
-    }
-  if (!tool->json)
-    {
-      g_autofree char *summary = fs_tool_describe_transfer (pushed);
-      g_print (_ ("Pushed “%s” to %s: %s\n"), name, url, summary);
-    }
-  return pushed;
-}
-
 int
 fs_tool_store (FsTool *tool, char **argv)
 {
@@ -499,7 +461,7 @@ fs_tool_store (FsTool *tool, char **argv)
         g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
     }
   if (!opt.no_remote && item != NULL)
-    pushed = write_through (tool, info, name, cancellable, &error);
+    pushed = fs_tool_write_through (tool, info, name, !tool->json, cancellable, &error);
   if (tool->json)
     print_store_json (path, name, status, item != NULL,
                       item != NULL ? fs_cache_item_get_size (item) : 0, opt.move, pushed, error);

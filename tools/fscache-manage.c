@@ -752,6 +752,7 @@ fs_tool_info_entry (FsTool *tool, const char *name)
 typedef struct {
   char *timeout; /* --timeout */
   gboolean verbose;
+  gboolean no_remote;
 } EnsureOptions;
 
 static void
@@ -860,7 +861,7 @@ report_commit (FsTool *tool, const char *name, FsCacheCommitStatus status, gbool
 int
 fs_tool_ensure (FsTool *tool, char **argv)
 {
-  g_auto (EnsureOptions) opt = { NULL, FALSE };
+  g_auto (EnsureOptions) opt = { NULL, FALSE, FALSE };
   const GOptionEntry options[] = {
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &opt.timeout,
       N_ ("Wait at most DURATION for another process building NAME (default: no limit; "
@@ -868,10 +869,16 @@ fs_tool_ensure (FsTool *tool, char **argv)
       N_ ("DURATION") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose,
       N_ ("Say on stderr what happened: found, waited, built"), NULL },
+    { "no-remote", 0, 0, G_OPTION_ARG_NONE, &opt.no_remote,
+      N_ ("Neither pull NAME from the remote before building it nor push it after"), NULL },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (FsCacheInfo) info = NULL;
+  g_autoptr (FsCacheTransfer) pushed = NULL;
+  GCancellable *cancellable;
+  int signum;
   g_autoptr (GError) error = NULL;
   g_autofree char *quoted = NULL;
   g_autofree char *entry_path = NULL;
@@ -900,16 +907,29 @@ fs_tool_ensure (FsTool *tool, char **argv)
   if (!fs_tool_open_cache (tool, TRUE, FALSE))
     return FS_TOOL_EXIT_FAILURE;
   quoted = fs_tool_quote_name (name);
+  /* ^C, SIGTERM and SIGHUP stop a pull or a wait cleanly. */
+  cancellable = fs_tool_watch_signals (tool);
 
-  /* ^C, SIGTERM and SIGHUP stop a wait cleanly. */
+  /* The remote first, if the cache has one: an entry found there is
+   * stored here, and found by the load below. */
+  if (!opt.no_remote)
+    {
+      if ((info = fs_tool_dup_info (tool)) == NULL)
+        return FS_TOOL_EXIT_FAILURE;
+      if ((signum = fs_tool_pull_first (tool, info, name, cancellable)) != 0)
+        {
+          fs_tool_error (_ ("Interrupted while pulling %s"), quoted);
+          return 128 + signum;
+        }
+    }
+
   entry =
     fs_cache_load_or_store (tool->cache, name,
                             timeout < 0 ? -1 : (int) MIN (timeout / 1000, (GTimeSpan) G_MAXINT),
-                            fs_tool_watch_signals (tool), &error);
+                            cancellable, &error);
   if (entry == NULL)
     {
-      int signum = fs_tool_interrupted_by (tool, error);
-
+      signum = fs_tool_interrupted_by (tool, error);
       if (signum != 0)
         {
           fs_tool_error (_ ("Interrupted while waiting for %s"), quoted);
@@ -943,5 +963,18 @@ fs_tool_ensure (FsTool *tool, char **argv)
       fs_tool_error ("%s", error->message);
       return FS_TOOL_EXIT_FAILURE;
     }
-  return report_commit (tool, name, commit_status, opt.verbose);
+  status = report_commit (tool, name, commit_status, opt.verbose);
+  /* The write-through, as for store: a remote that fails is one warning. */
+  if (commit_status == FS_CACHE_COMMIT_STORED && info != NULL)
+    {
+      fs_cache_entry_release (entry);
+      pushed = fs_tool_write_through (tool, info, name, FALSE, NULL, &error);
+      if (pushed != NULL && opt.verbose)
+        {
+          g_autofree char *summary = fs_tool_describe_transfer (pushed);
+          fs_tool_message (_ ("Pushed %s to %s: %s"), quoted, fs_cache_info_get_remote_url (info),
+                           summary);
+        }
+    }
+  return status;
 }

@@ -90,6 +90,66 @@ fs_tool_describe_transfer (FsCacheTransfer *transfer)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+/* ---- for store and ensure ----------------------------------------------- */
+
+FsCacheTransfer *
+fs_tool_write_through (FsTool *tool,
+                       const FsCacheInfo *info,
+                       const char *name,
+                       gboolean report,
+                       GCancellable *cancellable,
+                       GError **error)
+{
+  const char *url = fs_cache_info_get_remote_url (info);
+  FsToolProgress *progress = NULL;
+  FsCacheTransfer *pushed;
+
+  if (url == NULL || fs_cache_info_get_remote_mode (info) != FS_CACHE_REMOTE_MODE_READ_WRITE)
+    return NULL;
+  if (fs_tool_use_progress (tool))
+    {
+      g_autofree char *label = g_strdup_printf (_ ("Pushing %s"), name);
+      progress = fs_tool_progress_new (label);
+    }
+  pushed = fs_cache_push (tool->cache, name, progress != NULL ? fs_tool_progress_callback : NULL,
+                          progress, cancellable, error);
+  fs_tool_progress_finish (progress, pushed != NULL);
+  if (pushed == NULL)
+    {
+      fs_tool_warning (_ ("“%s” is stored, but could not be pushed to the remote %s: %s"), name,
+                       url, (*error)->message);
+      return NULL;
+    }
+  if (report)
+    {
+      g_autofree char *summary = fs_tool_describe_transfer (pushed);
+      g_print (_ ("Pushed “%s” to %s: %s\n"), name, url, summary);
+    }
+  return pushed;
+}
+
+int
+fs_tool_pull_first (FsTool *tool,
+                    const FsCacheInfo *info,
+                    const char *name,
+                    GCancellable *cancellable)
+{
+  g_autoptr (FsCacheTransfer) pulled = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *url = fs_cache_info_get_remote_url (info);
+
+  if (url == NULL)
+    return 0;
+  pulled = fs_cache_pull (tool->cache, name, NULL, NULL, NULL, cancellable, &error);
+  if (pulled != NULL || g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+    return 0;
+  if (fs_tool_interrupted_by (tool, error) != 0)
+    return fs_tool_interrupted_by (tool, error);
+  fs_tool_warning (_ ("The remote %s failed, so “%s” is not taken from it: %s"), url, name,
+                   error->message);
+  return 0;
+}
+
 /* The exit status of the whole command: the worst of the entries'. */
 static int
 worse (int status, const GError *error, FsTool *tool)

@@ -182,6 +182,41 @@ def test_stats_count_the_remote(tmp_path, nginx):
     assert any(line.split() == ["Remote", "hits:", "1"] for line in text.splitlines()), text
 
 
+def test_ensure_pulls_then_builds_and_pushes(tmp_path, nginx):
+    a = init(tmp_path / "a", nginx.url)
+    b = init(tmp_path / "b", nginx.url)
+    src = make_tree(tmp_path / "src")
+    run(a, "store", "t", str(src), check=EXIT_OK)
+
+    # On the remote: pulled, CMD (which would fail) never runs.
+    proc = run(b, "ensure", "-v", "t", "--", "false", check=EXIT_OK)
+    assert warnings_of(proc) == [] and "in the cache" in proc.stderr
+    assert (b / "objects" / "t" / "data" / "d" / "f03").read_bytes() == \
+        (src / "d" / "f03").read_bytes()
+    stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
+    assert (stats["remote-hits"], stats["hits"]) == (1, 1)
+
+    # Nowhere: built here, then pushed, and A loads it from the remote.
+    puts = nginx.count("PUT", "/ac/")
+    proc = run(b, "ensure", "-v", "u", "--", "sh", "-c", "echo built > {}/f", check=EXIT_OK)
+    assert warnings_of(proc) == [] and "Pushed" in proc.stderr and proc.stdout == ""
+    assert nginx.count("PUT", "/ac/") == puts + 1
+    proc = run(a, "load", "u", "--", "cat", "{}/f", check=EXIT_OK)
+    assert proc.stdout == "built\n"
+
+    # --no-remote: the server hears nothing.
+    before = nginx.count()
+    run(b, "ensure", "--no-remote", "v", "--", "true", check=EXIT_OK)
+    run(b, "ensure", "--no-remote", "v", "--", "false", check=EXIT_OK)
+    assert nginx.count() == before
+
+    # A remote that is down: one warning, built all the same.
+    nginx.kill()
+    proc = run(b, "ensure", "w", "--", "true", check=EXIT_OK)
+    assert len(warnings_of(proc)) == 2, proc.stderr  # the pull, then the push
+    assert (b / "objects" / "w").is_dir() and leftovers(b) == [] and consistent(b)
+
+
 def start_slow_pull(cache, name):
     """`fscache pull NAME` through a slow remote, returned once it is
     downloading (its anonymous entry is in the cache)."""
