@@ -481,6 +481,11 @@ fs_cache_prune_full (FsCache *self,
  * %G_IO_ERROR_CANCELLED as soon as @cancellable is cancelled. The
  * statistics count a loaded entry as a hit, a writable one as a miss.
  *
+ * It never uses the network. To take the entry from the cache's remote
+ * rather than build it, call fs_cache_pull() first (a remote that does not
+ * have it fails with %FS_CACHE_ERROR_MISS), and push what was built with
+ * fs_cache_entry_push() after its commit: `fscache ensure` does both.
+ *
  * Returns: (transfer full): the loaded entry, or the entry to fill and
  *   commit; %NULL with @error set
  *
