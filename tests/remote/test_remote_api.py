@@ -145,6 +145,13 @@ def test_pull_reports_and_status(tmp_path, nginx):
         b.pull("nothing", None, None, None)
     assert err.value.matches(FsCache.cache_error_quark(), FsCache.CacheError.MISS)
 
+    # The statistics: one remote hit with its bytes, one remote miss (the
+    # pull of an entry the cache had asked nothing); the push's bytes in A.
+    stats = b.get_stats(None)
+    assert (stats.get_remote_hits(), stats.get_remote_misses()) == (1, 1)
+    assert stats.props.remote_bytes_down > 200_000
+    assert a.get_stats(None).get_remote_bytes_up() > 200_000
+
 
 def test_pull_async(tmp_path, nginx):
     src = make_tree(tmp_path / "src")
