@@ -456,3 +456,84 @@ fs_cache_entry_list_differences_finish (FsCacheEntry *self, GAsyncResult *result
 {
   return _fs_task_finish_pointer (self, result, fs_cache_entry_list_differences_async, error);
 }
+
+typedef struct {
+  FsProgressRelay relay;
+} PushData;
+
+static void
+push_data_free (gpointer p)
+{
+  PushData *data = p;
+
+  _fs_progress_relay_clear (&data->relay);
+  g_free (data);
+}
+
+static void
+push_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  PushData *data = task_data;
+  GError *error = NULL;
+  FsCacheTransfer *transfer =
+    fs_cache_entry_push (source, data->relay.progress != NULL ? _fs_progress_from_thread : NULL,
+                         task, cancellable, &error);
+
+  _fs_task_return_object (task, transfer, error);
+}
+
+/**
+ * fs_cache_entry_push_async:
+ * @self: a loaded #FsCacheEntry
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @progress: (nullable) (scope notified) (closure progress_data) (destroy progress_data_free):
+ *   called in the thread-default main context of the caller with the bytes
+ *   of file contents handled so far and their total
+ * @progress_data: data for @progress
+ * @progress_data_free: (nullable): frees @progress_data
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Uploads the entry to the remote without blocking: see
+ * fs_cache_entry_push().
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_entry_push_async (FsCacheEntry *self,
+                           int io_priority,
+                           GCancellable *cancellable,
+                           GFileProgressCallback progress,
+                           gpointer progress_data,
+                           GDestroyNotify progress_data_free,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  PushData *data;
+
+  g_return_if_fail (FS_IS_CACHE_ENTRY (self));
+
+  data = g_new0 (PushData, 1);
+  _fs_progress_relay_init (&data->relay, progress, progress_data, progress_data_free, io_priority);
+  _fs_task_run_in_thread (self, fs_cache_entry_push_async, io_priority, cancellable, callback,
+                          user_data, data, push_data_free, push_thread);
+}
+
+/**
+ * fs_cache_entry_push_finish:
+ * @self: an #FsCacheEntry
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_entry_push_async().
+ *
+ * Returns: (transfer full): what was sent, or %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheTransfer *
+fs_cache_entry_push_finish (FsCacheEntry *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_pointer (self, result, fs_cache_entry_push_async, error);
+}

@@ -12,10 +12,12 @@
 
 #include "fs-anon-private.h"
 #include "fs-cache-private.h"
+#include "fs-cache-transfer-private.h"
 #include "fs-commit-private.h"
 #include "fs-copy-private.h"
 #include "fs-integrity-private.h"
 #include "fs-flight-private.h"
+#include "fs-remote-push-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -690,6 +692,69 @@ fs_cache_entry_list_differences (FsCacheEntry *self,
   for (guint i = 0; i < differences->len; i++)
     g_list_store_append (list, differences->pdata[i]);
   return G_LIST_MODEL (list);
+}
+
+/**
+ * fs_cache_entry_push:
+ * @self: a loaded #FsCacheEntry
+ * @progress: (nullable) (scope call) (closure progress_data): called with
+ *   the bytes of file contents handled so far (sent, or found on the
+ *   server) and their total
+ * @progress_data: data for @progress
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Uploads the entry to the remote of its cache, while it stays read-locked
+ * (so whole and unchanged): every file content the server does not have
+ * yet (asked with a `HEAD` first; each content once, however many files
+ * have it), then the entry's manifest, then the small `ac` document that
+ * names the manifest under the entry's name — in that order, so that a
+ * reader never finds a name whose contents are missing. An entry the
+ * server has already costs a `HEAD` per content and sends nothing.
+ *
+ * This is the write-through of a store: after fs_cache_entry_commit()
+ * returned %FS_CACHE_COMMIT_STORED the entry is a loaded entry and can be
+ * pushed at once. A failure of the remote leaves the local cache as it is:
+ * the entry stays stored.
+ *
+ * Only an entry with a manifest can be pushed (every entry committed by
+ * libfscache 1.1 has one; give older ones one with
+ * fs_cache_add_manifest()). This sends data over the network: see
+ * [method@FsCache.Cache.push] for the configuration it reads.
+ *
+ * Returns: (transfer full): what was sent, or %NULL with @error set:
+ *   %FS_CACHE_ERROR_NO_REMOTE when the cache has no remote or it is
+ *   read-only, %FS_CACHE_ERROR_NO_MANIFEST, or the error of the transfer
+ *   that failed (a %G_IO_ERROR naming the URL)
+ *
+ * Since: 1.1
+ */
+FsCacheTransfer *
+fs_cache_entry_push (FsCacheEntry *self,
+                     GFileProgressCallback progress,
+                     gpointer progress_data,
+                     GCancellable *cancellable,
+                     GError **error)
+{
+  g_auto (FsRemote) remote = { NULL };
+  g_autofree char *digest = NULL;
+  FsRemoteStats stats;
+  FsHandle handle;
+  const char *name;
+
+  g_return_val_if_fail (FS_IS_CACHE_ENTRY (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (_fs_cancellable_set_error (cancellable, error) ||
+      !check_loaded (self, &handle, &digest, error) || !_fs_store_check_open (self->store, error) ||
+      !_fs_remote_open (self->store, &remote, error))
+    return NULL;
+  name = fs_cache_entry_get_name (self);
+  if (!_fs_remote_push (&remote, self->store, &handle, name, digest, progress, progress_data,
+                        &stats, cancellable, error))
+    return NULL;
+  stats.status = FS_CACHE_COMMIT_STORED;
+  return _fs_cache_transfer_new (name, remote.url, &stats);
 }
 
 /**

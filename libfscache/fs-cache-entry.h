@@ -68,6 +68,8 @@ typedef enum {
 FS_AVAILABLE_IN_1_0
 G_DECLARE_FINAL_TYPE (FsCacheEntry, fs_cache_entry, FS, CACHE_ENTRY, GObject)
 
+typedef struct _FsCacheTransfer FsCacheTransfer;
+
 FS_AVAILABLE_IN_1_0
 const char *fs_cache_entry_get_name (FsCacheEntry *self);
 FS_AVAILABLE_IN_1_0
@@ -197,5 +199,25 @@ void fs_cache_entry_export_async (FsCacheEntry *self,
                                   gpointer user_data);
 FS_AVAILABLE_IN_1_1
 gboolean fs_cache_entry_export_finish (FsCacheEntry *self, GAsyncResult *result, GError **error);
+
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_entry_push (FsCacheEntry *self,
+                                      GFileProgressCallback progress,
+                                      gpointer progress_data,
+                                      GCancellable *cancellable,
+                                      GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_entry_push_async (FsCacheEntry *self,
+                                int io_priority,
+                                GCancellable *cancellable,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                GDestroyNotify progress_data_free,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_entry_push_finish (FsCacheEntry *self,
+                                             GAsyncResult *result,
+                                             GError **error);
 
 G_END_DECLS

@@ -38,6 +38,8 @@ G_BEGIN_DECLS
  * @FS_CACHE_ERROR_BUSY: the operation needs a lock that another user holds
  * @FS_CACHE_ERROR_NO_MANIFEST: the entry has no manifest to verify it
  *   against (it was made by osbuild or by libfscache 1.0); since 1.1
+ * @FS_CACHE_ERROR_NO_REMOTE: the cache has no remote (no URL is set), or a
+ *   push was asked of a read-only one; since 1.1
  *
  * Error codes of the %FS_CACHE_ERROR domain.
  *
@@ -51,6 +53,7 @@ typedef enum {
   FS_CACHE_ERROR_CLOSED,
   FS_CACHE_ERROR_BUSY,
   FS_CACHE_ERROR_NO_MANIFEST,
+  FS_CACHE_ERROR_NO_REMOTE,
 } FsCacheError;
 
 FS_AVAILABLE_IN_1_0

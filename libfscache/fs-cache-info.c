@@ -27,6 +27,7 @@ struct _FsCacheInfo {
   char *creation_boot_id;
   guint low_watermark;
   guint64 min_free_space;
+  FsCacheInfoRemote remote; /* fs-cache-info-remote.c */
 };
 
 G_DEFINE_BOXED_TYPE (FsCacheInfo, fs_cache_info, fs_cache_info_ref, fs_cache_info_unref)
@@ -82,6 +83,10 @@ fs_cache_info_copy (const FsCacheInfo *self)
   copy->is_volatile = self->is_volatile;
   copy->has_shared = self->has_shared;
   copy->is_shared = self->is_shared;
+  copy->remote = self->remote;
+  copy->remote.url = g_strdup (self->remote.url);
+  copy->remote.namespace_ = g_strdup (self->remote.namespace_);
+  copy->remote.credentials_file = g_strdup (self->remote.credentials_file);
   return copy;
 }
 
@@ -120,6 +125,9 @@ fs_cache_info_unref (FsCacheInfo *self)
   if (g_atomic_ref_count_dec (&self->ref_count))
     {
       g_free (self->creation_boot_id);
+      g_free (self->remote.url);
+      g_free (self->remote.namespace_);
+      g_free (self->remote.credentials_file);
       g_free (self);
     }
 }
@@ -577,6 +585,103 @@ fs_cache_info_to_string (const FsCacheInfo *self)
   return json_generator_to_data (gen, NULL);
 }
 
+FsCacheInfoRemote *
+_fs_cache_info_get_remote (FsCacheInfo *self)
+{
+  return &self->remote;
+}
+
+/* The JSON member @key when it is a string, else NULL. */
+static const char *
+string_member (JsonObject *object, const char *key)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* The JSON member @key when it is an integer from @min to @max. */
+static gboolean
+uint_member (JsonObject *object, const char *key, guint min, guint max, guint *out)
+{
+  JsonNode *node = json_object_get_member (object, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < min ||
+      json_node_get_int (node) > max)
+    return FALSE;
+  *out = (guint) json_node_get_int (node);
+  return TRUE;
+}
+
+/* The keys fscache-remote-*: a value that is not valid is left unset. */
+static void
+remote_from_json (FsCacheInfoRemote *remote, JsonObject *object)
+{
+  JsonNode *node;
+  const char *s;
+
+  if ((s = string_member (object, "fscache-remote-url")) != NULL && g_utf8_validate (s, -1, NULL))
+    {
+      remote->has_url = TRUE;
+      remote->url = g_strdup (s);
+    }
+  if ((s = string_member (object, "fscache-remote-mode")) != NULL &&
+      (g_str_equal (s, "read-write") || g_str_equal (s, "read-only")))
+    {
+      remote->has_mode = TRUE;
+      remote->mode = g_str_equal (s, "read-only") ? FS_CACHE_REMOTE_MODE_READ_ONLY
+                                                  : FS_CACHE_REMOTE_MODE_READ_WRITE;
+    }
+  if ((s = string_member (object, "fscache-remote-namespace")) != NULL &&
+      g_utf8_validate (s, -1, NULL))
+    {
+      remote->has_namespace = TRUE;
+      remote->namespace_ = g_strdup (s);
+    }
+  remote->has_timeout =
+    uint_member (object, "fscache-remote-timeout", 1, G_MAXINT / 1000, &remote->timeout);
+  remote->has_connections = uint_member (object, "fscache-remote-connections", 1,
+                                         FS_CACHE_REMOTE_MAX_CONNECTIONS, &remote->connections);
+  if ((s = string_member (object, "fscache-remote-credentials-file")) != NULL && *s != '\0')
+    {
+      remote->has_credentials_file = TRUE;
+      remote->credentials_file = g_strdup (s);
+    }
+  node = json_object_get_member (object, "fscache-remote-zstd");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    {
+      remote->has_zstd = TRUE;
+      remote->zstd = json_node_get_boolean (node);
+    }
+}
+
+static void
+remote_merge_into_json (const FsCacheInfoRemote *remote, JsonObject *object)
+{
+  if (remote->has_url)
+    json_object_set_string_member (object, "fscache-remote-url", remote->url);
+  if (remote->has_mode)
+    json_object_set_string_member (object, "fscache-remote-mode",
+                                   remote->mode == FS_CACHE_REMOTE_MODE_READ_ONLY ? "read-only"
+                                                                                  : "read-write");
+  if (remote->has_namespace)
+    json_object_set_string_member (object, "fscache-remote-namespace", remote->namespace_);
+  if (remote->has_timeout)
+    json_object_set_int_member (object, "fscache-remote-timeout", remote->timeout);
+  if (remote->has_connections)
+    json_object_set_int_member (object, "fscache-remote-connections", remote->connections);
+  if (remote->has_credentials_file)
+    json_object_set_string_member (object, "fscache-remote-credentials-file",
+                                   remote->credentials_file);
+  if (remote->has_zstd)
+    json_object_set_boolean_member (object, "fscache-remote-zstd", remote->zstd);
+}
+
 FsCacheInfo *
 _fs_cache_info_new_from_json (JsonObject *object)
 {
@@ -638,6 +743,7 @@ _fs_cache_info_new_from_json (JsonObject *object)
       json_node_get_value_type (node) == G_TYPE_BOOLEAN)
     fs_cache_info_set_shared (self, json_node_get_boolean (node));
 
+  remote_from_json (&self->remote, object);
   return self;
 }
 
@@ -674,4 +780,5 @@ _fs_cache_info_merge_into_json (const FsCacheInfo *self, JsonObject *object)
     json_object_set_boolean_member (object, "fscache-volatile", self->is_volatile);
   if (self->has_shared)
     json_object_set_boolean_member (object, "fscache-shared", self->is_shared);
+  remote_merge_into_json (&self->remote, object);
 }

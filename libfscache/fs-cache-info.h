@@ -44,6 +44,52 @@ G_BEGIN_DECLS
  */
 #define FS_CACHE_DEFAULT_LOW_WATERMARK (80)
 
+/**
+ * FS_CACHE_REMOTE_DEFAULT_TIMEOUT:
+ *
+ * The default timeout of the remote, in seconds: see
+ * fs_cache_info_get_remote_timeout().
+ *
+ * Since: 1.1
+ */
+#define FS_CACHE_REMOTE_DEFAULT_TIMEOUT (30)
+
+/**
+ * FS_CACHE_REMOTE_DEFAULT_CONNECTIONS:
+ *
+ * The default number of connections to the remote: see
+ * fs_cache_info_get_remote_connections().
+ *
+ * Since: 1.1
+ */
+#define FS_CACHE_REMOTE_DEFAULT_CONNECTIONS (8)
+
+/**
+ * FS_CACHE_REMOTE_MAX_CONNECTIONS:
+ *
+ * The most connections to the remote a cache may be configured with.
+ *
+ * Since: 1.1
+ */
+#define FS_CACHE_REMOTE_MAX_CONNECTIONS (64)
+
+/**
+ * FsCacheRemoteMode:
+ * @FS_CACHE_REMOTE_MODE_READ_WRITE: entries are pulled from the remote and
+ *   pushed to it (the default)
+ * @FS_CACHE_REMOTE_MODE_READ_ONLY: entries are pulled from the remote, never
+ *   pushed: nothing is ever sent to it
+ *
+ * What a cache may do with its remote: see
+ * fs_cache_info_get_remote_mode().
+ *
+ * Since: 1.1
+ */
+typedef enum {
+  FS_CACHE_REMOTE_MODE_READ_WRITE, /*< nick=read-write >*/
+  FS_CACHE_REMOTE_MODE_READ_ONLY,  /*< nick=read-only >*/
+} FsCacheRemoteMode;
+
 #define FS_TYPE_CACHE_INFO (fs_cache_info_get_type ())
 
 /**
@@ -123,6 +169,69 @@ FS_AVAILABLE_IN_1_0
 gboolean fs_cache_info_get_shared (const FsCacheInfo *self);
 FS_AVAILABLE_IN_1_0
 void fs_cache_info_set_shared (FsCacheInfo *self, gboolean shared);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_url (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+const char *fs_cache_info_get_remote_url (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_url (FsCacheInfo *self, const char *url);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_url (FsCacheInfo *self);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_mode (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+FsCacheRemoteMode fs_cache_info_get_remote_mode (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_mode (FsCacheInfo *self, FsCacheRemoteMode mode);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_mode (FsCacheInfo *self);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_namespace (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+const char *fs_cache_info_get_remote_namespace (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_namespace (FsCacheInfo *self, const char *namespace_);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_namespace (FsCacheInfo *self);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_timeout (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+guint fs_cache_info_get_remote_timeout (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_timeout (FsCacheInfo *self, guint seconds);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_timeout (FsCacheInfo *self);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_connections (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+guint fs_cache_info_get_remote_connections (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_connections (FsCacheInfo *self, guint connections);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_connections (FsCacheInfo *self);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_credentials_file (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+const char *fs_cache_info_get_remote_credentials_file (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_credentials_file (FsCacheInfo *self, const char *path);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_credentials_file (FsCacheInfo *self);
+
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_has_remote_zstd (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+gboolean fs_cache_info_get_remote_zstd (const FsCacheInfo *self);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_set_remote_zstd (FsCacheInfo *self, gboolean zstd);
+FS_AVAILABLE_IN_1_1
+void fs_cache_info_unset_remote_zstd (FsCacheInfo *self);
 
 FS_AVAILABLE_IN_1_0
 char *fs_cache_info_to_string (const FsCacheInfo *self);

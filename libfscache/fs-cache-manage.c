@@ -4,10 +4,12 @@
  *
  * The thin public faces (docs/architecture.md) of statistics
  * (fs-stats.c), pins (fs-pin.c), pruning by size, count and age
- * (fs-evict.c), one entry described (fs-load.c, fs-pin.c) and single
- * flight (fs-flight.c): each checks its arguments, turns a closed or
- * incompatible cache into its error and calls the protocol. Their
- * _async/_finish pairs are in fs-cache-manage-async.c.
+ * (fs-evict.c), garbage collection (fs-gc.c), one entry described
+ * (fs-load.c, fs-pin.c) and single flight (fs-flight.c): each checks its
+ * arguments, turns a closed or incompatible cache into its error and
+ * calls the protocol. Their _async/_finish pairs are in
+ * fs-cache-manage-async.c, and for the 1.0 calls (fs_cache_prune(),
+ * fs_cache_collect_garbage()) in fs-cache-async.c.
  */
 
 #include "config.h"
@@ -19,8 +21,177 @@
 #include "fs-cache-stats-private.h"
 #include "fs-evict-private.h"
 #include "fs-flight-private.h"
+#include "fs-gc-private.h"
 #include "fs-load-private.h"
 #include "fs-pin-private.h"
+
+/* ---- prune and garbage collection ---- */
+
+/**
+ * fs_cache_prune:
+ * @self: an #FsCache
+ * @target_size: the space the committed entries may use afterwards, in bytes
+ * @flags: flags
+ * @out_entries: (out) (optional): how many entries were (or would be) evicted
+ * @out_bytes: (out) (optional): how many bytes they held
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Evicts least recently used entries until the cache uses at most
+ * @target_size. Entries in use and pinned entries are skipped, so the
+ * target may not be reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only
+ * reports. fs_cache_prune_full() also prunes by age and by count, and
+ * names the entries.
+ *
+ * The space used is the sum of the sizes of the entries, not the size
+ * counter, which drifts in a cache shared with osbuild: a target of 0
+ * removes every entry not in use whatever the counter says. A counter found
+ * to disagree is recounted at once when nobody else has the cache open;
+ * else fs_cache_collect_garbage_full() corrects it once nobody has.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_prune (FsCache *self,
+                guint64 target_size,
+                FsCacheMaintenanceFlags flags,
+                guint *out_entries,
+                guint64 *out_bytes,
+                GCancellable *cancellable,
+                GError **error)
+{
+  FsStore *store;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((store = _fs_cache_open_store (self, error)) == NULL ||
+      !_fs_store_check_writable (store, error))
+    return FALSE;
+  return _fs_evict_prune (store, target_size, (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0,
+                          out_entries, out_bytes, cancellable, error);
+}
+
+/**
+ * fs_cache_collect_garbage:
+ * @self: an #FsCache
+ * @flags: flags
+ * @out_removed: (out) (optional): how many leftovers were (or would be) removed
+ * @out_reclaimed: (out) (optional): the space they used, in bytes
+ * @out_correction: (out) (optional): by how much the size counter was (or
+ *   would be) corrected
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Removes what crashed users left: finishes or undoes their interrupted
+ * operations (accounting included), removes staging entries, anonymous
+ * entries and temporary files whose lock nobody holds, and named entries
+ * without valid metadata. When nobody else has the cache open, also
+ * recounts the size counter exactly (a dry run measures by how much it is
+ * off). Entries a live process holds, of this library or of osbuild, are
+ * never touched.
+ *
+ * This is fs_cache_collect_garbage_full() without waiting: use that to know
+ * whether the counter could be checked, or to wait until it can.
+ *
+ * Returns: %TRUE on success
+ *
+ * Since: 1.0
+ */
+gboolean
+fs_cache_collect_garbage (FsCache *self,
+                          FsCacheMaintenanceFlags flags,
+                          guint *out_removed,
+                          guint64 *out_reclaimed,
+                          gint64 *out_correction,
+                          GCancellable *cancellable,
+                          GError **error)
+{
+  FsCacheGcFlags gc_flags = FS_CACHE_GC_NONE;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (flags & FS_CACHE_MAINTENANCE_DRY_RUN)
+    gc_flags |= FS_CACHE_GC_DRY_RUN;
+  return fs_cache_collect_garbage_full (self, gc_flags, 0, out_removed, out_reclaimed,
+                                        out_correction, NULL, cancellable, error);
+}
+
+/**
+ * fs_cache_collect_garbage_full:
+ * @self: an #FsCache
+ * @flags: flags
+ * @timeout_msec: with %FS_CACHE_GC_WAIT_IDLE, how long to wait for the
+ *   cache to be idle, in milliseconds (0: not at all), or -1 to wait until
+ *   @cancellable is cancelled; ignored without it
+ * @out_removed: (out) (optional): how many leftovers were (or would be) removed
+ * @out_reclaimed: (out) (optional): the space they used, in bytes
+ * @out_correction: (out) (optional): by how much the size counter was (or
+ *   would be) corrected, in bytes: positive when it counted too little; 0
+ *   when it was not checked
+ * @out_counter_checked: (out) (optional): whether the size counter was
+ *   checked against the entries: %FALSE when another process (or another
+ *   thread of this one) had the cache open, so the check was skipped
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Collects garbage as fs_cache_collect_garbage() does, and tells whether
+ * the size counter could be checked.
+ *
+ * The size counter (`cache.size`) drifts when the cache is shared with
+ * osbuild, whose removals take more off it than its commits added. Only
+ * when nobody else has the cache open does the sum of the entries' sizes
+ * say exactly what the counter must be: then the counter is recounted (a
+ * dry run only measures by how much it is off, cheaply). While another
+ * process holds the cache open — osbuild does for a whole build — the check
+ * is skipped and @out_counter_checked is %FALSE. With
+ * %FS_CACHE_GC_WAIT_IDLE the call first waits, up to @timeout_msec, for the
+ * cache to be idle; if it does not become idle in time, garbage is still
+ * collected and @out_counter_checked is %FALSE. Waiting callers do not
+ * keep each other waiting; while one waits, commits and removals of other
+ * threads on @self may be held up for a tenth of a second at a time.
+ *
+ * Returns: %TRUE on success; %FALSE with @error set on failure or when
+ *   cancelled while waiting
+ *
+ * Since: 1.1
+ */
+gboolean
+fs_cache_collect_garbage_full (FsCache *self,
+                               FsCacheGcFlags flags,
+                               int timeout_msec,
+                               guint *out_removed,
+                               guint64 *out_reclaimed,
+                               gint64 *out_correction,
+                               gboolean *out_counter_checked,
+                               GCancellable *cancellable,
+                               GError **error)
+{
+  FsGcResult result;
+  FsStore *store;
+
+  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (timeout_msec >= -1, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if ((store = _fs_cache_open_store (self, error)) == NULL)
+    return FALSE;
+  if (!_fs_gc_run (store, (flags & FS_CACHE_GC_DRY_RUN) != 0,
+                   (flags & FS_CACHE_GC_WAIT_IDLE) ? timeout_msec : 0, &result, cancellable, error))
+    return FALSE;
+  if (out_removed != NULL)
+    *out_removed = result.removed;
+  if (out_reclaimed != NULL)
+    *out_reclaimed = result.reclaimed;
+  if (out_correction != NULL)
+    *out_correction = result.correction;
+  if (out_counter_checked != NULL)
+    *out_counter_checked = result.counter_checked;
+  return TRUE;
+}
 
 /* ---- statistics ---- */
 
@@ -309,6 +480,11 @@ fs_cache_prune_full (FsCache *self,
  * The wait fails with %G_IO_ERROR_TIMED_OUT after @timeout_msec, and with
  * %G_IO_ERROR_CANCELLED as soon as @cancellable is cancelled. The
  * statistics count a loaded entry as a hit, a writable one as a miss.
+ *
+ * It never uses the network. To take the entry from the cache's remote
+ * rather than build it, call fs_cache_pull() first (a remote that does not
+ * have it fails with %FS_CACHE_ERROR_MISS), and push what was built with
+ * fs_cache_entry_push() after its commit: `fscache ensure` does both.
  *
  * Returns: (transfer full): the loaded entry, or the entry to fill and
  *   commit; %NULL with @error set

@@ -159,28 +159,37 @@ fs_cache_stats_class_init (FsCacheStatsClass *klass)
   /**
    * FsCacheStats:remote-hits:
    *
-   * Entries found on the remote tier.
+   * Pulls (fs_cache_pull(), or fs_cache_load_full() with
+   * %FS_CACHE_LOAD_REMOTE after a local miss) that got the whole entry
+   * from the remote, every content checked, whatever the local commit
+   * then did with it. A pulled entry counts here, not in
+   * [property@FsCache.CacheStats:stored], and the load that pulled it
+   * counts a miss, not a hit.
    *
    * Since: 1.1
    */
   /**
    * FsCacheStats:remote-misses:
    *
-   * Entries looked for on the remote tier and not found there.
+   * Pulls that asked the remote and did not get the entry: the remote
+   * does not have it, or it failed (down, too slow, something missing or
+   * corrupt). A cancelled pull counts neither a hit nor a miss.
    *
    * Since: 1.1
    */
   /**
    * FsCacheStats:remote-bytes-up:
    *
-   * Bytes sent to the remote tier.
+   * Bytes sent to the remote (bodies of `PUT` requests, compressed ones
+   * as sent), by pushes that succeeded or failed.
    *
    * Since: 1.1
    */
   /**
    * FsCacheStats:remote-bytes-down:
    *
-   * Bytes received from the remote tier.
+   * Bytes received from the remote (bodies of `GET` responses, as
+   * received), by pulls that succeeded or failed.
    *
    * Since: 1.1
    */

@@ -12,11 +12,9 @@
 #include <sys/stat.h>
 
 #include "fs-anon-private.h"
-#include "fs-anon-private.h"
 #include "fs-cache-item-private.h"
 #include "fs-cache-private.h"
 #include "fs-evict-private.h"
-#include "fs-gc-private.h"
 #include "fs-import-private.h"
 #include "fs-integrity-private.h"
 #include "fs-journal-private.h"
@@ -24,6 +22,7 @@
 #include "fs-name-private.h"
 #include "fs-open-private.h"
 #include "fs-pin-private.h"
+#include "fs-remote-pull-private.h"
 #include "fs-tree-private.h"
 
 /**
@@ -473,6 +472,9 @@ fs_cache_get_boot_id (FsCache *self)
  * file the caller may not read) the load fails with a %G_IO_ERROR naming
  * the file, never with a miss.
  *
+ * It never uses the network: to fall back on the cache's remote, use
+ * fs_cache_load_full() with %FS_CACHE_LOAD_REMOTE.
+ *
  * Returns: (transfer full): the loaded entry, or %NULL with @error set
  *
  * Since: 1.0
@@ -501,6 +503,14 @@ fs_cache_load (FsCache *self, const char *name, GCancellable *cancellable, GErro
  * %FS_CACHE_ERROR_CORRUPT naming the first difference, one without a
  * manifest with %FS_CACHE_ERROR_NO_MANIFEST.
  *
+ * With %FS_CACHE_LOAD_REMOTE a local miss asks the cache's remote, if it
+ * has one (see fs_cache_pull()): the entry is pulled, committed and
+ * returned loaded. This is the only load that may use the network. A
+ * remote that fails — down, too slow, an answer that is not what it should
+ * be — never fails the load: it is a miss (%FS_CACHE_ERROR_MISS), and the
+ * reason is reported once with g_message(), naming the remote. Only a
+ * cancellation is an error then.
+ *
  * Returns: (transfer full): the loaded entry, or %NULL with @error set
  *
  * Since: 1.1
@@ -512,9 +522,11 @@ fs_cache_load_full (FsCache *self,
                     GCancellable *cancellable,
                     GError **error)
 {
-  g_autofree char *digest = NULL;
   g_autoptr (GError) local_error = NULL;
+  g_autoptr (GError) remote_error = NULL;
+  g_autofree char *digest = NULL;
   FsHandle handle = FS_HANDLE_INIT;
+  gboolean pulled = FALSE;
   FsStore *store;
   guint64 size;
 
@@ -534,10 +546,20 @@ fs_cache_load_full (FsCache *self,
     }
   if (!_fs_load (store, name, &handle, &size, &digest, &local_error))
     {
-      if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
+      gboolean miss = g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+
+      /* A miss of this cache, whether the remote has the entry or not (the
+       * pull counts a remote hit or miss). */
+      if (miss)
         _fs_stats_add (store->stats, FS_STAT_MISS, 1);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      if (!(flags & FS_CACHE_LOAD_REMOTE) || !miss ||
+          !_fs_remote_load (store, name, &handle, &size, &digest, cancellable, &remote_error))
+        {
+          g_propagate_error (error, remote_error != NULL ? g_steal_pointer (&remote_error)
+                                                         : g_steal_pointer (&local_error));
+          return NULL;
+        }
+      pulled = TRUE;
     }
   if ((flags & FS_CACHE_LOAD_VERIFY) &&
       !_fs_integrity_verify (store, &handle, digest, NULL, NULL, NULL, cancellable, error))
@@ -545,7 +567,8 @@ fs_cache_load_full (FsCache *self,
       _fs_lock_clear (&handle.lock);
       return NULL;
     }
-  _fs_stats_add (store->stats, FS_STAT_HIT, 1);
+  if (!pulled)
+    _fs_stats_add (store->stats, FS_STAT_HIT, 1);
   return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size, digest);
 }
 
@@ -964,171 +987,6 @@ fs_cache_remove (FsCache *self, const char *name, GCancellable *cancellable, GEr
   if (ok)
     _fs_pin_forget (store, name);
   return ok;
-}
-
-/**
- * fs_cache_prune:
- * @self: an #FsCache
- * @target_size: the space the committed entries may use afterwards, in bytes
- * @flags: flags
- * @out_entries: (out) (optional): how many entries were (or would be) evicted
- * @out_bytes: (out) (optional): how many bytes they held
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Evicts least recently used entries until the cache uses at most
- * @target_size. Entries in use and pinned entries are skipped, so the
- * target may not be reached. With %FS_CACHE_MAINTENANCE_DRY_RUN, only
- * reports. fs_cache_prune_full() also prunes by age and by count, and
- * names the entries.
- *
- * The space used is the sum of the sizes of the entries, not the size
- * counter, which drifts in a cache shared with osbuild: a target of 0
- * removes every entry not in use whatever the counter says. A counter found
- * to disagree is recounted at once when nobody else has the cache open;
- * else fs_cache_collect_garbage_full() corrects it once nobody has.
- *
- * Returns: %TRUE on success
- *
- * Since: 1.0
- */
-gboolean
-fs_cache_prune (FsCache *self,
-                guint64 target_size,
-                FsCacheMaintenanceFlags flags,
-                guint *out_entries,
-                guint64 *out_bytes,
-                GCancellable *cancellable,
-                GError **error)
-{
-  FsStore *store;
-
-  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if ((store = open_store (self, error)) == NULL || !_fs_store_check_writable (store, error))
-    return FALSE;
-  return _fs_evict_prune (store, target_size, (flags & FS_CACHE_MAINTENANCE_DRY_RUN) != 0,
-                          out_entries, out_bytes, cancellable, error);
-}
-
-/**
- * fs_cache_collect_garbage:
- * @self: an #FsCache
- * @flags: flags
- * @out_removed: (out) (optional): how many leftovers were (or would be) removed
- * @out_reclaimed: (out) (optional): the space they used, in bytes
- * @out_correction: (out) (optional): by how much the size counter was (or
- *   would be) corrected
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Removes what crashed users left: finishes or undoes their interrupted
- * operations (accounting included), removes staging entries, anonymous
- * entries and temporary files whose lock nobody holds, and named entries
- * without valid metadata. When nobody else has the cache open, also
- * recounts the size counter exactly (a dry run measures by how much it is
- * off). Entries a live process holds, of this library or of osbuild, are
- * never touched.
- *
- * This is fs_cache_collect_garbage_full() without waiting: use that to know
- * whether the counter could be checked, or to wait until it can.
- *
- * Returns: %TRUE on success
- *
- * Since: 1.0
- */
-gboolean
-fs_cache_collect_garbage (FsCache *self,
-                          FsCacheMaintenanceFlags flags,
-                          guint *out_removed,
-                          guint64 *out_reclaimed,
-                          gint64 *out_correction,
-                          GCancellable *cancellable,
-                          GError **error)
-{
-  FsCacheGcFlags gc_flags = FS_CACHE_GC_NONE;
-
-  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (flags & FS_CACHE_MAINTENANCE_DRY_RUN)
-    gc_flags |= FS_CACHE_GC_DRY_RUN;
-  return fs_cache_collect_garbage_full (self, gc_flags, 0, out_removed, out_reclaimed,
-                                        out_correction, NULL, cancellable, error);
-}
-
-/**
- * fs_cache_collect_garbage_full:
- * @self: an #FsCache
- * @flags: flags
- * @timeout_msec: with %FS_CACHE_GC_WAIT_IDLE, how long to wait for the
- *   cache to be idle, in milliseconds (0: not at all), or -1 to wait until
- *   @cancellable is cancelled; ignored without it
- * @out_removed: (out) (optional): how many leftovers were (or would be) removed
- * @out_reclaimed: (out) (optional): the space they used, in bytes
- * @out_correction: (out) (optional): by how much the size counter was (or
- *   would be) corrected, in bytes: positive when it counted too little; 0
- *   when it was not checked
- * @out_counter_checked: (out) (optional): whether the size counter was
- *   checked against the entries: %FALSE when another process (or another
- *   thread of this one) had the cache open, so the check was skipped
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Collects garbage as fs_cache_collect_garbage() does, and tells whether
- * the size counter could be checked.
- *
- * The size counter (`cache.size`) drifts when the cache is shared with
- * osbuild, whose removals take more off it than its commits added. Only
- * when nobody else has the cache open does the sum of the entries' sizes
- * say exactly what the counter must be: then the counter is recounted (a
- * dry run only measures by how much it is off, cheaply). While another
- * process holds the cache open — osbuild does for a whole build — the check
- * is skipped and @out_counter_checked is %FALSE. With
- * %FS_CACHE_GC_WAIT_IDLE the call first waits, up to @timeout_msec, for the
- * cache to be idle; if it does not become idle in time, garbage is still
- * collected and @out_counter_checked is %FALSE. Waiting callers do not
- * keep each other waiting; while one waits, commits and removals of other
- * threads on @self may be held up for a tenth of a second at a time.
- *
- * Returns: %TRUE on success; %FALSE with @error set on failure or when
- *   cancelled while waiting
- *
- * Since: 1.1
- */
-gboolean
-fs_cache_collect_garbage_full (FsCache *self,
-                               FsCacheGcFlags flags,
-                               int timeout_msec,
-                               guint *out_removed,
-                               guint64 *out_reclaimed,
-                               gint64 *out_correction,
-                               gboolean *out_counter_checked,
-                               GCancellable *cancellable,
-                               GError **error)
-{
-  FsGcResult result;
-  FsStore *store;
-
-  g_return_val_if_fail (FS_IS_CACHE (self), FALSE);
-  g_return_val_if_fail (timeout_msec >= -1, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if ((store = open_store (self, error)) == NULL)
-    return FALSE;
-  if (!_fs_gc_run (store, (flags & FS_CACHE_GC_DRY_RUN) != 0,
-                   (flags & FS_CACHE_GC_WAIT_IDLE) ? timeout_msec : 0, &result, cancellable, error))
-    return FALSE;
-  if (out_removed != NULL)
-    *out_removed = result.removed;
-  if (out_reclaimed != NULL)
-    *out_reclaimed = result.reclaimed;
-  if (out_correction != NULL)
-    *out_correction = result.correction;
-  if (out_counter_checked != NULL)
-    *out_counter_checked = result.counter_checked;
-  return TRUE;
 }
 
 /**

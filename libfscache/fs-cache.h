@@ -61,6 +61,9 @@ const char *fs_cache_get_boot_id (FsCache *self);
  * @FS_CACHE_LOAD_VERIFY: re-hash the entry against its manifest before
  *   returning it (see fs_cache_entry_verify()); an entry that differs, or
  *   has no manifest, is not returned
+ * @FS_CACHE_LOAD_REMOTE: on a local miss, pull the entry from the cache's
+ *   remote (see fs_cache_pull()) when it has one; a remote that fails makes
+ *   the load a miss, never an error
  *
  * Flags of fs_cache_load_full().
  *
@@ -69,6 +72,7 @@ const char *fs_cache_get_boot_id (FsCache *self);
 typedef enum /*< flags >*/ {
   FS_CACHE_LOAD_NONE = 0,
   FS_CACHE_LOAD_VERIFY = 1 << 0,
+  FS_CACHE_LOAD_REMOTE = 1 << 1,
 } FsCacheLoadFlags;
 
 FS_AVAILABLE_IN_1_0
@@ -381,6 +385,48 @@ gboolean fs_cache_collect_garbage_full_finish (FsCache *self,
                                                gboolean *out_counter_checked,
                                                GError **error);
 
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_push (FsCache *self,
+                                const char *name,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_push_async (FsCache *self,
+                          const char *name,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GFileProgressCallback progress,
+                          gpointer progress_data,
+                          GDestroyNotify progress_data_free,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_push_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_pull (FsCache *self,
+                                const char *name,
+                                GFileProgressCallback progress,
+                                gpointer progress_data,
+                                FsCacheCommitStatus *out_status,
+                                GCancellable *cancellable,
+                                GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_pull_async (FsCache *self,
+                          const char *name,
+                          int io_priority,
+                          GCancellable *cancellable,
+                          GFileProgressCallback progress,
+                          gpointer progress_data,
+                          GDestroyNotify progress_data_free,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheTransfer *fs_cache_pull_finish (FsCache *self,
+                                       GAsyncResult *result,
+                                       FsCacheCommitStatus *out_status,
+                                       GError **error);
 /* Management: fs-cache-manage.c, fs-cache-manage-async.c */
 
 FS_AVAILABLE_IN_1_1

@@ -285,6 +285,7 @@ _fs_commit (FsStore *store,
   g_strlcpy (out_result->tree_digest, fs_cache_manifest_get_digest (written),
              sizeof out_result->tree_digest);
   *out_status = FS_CACHE_COMMIT_STORED;
+  _fs_store_note_commit (store, target_name, out_result->tree_digest);
   if (sync_errno != 0)
     return _fs_throw_errno (error, sync_errno,
                             _ ("Stored %s in %s, but syncing it to the disk failed (it may not "

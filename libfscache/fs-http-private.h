@@ -9,6 +9,10 @@
  * from any thread); _fs_http_run() runs many of them on worker threads. All
  * are cancellable. See fs-http.c for the design and docs/format.md ("The
  * remote tier") for the layout and the `ac` document.
+ *
+ * The declarations come in the order of the files that define them, bottom
+ * up: fs-http.c (the client and single requests), fs-http-run.c (many
+ * transfers at once), fs-http-ac.c (the ac documents).
  */
 
 #pragma once
@@ -62,14 +66,19 @@ void _fs_http_options_init (FsHttpOptions *options);
 
 typedef struct _FsHttp FsHttp;
 
+/* ---- fs-http.c: the client, one request -------------------------------------- */
+
 /* Checks @options, reads the credentials, creates the session. Nothing is
- * sent. Free it when no transfer runs any more. */
+ * sent. Reference counted: the session is aborted and freed with the last
+ * reference, so whoever runs a transfer holds one. */
 FsHttp *_fs_http_new (const FsHttpOptions *options, GError **error);
-void _fs_http_free (FsHttp *http);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsHttp, _fs_http_free)
+FsHttp *_fs_http_ref (FsHttp *http);
+void _fs_http_unref (FsHttp *http);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsHttp, _fs_http_unref)
 
 /* The base URL, ending in '/'. */
 const char *_fs_http_get_url (FsHttp *http);
+guint _fs_http_get_connections (FsHttp *http);
 /* Requests sent again by libsoup after a kept-alive connection closed under
  * them (each one's body was set again). For the tests. */
 guint _fs_http_get_restart_count (FsHttp *http);
@@ -111,7 +120,45 @@ gboolean _fs_http_blob_put (FsHttp *http,
                             GCancellable *cancellable,
                             GError **error);
 
-/* ---- many transfers at once ------------------------------------------------ */
+/* The same GET and PUT, adding the body bytes to *@progress (atomically,
+ * nullable) as they move: for fs-http-run.c. A PUT hashes what it sends
+ * only when @verify and the client's verify_uploads. */
+gboolean _fs_http_blob_get_counted (FsHttp *http,
+                                    FsHttpEncoding encoding,
+                                    const char *digest,
+                                    guint64 size,
+                                    int fd,
+                                    guint64 *progress,
+                                    guint64 *out_wire_bytes,
+                                    GCancellable *cancellable,
+                                    GError **error);
+gboolean _fs_http_blob_put_counted (FsHttp *http,
+                                    FsHttpEncoding encoding,
+                                    const char *digest,
+                                    guint64 size,
+                                    int fd,
+                                    gboolean verify,
+                                    guint64 *progress,
+                                    guint64 *out_wire_bytes,
+                                    GCancellable *cancellable,
+                                    GError **error);
+
+/* GET of BASE/@path, a small document of at most @max_size bytes (more is
+ * an error): *@out_document is NULL when the server has none (404). */
+gboolean _fs_http_document_get (FsHttp *http,
+                                const char *path,
+                                gsize max_size,
+                                GBytes **out_document,
+                                GCancellable *cancellable,
+                                GError **error);
+/* PUT of @document (JSON) at BASE/@path. */
+gboolean _fs_http_document_put (FsHttp *http,
+                                const char *path,
+                                GBytes *document,
+                                GCancellable *cancellable,
+                                GError **error);
+
+/* ---- fs-http-run.c: many transfers at once ----------------------------------- */
 
 typedef enum {
   FS_HTTP_OP_EXISTS, /* HEAD */
@@ -126,7 +173,7 @@ typedef struct {
   FsHttpEncoding encoding;
   char digest[FS_HTTP_DIGEST_LEN + 1];
   guint64 size;
-  int fd;
+  int fd; /* -1: opened by the run's hooks when the body is needed */
   gpointer user_data;
   /* out */
   gboolean done;      /* the transfer ran to its end (error or not) */
@@ -137,12 +184,19 @@ typedef struct {
 
 /* Frees the transfer's error. */
 void _fs_http_transfer_clear (FsHttpTransfer *transfer);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FsHttpTransfer, _fs_http_transfer_clear)
 
 typedef enum {
   FS_HTTP_RUN_NONE = 0,
   /* Run every transfer even after one failed (default: the first failure
    * cancels the others: a pull or push is all or nothing). */
   FS_HTTP_RUN_KEEP_GOING = 1 << 0,
+  /* An UPLOAD the server had counts its size as progress (a bar then ends
+   * at the total even when nothing had to be sent). */
+  FS_HTTP_RUN_COUNT_SKIPPED = 1 << 1,
+  /* The sources were hashed moments ago (their pages are still the ones
+   * hashed): uploads are not hashed again. */
+  FS_HTTP_RUN_TRUSTED_SOURCES = 1 << 2,
 } FsHttpRunFlags;
 
 /* Called in the thread of _fs_http_run(), about ten times a second while
@@ -161,7 +215,36 @@ gboolean _fs_http_run (FsHttp *http,
                        GCancellable *cancellable,
                        GError **error);
 
-/* ---- ac: entry name -> manifest ---------------------------------------------- */
+/* Opens the file of @transfer, whose fd is -1, on the worker thread that
+ * runs it, when its body is needed (an UPLOAD the server has needs none):
+ * a descriptor, closed by the run after the transfer, or -1 with @error. */
+typedef int (*FsHttpOpenFunc) (FsHttpTransfer *transfer, gpointer user_data, GError **error);
+/* Called on the worker thread after a GET or PUT of @transfer succeeded,
+ * with the descriptor of its file still open (a GET may set the file's
+ * metadata there); FALSE with @error fails the transfer. */
+typedef gboolean (*FsHttpDoneFunc) (FsHttpTransfer *transfer,
+                                    int fd,
+                                    gpointer user_data,
+                                    GError **error);
+
+typedef struct {
+  FsHttpOpenFunc open; /* nullable */
+  FsHttpDoneFunc done; /* nullable */
+  gpointer user_data;
+} FsHttpRunHooks;
+
+/* _fs_http_run() with @hooks (nullable). */
+gboolean _fs_http_run_full (FsHttp *http,
+                            FsHttpTransfer *transfers,
+                            guint n_transfers,
+                            FsHttpRunFlags flags,
+                            const FsHttpRunHooks *hooks,
+                            FsHttpProgressFunc progress,
+                            gpointer progress_data,
+                            GCancellable *cancellable,
+                            GError **error);
+
+/* ---- fs-http-ac.c: entry name -> manifest ------------------------------------ */
 
 /* SHA-256 of "fscache-entry\0" NAMESPACE "\0" NAME, in hexadecimal. */
 void _fs_http_ac_key (const char *namespace_, const char *name, char out[FS_HTTP_DIGEST_LEN + 1]);

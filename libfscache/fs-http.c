@@ -13,8 +13,14 @@
  *                           uncompressed bytes. Never under cas/, where Bazel
  *                           and other clients expect the bytes themselves.
  *   BASE/ac/<key>           a small JSON document naming an entry's manifest
- *                           (_fs_http_ac_document_format), the only object
- *                           that is ever replaced
+ *                           (fs-http-ac.c), the only object that is ever
+ *                           replaced
+ *
+ * The client is four files, one floor each: fs-http-body.c (the meter of a
+ * transfer and a blob as a request body), this file (the session,
+ * credentials, proxies, and one request: HEAD, GET or PUT of a blob, GET or
+ * PUT of a small document), fs-http-run.c (many transfers at once on
+ * worker threads) and fs-http-ac.c (the ac documents).
  *
  * Every download is checked while it streams: size and SHA-256 of the
  * (uncompressed) bytes against what the caller expects. A difference, a
@@ -38,12 +44,13 @@
  * many transfers over `connections` worker threads, which share the
  * session's pool of kept-alive connections; the work of several transfers
  * then runs on several cores. bench/README.md compares this with async
- * calls on one thread.
+ * calls on one thread. The client is reference counted: a cache keeps one
+ * reference (fs-store.c), each running transfer another, so closing the
+ * cache never frees a session under a transfer.
  *
  * Timeouts. `timeout` seconds bound connecting and every wait for the next
  * bytes (libsoup's I/O timeout); `min_speed` bounds a trickle that never
- * quite stops: over each window of `timeout` seconds a transfer must move
- * at least min_speed × timeout bytes. A timeout is G_IO_ERROR_TIMED_OUT.
+ * quite stops (fs-http-body.c). A timeout is G_IO_ERROR_TIMED_OUT.
  *
  * Credentials are never in the URL (the URL is stored in cache.info, which
  * every user of a shared cache can read) and never logged. They come from,
@@ -64,8 +71,8 @@
  * the server dropped). It forgets a streamed request body then, so each PUT
  * sets a fresh body stream (from offset 0) in its "restarted" handler.
  *
- * SHA-256 is OpenSSL's (libcrypto, with the CPU's SHA extensions), behind
- * the four sha256_* helpers below; fs-digest.c will replace them.
+ * SHA-256 is the library's (fs-digest.c: libcrypto, with the CPU's SHA
+ * extensions).
  */
 
 #include "config.h"
@@ -74,70 +81,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gi18n-lib.h>
-#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
-#include <openssl/evp.h>
 #include <zstd.h>
 
+#include "fs-http-body-private.h"
 #include "fs-http-private.h"
-#include "fs-meta-private.h"
 #include "fs-util-private.h"
 
-/* Buffer of one transfer's reads and writes. */
-#define FS_HTTP_BUFFER_SIZE (256 * 1024)
-/* How often _fs_http_run() reports progress. */
-#define FS_HTTP_PROGRESS_INTERVAL_US (100 * 1000)
-
-/* ---- SHA-256 ---------------------------------------------------------------------- */
-
-typedef struct {
-  EVP_MD_CTX *ctx;
-} Sha256;
-
-static void
-sha256_init (Sha256 *sha)
-{
-  sha->ctx = EVP_MD_CTX_new ();
-  if (sha->ctx == NULL || EVP_DigestInit_ex (sha->ctx, EVP_sha256 (), NULL) != 1)
-    g_error ("libcrypto: cannot start a SHA-256");
-}
-
-static void
-sha256_update (Sha256 *sha, const void *data, gsize len)
-{
-  if (len > 0 && EVP_DigestUpdate (sha->ctx, data, len) != 1)
-    g_error ("libcrypto: SHA-256 update failed");
-}
-
-/* Finishes the digest into @out (hexadecimal) and frees the context. */
-static void
-sha256_finish_hex (Sha256 *sha, char out[FS_HTTP_DIGEST_LEN + 1])
-{
-  static const char hex[] = "0123456789abcdef";
-  guint8 md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-
-  if (EVP_DigestFinal_ex (sha->ctx, md, &len) != 1 || len != 32)
-    g_error ("libcrypto: SHA-256 final failed");
-  for (guint i = 0; i < 32; i++)
-    {
-      out[2 * i] = hex[md[i] >> 4];
-      out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-  out[FS_HTTP_DIGEST_LEN] = '\0';
-  EVP_MD_CTX_free (sha->ctx);
-  sha->ctx = NULL;
-}
-
-static void
-sha256_clear (Sha256 *sha)
-{
-  if (sha->ctx != NULL)
-    EVP_MD_CTX_free (sha->ctx);
-  sha->ctx = NULL;
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Sha256, sha256_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ZSTD_DCtx, ZSTD_freeDCtx)
 
 /* ---- the client ------------------------------------------------------------------- */
@@ -150,6 +100,7 @@ struct _FsHttp {
   char *tmp_dir;         /* NULL: g_get_tmp_dir () */
   FsHttpOptions options; /* its strings are not kept */
   guint restarts;        /* atomic */
+  gatomicrefcount ref_count;
 };
 
 void
@@ -451,6 +402,7 @@ _fs_http_new (const FsHttpOptions *options, GError **error)
     return NULL;
 
   http = g_new0 (FsHttp, 1);
+  g_atomic_ref_count_init (&http->ref_count);
   http->base = g_steal_pointer (&base);
   http->authorization = g_steal_pointer (&authorization);
   http->options = *options;
@@ -484,10 +436,17 @@ _fs_http_new (const FsHttpOptions *options, GError **error)
   return http;
 }
 
-void
-_fs_http_free (FsHttp *http)
+FsHttp *
+_fs_http_ref (FsHttp *http)
 {
-  if (http == NULL)
+  g_atomic_ref_count_inc (&http->ref_count);
+  return http;
+}
+
+void
+_fs_http_unref (FsHttp *http)
+{
+  if (http == NULL || !g_atomic_ref_count_dec (&http->ref_count))
     return;
   g_main_context_push_thread_default (http->context);
   soup_session_abort (http->session);
@@ -512,6 +471,12 @@ guint
 _fs_http_get_restart_count (FsHttp *http)
 {
   return (guint) g_atomic_int_get (&http->restarts);
+}
+
+guint
+_fs_http_get_connections (FsHttp *http)
+{
+  return http->options.connections;
 }
 
 static const char *
@@ -582,317 +547,6 @@ throw_prefixed (GError **error, GError *local_error, const char *method, const c
   return FALSE;
 }
 
-/* ---- progress and the minimum speed ----------------------------------------------- */
-
-typedef struct {
-  guint timeout;
-  guint64 min_speed;
-  gint64 window_start;
-  guint64 window_bytes;
-  guint64 *progress; /* atomic counter of _fs_http_run, or NULL */
-} Meter;
-
-static void
-meter_init (Meter *meter, FsHttp *http, guint64 *progress)
-{
-  meter->timeout = http->options.timeout;
-  meter->min_speed = http->options.min_speed;
-  meter->window_start = g_get_monotonic_time ();
-  meter->window_bytes = 0;
-  meter->progress = progress;
-}
-
-/* Counts @n bytes; fails when the last window of `timeout` seconds moved
- * fewer than min_speed bytes per second. */
-static gboolean
-meter_add (Meter *meter, gsize n, const char *method, const char *url, GError **error)
-{
-  gint64 now, elapsed;
-
-  if (meter->progress != NULL)
-    __atomic_fetch_add (meter->progress, (guint64) n, __ATOMIC_RELAXED);
-  meter->window_bytes += n;
-  if (meter->min_speed == 0)
-    return TRUE;
-  now = g_get_monotonic_time ();
-  elapsed = now - meter->window_start;
-  if (elapsed < (gint64) meter->timeout * G_USEC_PER_SEC)
-    return TRUE;
-  if ((double) meter->window_bytes * G_USEC_PER_SEC < (double) meter->min_speed * (double) elapsed)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   _ ("%s %s: too slow: %" G_GUINT64_FORMAT " bytes in %.1f s, below the minimum "
-                      "of %" G_GUINT64_FORMAT " bytes/s"),
-                   method, url, meter->window_bytes, (double) elapsed / G_USEC_PER_SEC,
-                   meter->min_speed);
-      return FALSE;
-    }
-  meter->window_start = now;
-  meter->window_bytes = 0;
-  return TRUE;
-}
-
-/* ---- a blob as a request body ----------------------------------------------------- */
-
-/* A GInputStream over @size bytes of a file descriptor (pread from offset
- * 0), optionally hashed and checked against a digest before its last bytes
- * are handed out, optionally compressed with zstd. Only the blocking read is
- * implemented: libsoup splices a synchronous message's body with blocking
- * reads. */
-#define FS_TYPE_HTTP_BODY_STREAM (fs_http_body_stream_get_type ())
-G_DECLARE_FINAL_TYPE (FsHttpBodyStream, fs_http_body_stream, FS, HTTP_BODY_STREAM, GInputStream)
-
-struct _FsHttpBodyStream {
-  GInputStream parent_instance;
-
-  int fd; /* borrowed */
-  guint64 size;
-  guint64 offset; /* source bytes read */
-  const char *url;
-  const char *digest; /* NULL: no check */
-  Sha256 sha;
-  ZSTD_CCtx *cctx; /* NULL: plain */
-  Meter *meter;
-
-  guint8 *src; /* source bytes (plain: also what is handed out) */
-  gsize src_size, src_len, src_pos;
-  guint8 *out; /* zstd: compressed bytes to hand out */
-  gsize out_size, out_len, out_pos;
-  gboolean src_done; /* all @size bytes read (and checked) */
-  gboolean finished; /* nothing more to hand out */
-  guint64 sent;      /* bytes handed out */
-  GError *error;     /* the first error it returned (libsoup wraps errors) */
-};
-
-G_DEFINE_FINAL_TYPE (FsHttpBodyStream, fs_http_body_stream, G_TYPE_INPUT_STREAM)
-
-/* Reads the next source block; checks the digest with the last one. */
-static gboolean
-body_stream_read_source (FsHttpBodyStream *self, GError **error)
-{
-  gsize want = (gsize) MIN ((guint64) self->src_size, self->size - self->offset);
-  gssize n;
-
-  do
-    n = pread (self->fd, self->src, want, (off_t) self->offset);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return _fs_throw_errno (error, errno, "PUT %s: %s", self->url, _ ("Cannot read the blob"));
-  if (n == 0 && want > 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _ ("PUT %s: the source ended after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                      " bytes"),
-                   self->url, self->offset, self->size);
-      return FALSE;
-    }
-  self->src_len = (gsize) n;
-  self->src_pos = 0;
-  self->offset += (guint64) n;
-  if (self->digest != NULL)
-    sha256_update (&self->sha, self->src, (gsize) n);
-  if (self->offset == self->size)
-    {
-      self->src_done = TRUE;
-      if (self->digest != NULL)
-        {
-          char got[FS_HTTP_DIGEST_LEN + 1];
-          sha256_finish_hex (&self->sha, got);
-          if (strcmp (got, self->digest) != 0)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _ ("PUT %s: the source does not match its digest (its SHA-256 is %s)"),
-                           self->url, got);
-              return FALSE;
-            }
-        }
-    }
-  return TRUE;
-}
-
-/* zstd: fills self->out with the next compressed bytes. */
-static gboolean
-body_stream_compress (FsHttpBodyStream *self, GError **error)
-{
-  self->out_len = self->out_pos = 0;
-  while (self->out_len == 0 && !self->finished)
-    {
-      ZSTD_inBuffer in;
-      ZSTD_outBuffer out = { self->out, self->out_size, 0 };
-      ZSTD_EndDirective mode;
-      size_t ret;
-
-      if (self->src_pos == self->src_len && !self->src_done)
-        if (!body_stream_read_source (self, error))
-          return FALSE;
-      in = (ZSTD_inBuffer){ self->src, self->src_len, self->src_pos };
-      mode = self->src_done ? ZSTD_e_end : ZSTD_e_continue;
-      ret = ZSTD_compressStream2 (self->cctx, &out, &in, mode);
-      if (ZSTD_isError (ret))
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("PUT %s: zstd: %s"), self->url,
-                       ZSTD_getErrorName (ret));
-          return FALSE;
-        }
-      self->src_pos = in.pos;
-      self->out_len = out.pos;
-      if (mode == ZSTD_e_end && ret == 0)
-        self->finished = TRUE;
-    }
-  return TRUE;
-}
-
-static gssize
-body_stream_read (FsHttpBodyStream *self,
-                  void *buffer,
-                  gsize count,
-                  GCancellable *cancellable,
-                  GError **error)
-{
-  const guint8 *from;
-  gsize avail;
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return -1;
-
-  if (self->cctx == NULL)
-    {
-      if (self->src_pos == self->src_len)
-        {
-          if (self->src_done)
-            return 0;
-          if (!body_stream_read_source (self, error))
-            return -1;
-        }
-      from = self->src + self->src_pos;
-      avail = self->src_len - self->src_pos;
-    }
-  else
-    {
-      if (self->out_pos == self->out_len)
-        {
-          if (self->finished)
-            return 0;
-          if (!body_stream_compress (self, error))
-            return -1;
-          if (self->out_len == 0)
-            return 0;
-        }
-      from = self->out + self->out_pos;
-      avail = self->out_len - self->out_pos;
-    }
-
-  count = MIN (count, avail);
-  memcpy (buffer, from, count);
-  if (self->cctx == NULL)
-    self->src_pos += count;
-  else
-    self->out_pos += count;
-  self->sent += count;
-  if (self->meter != NULL && !meter_add (self->meter, count, "PUT", self->url, error))
-    return -1;
-  return (gssize) count;
-}
-
-static gssize
-fs_http_body_stream_read (GInputStream *stream,
-                          void *buffer,
-                          gsize count,
-                          GCancellable *cancellable,
-                          GError **error)
-{
-  FsHttpBodyStream *self = FS_HTTP_BODY_STREAM (stream);
-  g_autoptr (GError) local_error = NULL;
-  gssize n = body_stream_read (self, buffer, count, cancellable, &local_error);
-
-  if (n < 0)
-    {
-      if (self->error == NULL)
-        self->error = g_error_copy (local_error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-    }
-  return n;
-}
-
-static void
-fs_http_body_stream_finalize (GObject *object)
-{
-  FsHttpBodyStream *self = FS_HTTP_BODY_STREAM (object);
-
-  sha256_clear (&self->sha);
-  g_clear_error (&self->error);
-  ZSTD_freeCCtx (self->cctx);
-  g_free (self->src);
-  g_free (self->out);
-  G_OBJECT_CLASS (fs_http_body_stream_parent_class)->finalize (object);
-}
-
-static void
-fs_http_body_stream_class_init (FsHttpBodyStreamClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = fs_http_body_stream_finalize;
-  G_INPUT_STREAM_CLASS (klass)->read_fn = fs_http_body_stream_read;
-}
-
-static void
-fs_http_body_stream_init (FsHttpBodyStream *self)
-{
-}
-
-static GInputStream *
-body_stream_new (FsHttp *http,
-                 FsHttpEncoding encoding,
-                 int fd,
-                 guint64 size,
-                 const char *url,
-                 const char *digest,
-                 Meter *meter,
-                 GError **error)
-{
-  g_autoptr (FsHttpBodyStream) self = g_object_new (FS_TYPE_HTTP_BODY_STREAM, NULL);
-
-  self->fd = fd;
-  self->size = size;
-  self->url = url;
-  self->meter = meter;
-  /* No more than the blob: most are small, and 256 KiB per transfer is
-   * an mmap() and a munmap() with glibc. */
-  self->src_size = (gsize) CLAMP (size, 1, FS_HTTP_BUFFER_SIZE);
-  self->src = g_malloc (self->src_size);
-  self->src_done = size == 0;
-  if (digest != NULL)
-    {
-      self->digest = digest;
-      sha256_init (&self->sha);
-      if (size == 0)
-        {
-          char got[FS_HTTP_DIGEST_LEN + 1];
-          sha256_finish_hex (&self->sha, got);
-          if (strcmp (got, digest) != 0)
-            {
-              g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           _ ("PUT %s: the source does not match its digest (its SHA-256 is %s)"),
-                           url, got);
-              return NULL;
-            }
-        }
-    }
-  if (encoding == FS_HTTP_ENCODING_ZSTD)
-    {
-      self->cctx = ZSTD_createCCtx ();
-      if (self->cctx == NULL)
-        g_error ("zstd: out of memory");
-      ZSTD_CCtx_setParameter (self->cctx, ZSTD_c_compressionLevel, http->options.zstd_level);
-      ZSTD_CCtx_setParameter (self->cctx, ZSTD_c_checksumFlag, 0);
-      ZSTD_CCtx_setPledgedSrcSize (self->cctx, size);
-      self->out_size = ZSTD_CStreamOutSize ();
-      self->out = g_malloc (self->out_size);
-    }
-  else
-    self->finished = size == 0;
-  return G_INPUT_STREAM (g_steal_pointer (&self));
-}
-
 /* ---- PUT -------------------------------------------------------------------------- */
 
 /* Every PUT carries a Content-Length. A body cut short by an error (a
@@ -910,7 +564,7 @@ typedef struct {
   guint64 size;
   const char *url;
   const char *digest; /* NULL: not checked */
-  Meter *meter;
+  FsHttpMeter *meter;
   GBytes *bytes;      /* a body from memory instead of @fd */
   GInputStream *body; /* the current one */
   GError *error;      /* from making a body again */
@@ -925,8 +579,8 @@ put_body_set (PutBody *pb, SoupMessage *msg, GError **error)
       return TRUE;
     }
   g_clear_object (&pb->body);
-  pb->body = body_stream_new (pb->http, FS_HTTP_ENCODING_PLAIN, pb->fd, pb->size, pb->url,
-                              pb->digest, pb->meter, error);
+  pb->body =
+    _fs_http_body_stream_new (pb->fd, pb->size, pb->url, pb->digest, FALSE, 0, pb->meter, error);
   if (pb->body == NULL)
     return FALSE;
   soup_message_set_request_body (msg, "application/octet-stream", pb->body, (gssize) pb->size);
@@ -968,9 +622,12 @@ put_stream (FsHttp *http,
   if (response == NULL)
     {
       /* Our own error rather than libsoup's copy of it. */
-      if (pb->body != NULL && FS_HTTP_BODY_STREAM (pb->body)->error != NULL)
+      const GError *body_error =
+        pb->body != NULL ? _fs_http_body_stream_get_error (FS_HTTP_BODY_STREAM (pb->body)) : NULL;
+
+      if (body_error != NULL)
         {
-          g_propagate_error (error, g_error_copy (FS_HTTP_BODY_STREAM (pb->body)->error));
+          g_propagate_error (error, g_error_copy (body_error));
           return FALSE;
         }
       return throw_prefixed (error, g_steal_pointer (&local_error), "PUT", url);
@@ -1026,7 +683,7 @@ compress_to_tmpfile (FsHttp *http,
   fs_autofd tmp = -1;
   guint64 written = 0;
 
-  z = body_stream_new (http, FS_HTTP_ENCODING_ZSTD, fd, size, url, digest, NULL, error);
+  z = _fs_http_body_stream_new (fd, size, url, digest, TRUE, http->options.zstd_level, NULL, error);
   if (z == NULL)
     return -1;
   tmp = open_tmpfile (http, error);
@@ -1050,22 +707,23 @@ compress_to_tmpfile (FsHttp *http,
   return _fs_steal_fd (&tmp);
 }
 
-static gboolean
-blob_put (FsHttp *http,
-          FsHttpEncoding encoding,
-          const char *digest,
-          guint64 size,
-          int fd,
-          guint64 *progress,
-          guint64 *out_wire_bytes,
-          GCancellable *cancellable,
-          GError **error)
+gboolean
+_fs_http_blob_put_counted (FsHttp *http,
+                           FsHttpEncoding encoding,
+                           const char *digest,
+                           guint64 size,
+                           int fd,
+                           gboolean verify,
+                           guint64 *progress,
+                           guint64 *out_wire_bytes,
+                           GCancellable *cancellable,
+                           GError **error)
 {
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = NULL;
   fs_autofd compressed = -1;
   struct stat st;
-  Meter meter;
+  FsHttpMeter meter;
   PutBody pb = { 0 };
   gboolean ok;
 
@@ -1084,9 +742,9 @@ blob_put (FsHttp *http,
   pb.meter = &meter;
   if (encoding == FS_HTTP_ENCODING_ZSTD)
     {
-      compressed =
-        compress_to_tmpfile (http, fd, size, url, http->options.verify_uploads ? digest : NULL,
-                             &pb.size, cancellable, error);
+      compressed = compress_to_tmpfile (http, fd, size, url,
+                                        verify && http->options.verify_uploads ? digest : NULL,
+                                        &pb.size, cancellable, error);
       if (compressed < 0)
         return FALSE;
       pb.fd = compressed;
@@ -1095,16 +753,16 @@ blob_put (FsHttp *http,
     {
       pb.fd = fd;
       pb.size = size;
-      pb.digest = http->options.verify_uploads ? digest : NULL;
+      pb.digest = verify && http->options.verify_uploads ? digest : NULL;
     }
 
-  meter_init (&meter, http, progress);
+  _fs_http_meter_init (&meter, http->options.timeout, http->options.min_speed, progress);
   msg = message_new (http, SOUP_METHOD_PUT, url);
   if (!put_body_set (&pb, msg, error))
     return FALSE;
   ok = put_stream (http, url, msg, &pb, cancellable, error);
   if (ok && out_wire_bytes != NULL)
-    *out_wire_bytes = FS_HTTP_BODY_STREAM (pb.body)->sent;
+    *out_wire_bytes = _fs_http_body_stream_get_sent (FS_HTTP_BODY_STREAM (pb.body));
   g_clear_object (&pb.body);
   g_debug ("PUT %s: %s", url, ok ? "done" : "failed");
   return ok;
@@ -1121,19 +779,20 @@ _fs_http_blob_put (FsHttp *http,
                    GError **error)
 {
   g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
-  return blob_put (http, encoding, digest, size, fd, NULL, out_wire_bytes, cancellable, error);
+  return _fs_http_blob_put_counted (http, encoding, digest, size, fd, TRUE, NULL, out_wire_bytes,
+                                    cancellable, error);
 }
 
 /* ---- HEAD ------------------------------------------------------------------------- */
 
-static gboolean
-blob_exists (FsHttp *http,
-             FsHttpEncoding encoding,
-             const char *digest,
-             guint64 size,
-             gboolean *out_exists,
-             GCancellable *cancellable,
-             GError **error)
+gboolean
+_fs_http_blob_exists (FsHttp *http,
+                      FsHttpEncoding encoding,
+                      const char *digest,
+                      guint64 size,
+                      gboolean *out_exists,
+                      GCancellable *cancellable,
+                      GError **error)
 {
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_HEAD, url);
@@ -1142,6 +801,7 @@ blob_exists (FsHttp *http,
   SoupMessageHeaders *headers;
   guint status;
 
+  g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
   nothing = soup_session_send_and_read (http->session, msg, cancellable, &local_error);
   if (nothing == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "HEAD", url);
@@ -1167,19 +827,6 @@ blob_exists (FsHttp *http,
   return TRUE;
 }
 
-gboolean
-_fs_http_blob_exists (FsHttp *http,
-                      FsHttpEncoding encoding,
-                      const char *digest,
-                      guint64 size,
-                      gboolean *out_exists,
-                      GCancellable *cancellable,
-                      GError **error)
-{
-  g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
-  return blob_exists (http, encoding, digest, size, out_exists, cancellable, error);
-}
-
 /* ---- GET -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -1187,7 +834,7 @@ typedef struct {
   guint64 size;    /* expected */
   guint64 written; /* uncompressed bytes so far */
   const char *url;
-  Sha256 *sha;
+  FsDigest *hasher;
 } Sink;
 
 /* Hashes and writes @len uncompressed bytes. */
@@ -1201,7 +848,7 @@ sink_write (Sink *sink, const guint8 *data, gsize len, GError **error)
                    sink->url, sink->size);
       return FALSE;
     }
-  sha256_update (sink->sha, data, len);
+  _fs_digest_update (sink->hasher, data, len);
   while (len > 0)
     {
       gssize n = pwrite (sink->fd, data, len, (off_t) sink->written);
@@ -1225,7 +872,7 @@ static gboolean
 read_body (GInputStream *body,
            FsHttpEncoding encoding,
            Sink *sink,
-           Meter *meter,
+           FsHttpMeter *meter,
            guint64 *out_wire,
            GCancellable *cancellable,
            GError **error)
@@ -1263,7 +910,7 @@ read_body (GInputStream *body,
       if (n == 0)
         break;
       *out_wire += (guint64) n;
-      if (!meter_add (meter, (gsize) n, "GET", sink->url, error))
+      if (!_fs_http_meter_add (meter, (gsize) n, "GET", sink->url, error))
         return FALSE;
       if (dctx == NULL)
         {
@@ -1303,28 +950,29 @@ read_body (GInputStream *body,
   return TRUE;
 }
 
-static gboolean
-blob_get (FsHttp *http,
-          FsHttpEncoding encoding,
-          const char *digest,
-          guint64 size,
-          int fd,
-          guint64 *progress,
-          guint64 *out_wire_bytes,
-          GCancellable *cancellable,
-          GError **error)
+gboolean
+_fs_http_blob_get_counted (FsHttp *http,
+                           FsHttpEncoding encoding,
+                           const char *digest,
+                           guint64 size,
+                           int fd,
+                           guint64 *progress,
+                           guint64 *out_wire_bytes,
+                           GCancellable *cancellable,
+                           GError **error)
 {
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_GET, url);
   /* Dropped unfinished, it is closed and its connection not reused. */
   g_autoptr (GInputStream) body = NULL;
   g_autoptr (GError) local_error = NULL;
-  g_auto (Sha256) sha = { NULL };
+  g_autoptr (FsDigest) hasher = _fs_digest_new ();
   SoupMessageHeaders *headers;
-  Sink sink = { fd, size, 0, url, &sha };
-  char got[FS_HTTP_DIGEST_LEN + 1];
+  Sink sink = { fd, size, 0, url, hasher };
+  guint8 md[FS_DIGEST_SIZE];
+  char got[FS_DIGEST_HEX_SIZE];
   guint64 wire = 0;
-  Meter meter;
+  FsHttpMeter meter;
 
   body = soup_session_send (http->session, msg, cancellable, &local_error);
   if (body == NULL)
@@ -1343,8 +991,7 @@ blob_get (FsHttp *http,
       return FALSE;
     }
 
-  meter_init (&meter, http, progress);
-  sha256_init (&sha);
+  _fs_http_meter_init (&meter, http->options.timeout, http->options.min_speed, progress);
   if (!read_body (body, encoding, &sink, &meter, &wire, cancellable, error))
     {
       g_debug ("GET %s: failed", url);
@@ -1358,7 +1005,8 @@ blob_get (FsHttp *http,
                    url, sink.written, size);
       return FALSE;
     }
-  sha256_finish_hex (&sha, got);
+  _fs_digest_finish (hasher, md);
+  _fs_digest_to_hex (md, got);
   if (strcmp (got, digest) != 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -1385,356 +1033,19 @@ _fs_http_blob_get (FsHttp *http,
                    GError **error)
 {
   g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
-  return blob_get (http, encoding, digest, size, fd, NULL, out_wire_bytes, cancellable, error);
+  return _fs_http_blob_get_counted (http, encoding, digest, size, fd, NULL, out_wire_bytes,
+                                    cancellable, error);
 }
 
-/* ---- many at once ----------------------------------------------------------------- */
-
-void
-_fs_http_transfer_clear (FsHttpTransfer *transfer)
-{
-  g_clear_error (&transfer->error);
-}
-
-typedef struct {
-  FsHttp *http;
-  FsHttpTransfer *transfers;
-  guint n_transfers;
-  gboolean keep_going;
-  GCancellable *stop; /* cancelled by the caller's cancellable or a failure */
-  gint next;          /* atomic: the next transfer to start */
-  guint64 bytes;      /* atomic: body bytes moved */
-
-  GMutex mutex; /* protects what follows */
-  GCond cond;
-  guint n_done;
-  guint n_workers;
-  GError *first_error; /* the first failure that is not a cancellation */
-} Run;
-
-static void
-run_one (Run *run, FsHttpTransfer *t)
-{
-  FsHttp *http = run->http;
-  GError **error = &t->error;
-
-  if (!_fs_http_digest_is_valid (t->digest))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _ ("Invalid blob digest “%s”"),
-                   t->digest);
-      return;
-    }
-  if (g_cancellable_set_error_if_cancelled (run->stop, error))
-    return;
-  switch (t->op)
-    {
-    case FS_HTTP_OP_EXISTS:
-      blob_exists (http, t->encoding, t->digest, t->size, &t->exists, run->stop, error);
-      break;
-    case FS_HTTP_OP_GET:
-      blob_get (http, t->encoding, t->digest, t->size, t->fd, &run->bytes, &t->wire_bytes,
-                run->stop, error);
-      break;
-    case FS_HTTP_OP_UPLOAD:
-      if (!blob_exists (http, t->encoding, t->digest, t->size, &t->exists, run->stop, error))
-        break;
-      if (t->exists)
-        break;
-      G_GNUC_FALLTHROUGH;
-    case FS_HTTP_OP_PUT:
-      blob_put (http, t->encoding, t->digest, t->size, t->fd, &run->bytes, &t->wire_bytes,
-                run->stop, error);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gpointer
-run_worker (gpointer data)
-{
-  Run *run = data;
-
-  for (;;)
-    {
-      gint i = g_atomic_int_add (&run->next, 1);
-      FsHttpTransfer *t;
-
-      if (i < 0 || (guint) i >= run->n_transfers)
-        break;
-      t = &run->transfers[i];
-      run_one (run, t);
-
-      g_mutex_lock (&run->mutex);
-      t->done = TRUE;
-      run->n_done++;
-      if (t->error != NULL && !g_error_matches (t->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          if (run->first_error == NULL)
-            run->first_error = g_error_copy (t->error);
-          if (!run->keep_going)
-            g_cancellable_cancel (run->stop);
-        }
-      /* No wake-up of the caller per transfer (a context switch per small
-       * blob): it looks every FS_HTTP_PROGRESS_INTERVAL_US, and is woken
-       * when the last worker ends. */
-      g_mutex_unlock (&run->mutex);
-    }
-
-  g_mutex_lock (&run->mutex);
-  run->n_workers--;
-  g_cond_signal (&run->cond);
-  g_mutex_unlock (&run->mutex);
-  return NULL;
-}
-
-static void
-run_caller_cancelled (GCancellable *cancellable, gpointer data)
-{
-  g_cancellable_cancel (G_CANCELLABLE (data));
-}
+/* ---- small documents ------------------------------------------------------------- */
 
 gboolean
-_fs_http_run (FsHttp *http,
-              FsHttpTransfer *transfers,
-              guint n_transfers,
-              FsHttpRunFlags flags,
-              FsHttpProgressFunc progress,
-              gpointer progress_data,
-              GCancellable *cancellable,
-              GError **error)
-{
-  Run run = { 0 };
-  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
-  guint n_threads = MIN (http->options.connections, n_transfers);
-  gulong handler = 0;
-  guint64 reported_bytes = G_MAXUINT64;
-  guint reported_done = G_MAXUINT;
-  guint n_failed = 0;
-
-  for (guint i = 0; i < n_transfers; i++)
-    {
-      g_clear_error (&transfers[i].error);
-      transfers[i].done = FALSE;
-      transfers[i].exists = FALSE;
-      transfers[i].wire_bytes = 0;
-    }
-
-  run.http = http;
-  run.transfers = transfers;
-  run.n_transfers = n_transfers;
-  run.keep_going = (flags & FS_HTTP_RUN_KEEP_GOING) != 0;
-  run.stop = g_cancellable_new ();
-  g_mutex_init (&run.mutex);
-  g_cond_init (&run.cond);
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (run_caller_cancelled),
-                                     g_object_ref (run.stop), g_object_unref);
-
-  run.n_workers = n_threads;
-  for (guint i = 0; i < n_threads; i++)
-    g_ptr_array_add (threads, g_thread_new ("fscache-http", run_worker, &run));
-
-  g_mutex_lock (&run.mutex);
-  for (;;)
-    {
-      gboolean finished = run.n_workers == 0;
-      guint64 bytes = __atomic_load_n (&run.bytes, __ATOMIC_RELAXED);
-      guint n_done = run.n_done;
-
-      if (progress != NULL && (bytes != reported_bytes || n_done != reported_done))
-        {
-          g_mutex_unlock (&run.mutex);
-          progress (bytes, n_done, n_transfers, progress_data);
-          reported_bytes = bytes;
-          reported_done = n_done;
-          g_mutex_lock (&run.mutex);
-          continue;
-        }
-      if (finished)
-        break;
-      g_cond_wait_until (&run.cond, &run.mutex,
-                         g_get_monotonic_time () + FS_HTTP_PROGRESS_INTERVAL_US);
-    }
-  g_mutex_unlock (&run.mutex);
-
-  for (guint i = 0; i < threads->len; i++)
-    g_thread_join (threads->pdata[i]);
-  if (cancellable != NULL)
-    g_cancellable_disconnect (cancellable, handler);
-
-  for (guint i = 0; i < n_transfers; i++)
-    if (transfers[i].error != NULL)
-      n_failed++;
-
-  g_clear_object (&run.stop);
-  g_mutex_clear (&run.mutex);
-  g_cond_clear (&run.cond);
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    {
-      g_clear_error (&run.first_error);
-      return FALSE;
-    }
-  if (run.first_error != NULL)
-    {
-      g_propagate_error (error, run.first_error);
-      return FALSE;
-    }
-  if (n_failed > 0)
-    {
-      /* Only cancellations: cannot happen without a cancelled caller, but
-       * never report success for a transfer that did not run. */
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("Operation was cancelled"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* ---- ac --------------------------------------------------------------------------- */
-
-void
-_fs_http_ac_key (const char *namespace_, const char *name, char out[FS_HTTP_DIGEST_LEN + 1])
-{
-  static const char tag[] = "fscache-entry";
-  Sha256 sha;
-
-  sha256_init (&sha);
-  sha256_update (&sha, tag, sizeof tag); /* with its NUL */
-  sha256_update (&sha, namespace_, strlen (namespace_) + 1);
-  sha256_update (&sha, name, strlen (name));
-  sha256_finish_hex (&sha, out);
-}
-
-#define AC_FORMAT_VERSION 1
-
-static void
-append_json_string (GString *out, const char *s)
-{
-  g_string_append_c (out, '"');
-  for (const char *p = s; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
-      else
-        g_string_append_c (out, (char) c);
-    }
-  g_string_append_c (out, '"');
-}
-
-GBytes *
-_fs_http_ac_document_format (const FsHttpAcDocument *doc, const char *namespace_, const char *name)
-{
-  GString *out = g_string_new (NULL);
-
-  g_string_append_printf (out, "{\"fscache-ac\": %d, \"namespace\": ", AC_FORMAT_VERSION);
-  append_json_string (out, namespace_);
-  g_string_append (out, ", \"name\": ");
-  append_json_string (out, name);
-  g_string_append_printf (out,
-                          ", \"manifest\": \"%s\", \"manifest-size\": %" G_GUINT64_FORMAT
-                          ", \"blobs\": \"%s\"}\n",
-                          doc->manifest, doc->manifest_size,
-                          doc->encoding == FS_HTTP_ENCODING_ZSTD ? "cas.zst" : "cas");
-  return g_string_free_to_bytes (out);
-}
-
-static const char *
-get_string_member (JsonObject *object, const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gboolean
-get_uint_member (JsonObject *object, const char *member, guint64 *out)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
-    return FALSE;
-  *out = (guint64) json_node_get_int (node);
-  return TRUE;
-}
-
-gboolean
-_fs_http_ac_document_parse (GBytes *data,
-                            const char *namespace_,
-                            const char *name,
-                            FsHttpAcDocument *out,
-                            GError **error)
-{
-  g_autoptr (JsonObject) object = NULL;
-  gsize len = 0;
-  const char *text = g_bytes_get_data (data, &len);
-  const char *s;
-  guint64 version = 0;
-
-  if (len > FS_HTTP_AC_MAX_SIZE)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The ac document of “%s” is too large (%" G_GSIZE_FORMAT " bytes)"), name,
-                   len);
-      return FALSE;
-    }
-  object = len > 0 ? _fs_meta_parse_object (text, len) : NULL;
-  if (object == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The ac document of “%s” is not a JSON object"), name);
-      return FALSE;
-    }
-  if (!get_uint_member (object, "fscache-ac", &version) || version != AC_FORMAT_VERSION)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The ac document of “%s” has an unknown format"), name);
-      return FALSE;
-    }
-  s = get_string_member (object, "namespace");
-  if (s == NULL || strcmp (s, namespace_) != 0 ||
-      (s = get_string_member (object, "name")) == NULL || strcmp (s, name) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The ac document of “%s” names another entry"), name);
-      return FALSE;
-    }
-  s = get_string_member (object, "manifest");
-  if (!_fs_http_digest_is_valid (s) ||
-      !get_uint_member (object, "manifest-size", &out->manifest_size))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The ac document of “%s” has no valid manifest digest and size"), name);
-      return FALSE;
-    }
-  memcpy (out->manifest, s, FS_HTTP_DIGEST_LEN + 1);
-  s = get_string_member (object, "blobs");
-  if (s == NULL || strcmp (s, "cas") == 0)
-    out->encoding = FS_HTTP_ENCODING_PLAIN;
-  else if (strcmp (s, "cas.zst") == 0)
-    out->encoding = FS_HTTP_ENCODING_ZSTD;
-  else
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _ ("The ac document of “%s” names an unknown blob prefix"), name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-_fs_http_ac_get (FsHttp *http,
-                 const char *key,
-                 GBytes **out_document,
-                 GCancellable *cancellable,
-                 GError **error)
+_fs_http_document_get (FsHttp *http,
+                       const char *path,
+                       gsize max_size,
+                       GBytes **out_document,
+                       GCancellable *cancellable,
+                       GError **error)
 {
   g_autofree char *url = NULL;
   g_autoptr (SoupMessage) msg = NULL;
@@ -1744,9 +1055,8 @@ _fs_http_ac_get (FsHttp *http,
   SoupMessageHeaders *headers;
   gsize len = 0;
 
-  g_return_val_if_fail (_fs_http_digest_is_valid (key), FALSE);
   *out_document = NULL;
-  url = g_strconcat (http->base, "ac/", key, NULL);
+  url = g_strconcat (http->base, path, NULL);
   msg = message_new (http, SOUP_METHOD_GET, url);
   body = soup_session_send (http->session, msg, cancellable, &local_error);
   if (body == NULL)
@@ -1763,7 +1073,7 @@ _fs_http_ac_get (FsHttp *http,
     }
   headers = soup_message_get_response_headers (msg);
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (headers) > FS_HTTP_AC_MAX_SIZE)
+      (guint64) soup_message_headers_get_content_length (headers) > max_size)
     {
       g_input_stream_close (body, NULL, NULL);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -1772,14 +1082,13 @@ _fs_http_ac_get (FsHttp *http,
       return FALSE;
     }
   /* One byte more than allowed tells a document that is too large. */
-  buf = g_malloc (FS_HTTP_AC_MAX_SIZE + 1);
-  if (!g_input_stream_read_all (body, buf, FS_HTTP_AC_MAX_SIZE + 1, &len, cancellable,
-                                &local_error))
+  buf = g_malloc (max_size + 1);
+  if (!g_input_stream_read_all (body, buf, max_size + 1, &len, cancellable, &local_error))
     {
       g_input_stream_close (body, NULL, NULL);
       return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
     }
-  if (len > FS_HTTP_AC_MAX_SIZE)
+  if (len > max_size)
     {
       g_input_stream_close (body, NULL, NULL);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -1793,18 +1102,17 @@ _fs_http_ac_get (FsHttp *http,
 }
 
 gboolean
-_fs_http_ac_put (FsHttp *http,
-                 const char *key,
-                 GBytes *document,
-                 GCancellable *cancellable,
-                 GError **error)
+_fs_http_document_put (FsHttp *http,
+                       const char *path,
+                       GBytes *document,
+                       GCancellable *cancellable,
+                       GError **error)
 {
   g_autofree char *url = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   PutBody pb = { 0 };
 
-  g_return_val_if_fail (_fs_http_digest_is_valid (key), FALSE);
-  url = g_strconcat (http->base, "ac/", key, NULL);
+  url = g_strconcat (http->base, path, NULL);
   msg = message_new (http, SOUP_METHOD_PUT, url);
   pb.http = http;
   pb.url = url;

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "fscache.h"
+#include "fs-http-private.h"
 #include "fs-lock-private.h"
 #include "fs-name-private.h"
 #include "fs-stats-private.h"
@@ -73,6 +74,12 @@ struct _FsStore {
   gboolean incompatible; /* cache.info names another format version */
   FsCacheInfo *info;
   struct stat info_st; /* of cache.info when @info was read */
+
+  /* Protects what follows (the remote tier's state). */
+  GMutex http_mutex;
+  FsHttp *http;   /* the client of the remote tier, made on first use */
+  char *http_key; /* the settings it was made with */
+  GArray *recent; /* FsRecentCommit: this store's latest commits, or NULL */
 };
 
 /* fs-store.c */
@@ -82,8 +89,26 @@ void _fs_store_unref (FsStore *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsStore, _fs_store_unref)
 
 /* Gives the shared lock of the cache back; later operations fail with
- * FS_CACHE_ERROR_CLOSED. The descriptors stay open until the last unref. */
+ * FS_CACHE_ERROR_CLOSED. The descriptors stay open until the last unref;
+ * the HTTP client until its last transfer ends. */
 void _fs_store_close (FsStore *self);
+
+/* Entries this store committed in the last FS_STORE_RECENT_SECONDS (at
+ * most FS_STORE_RECENT_MAX of them): their manifests were made from the
+ * bytes as they were written, moments ago. A push of one of them does not
+ * hash its files again (fs-remote-push.c says why). */
+#define FS_STORE_RECENT_SECONDS 60
+#define FS_STORE_RECENT_MAX 16
+void _fs_store_note_commit (FsStore *self, const char *name, const char *tree_digest);
+gboolean _fs_store_committed_recently (FsStore *self, const char *name, const char *tree_digest);
+
+/* A reference to the cache's HTTP client of the remote tier made with the
+ * settings @key (any string that differs when the settings do), made now
+ * from @options when there is none or it was made with other settings. */
+FsHttp *_fs_store_dup_http (FsStore *self,
+                            const char *key,
+                            const FsHttpOptions *options,
+                            GError **error);
 gboolean _fs_store_is_closed (FsStore *self);
 gboolean _fs_store_check_open (FsStore *self, GError **error);
 

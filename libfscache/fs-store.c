@@ -23,6 +23,15 @@
  * back. Our own threads share our descriptor, so they are excluded by
  * op_lock instead: operations that change the accounting hold it for
  * reading, an exclusive section holds it for writing.
+ *
+ * # The HTTP client of the remote tier
+ *
+ * One per open cache (one SoupSession, its pool of kept-alive connections
+ * shared by every transfer of every thread), made on the first transfer
+ * (fs-remote.c) and made again when the remote's settings in cache.info
+ * change. The store holds one reference and each transfer another, so
+ * closing the cache (which drops the store's) never frees a session under a
+ * transfer: the last transfer frees it.
  */
 
 #include "config.h"
@@ -34,6 +43,7 @@
 
 #include "fscache.h"
 #include "fs-cache-info-private.h"
+#include "fs-http-private.h"
 #include "fs-lock-private.h"
 #include "fs-meta-private.h"
 #include "fs-store-private.h"
@@ -50,8 +60,12 @@ store_clear (gpointer p)
   _fs_clear_fd (&self->stage_fd);
   _fs_clear_fd (&self->journal_fd);
   g_clear_pointer (&self->info, fs_cache_info_unref);
+  g_clear_pointer (&self->http, _fs_http_unref);
+  g_free (self->http_key);
+  g_clear_pointer (&self->recent, g_array_unref);
   g_free (self->app_id);
   g_free (self->path);
+  g_mutex_clear (&self->http_mutex);
   g_mutex_clear (&self->mutex);
   g_rw_lock_clear (&self->op_lock);
 }
@@ -62,6 +76,7 @@ _fs_store_new (void)
   FsStore *self = g_atomic_rc_box_new0 (FsStore);
 
   g_mutex_init (&self->mutex);
+  g_mutex_init (&self->http_mutex);
   g_rw_lock_init (&self->op_lock);
   self->stats = _fs_stats_new ();
   self->dir_fd = -1;
@@ -95,6 +110,76 @@ _fs_store_close (FsStore *self)
   self->closed = TRUE;
   _fs_clear_fd (&self->lock_fd);
   g_mutex_unlock (&self->mutex);
+
+  g_mutex_lock (&self->http_mutex);
+  g_clear_pointer (&self->http, _fs_http_unref);
+  g_clear_pointer (&self->http_key, g_free);
+  g_mutex_unlock (&self->http_mutex);
+}
+
+typedef struct {
+  char name[FS_NAME_MAX + 1];
+  char digest[65];
+  gint64 when; /* monotonic */
+} FsRecentCommit;
+
+void
+_fs_store_note_commit (FsStore *self, const char *name, const char *tree_digest)
+{
+  FsRecentCommit rc = { { 0 } };
+
+  g_strlcpy (rc.name, name, sizeof rc.name);
+  g_strlcpy (rc.digest, tree_digest, sizeof rc.digest);
+  rc.when = g_get_monotonic_time ();
+  g_mutex_lock (&self->http_mutex);
+  if (self->recent == NULL)
+    self->recent = g_array_new (FALSE, FALSE, sizeof (FsRecentCommit));
+  if (self->recent->len == FS_STORE_RECENT_MAX)
+    g_array_remove_index (self->recent, 0);
+  g_array_append_val (self->recent, rc);
+  g_mutex_unlock (&self->http_mutex);
+}
+
+gboolean
+_fs_store_committed_recently (FsStore *self, const char *name, const char *tree_digest)
+{
+  gint64 since = g_get_monotonic_time () - FS_STORE_RECENT_SECONDS * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  if (tree_digest == NULL)
+    return FALSE;
+  g_mutex_lock (&self->http_mutex);
+  for (guint i = 0; self->recent != NULL && i < self->recent->len && !found; i++)
+    {
+      FsRecentCommit *rc = &g_array_index (self->recent, FsRecentCommit, i);
+      found =
+        rc->when >= since && strcmp (rc->name, name) == 0 && strcmp (rc->digest, tree_digest) == 0;
+    }
+  g_mutex_unlock (&self->http_mutex);
+  return found;
+}
+
+FsHttp *
+_fs_store_dup_http (FsStore *self, const char *key, const FsHttpOptions *options, GError **error)
+{
+  FsHttp *http = NULL;
+
+  g_mutex_lock (&self->http_mutex);
+  if (self->http == NULL || g_strcmp0 (self->http_key, key) != 0)
+    {
+      http = _fs_http_new (options, error);
+      if (http != NULL)
+        {
+          g_clear_pointer (&self->http, _fs_http_unref);
+          g_free (self->http_key);
+          self->http = http;
+          self->http_key = g_strdup (key);
+        }
+    }
+  if (self->http != NULL && g_strcmp0 (self->http_key, key) == 0)
+    http = _fs_http_ref (self->http);
+  g_mutex_unlock (&self->http_mutex);
+  return http;
 }
 
 gboolean

@@ -39,6 +39,8 @@ void _fs_task_run_to_the_end (gpointer source,
 
 void _fs_task_return_boolean (GTask *task, gboolean ok, GError *error);
 void _fs_task_return_entry (GTask *task, FsCacheEntry *entry, GError *error);
+/* A GObject result (transfer full), or @error when it is NULL. */
+void _fs_task_return_object (GTask *task, gpointer object, GError *error);
 
 /* The task data of @result (never NULL for a task with data), or NULL with
  * @error set. */

@@ -71,6 +71,15 @@ _fs_task_return_entry (GTask *task, FsCacheEntry *entry, GError *error)
     g_task_return_pointer (task, entry, g_object_unref);
 }
 
+void
+_fs_task_return_object (GTask *task, gpointer object, GError *error)
+{
+  if (object == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, object, g_object_unref);
+}
+
 /* The task data of @result, or NULL with @error set. */
 gpointer
 _fs_task_finish_boolean (gpointer source, GAsyncResult *result, gpointer source_tag, GError **error)

@@ -17,6 +17,7 @@
 #include "fs-cache-manifest.h"
 #include "fs-cache-manifest-node.h"
 #include "fs-cache-difference.h"
+#include "fs-cache-transfer.h"
 #include "fs-cache.h"
 #include "fs-cache-enums.h"
 #undef FS_CACHE_INSIDE

@@ -1,5 +1,5 @@
-/* fscache-admin.c: the administration of the cache: init, info, prune, gc,
- * config (`info NAME` is in fscache-manage.c)
+/* fscache-admin.c: the administration of the cache: init, info, config
+ * (`info NAME`, prune and gc are in fscache-manage.c)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -29,6 +29,9 @@ typedef enum {
   FS_TOOL_KEY_PERCENT,         /* N or N%, 1 to 100 */
   FS_TOOL_KEY_SIZE_OR_PERCENT, /* SIZE or N% */
   FS_TOOL_KEY_BOOLEAN,         /* a flag; an init option without argument */
+  FS_TOOL_KEY_STRING,          /* text, checked by the key's check function */
+  FS_TOOL_KEY_COUNT,           /* a whole number from min to max */
+  FS_TOOL_KEY_REMOTE_MODE,     /* read-write or read-only */
 } FsToolKeyType;
 
 typedef struct {
@@ -46,7 +49,16 @@ typedef struct {
   void (*set_size_or_percent) (FsCacheInfo *info, guint64 value, gboolean is_percent);
   gboolean (*get_boolean) (const FsCacheInfo *info);
   void (*set_boolean) (FsCacheInfo *info, gboolean value);
+  const char *(*get_string) (const FsCacheInfo *info);
+  void (*set_string) (FsCacheInfo *info, const char *value);
+  gboolean (*check_string) (const char *value, GError **error);
+  guint (*get_count) (const FsCacheInfo *info);
+  void (*set_count) (FsCacheInfo *info, guint value);
+  guint min, max;
 } FsToolKey;
+
+static gboolean check_remote_url (const char *text, GError **error);
+static gboolean check_absolute_path (const char *text, GError **error);
 
 /* One entry per setting: it gives `config get|set KEY`, an option of `init`
  * (a flag for a boolean), the JSON member and the completion. */
@@ -72,7 +84,86 @@ static const FsToolKey keys[] = {
     N_ ("Share the cache with the users of its group (group-writable files)"),
     .has = fs_cache_info_has_shared, .get_boolean = fs_cache_info_get_shared,
     .set_boolean = fs_cache_info_set_shared },
+  { "remote", "remote", FS_TOOL_KEY_STRING, N_ ("URL"),
+    N_ ("HTTP cache server to share entries through (http:// or https://, no credentials; \"\" "
+        "for none)"),
+    .has = fs_cache_info_has_remote_url, .get_string = fs_cache_info_get_remote_url,
+    .set_string = fs_cache_info_set_remote_url, .check_string = check_remote_url },
+  { "remote-mode", "remote-mode", FS_TOOL_KEY_REMOTE_MODE, N_ ("read-write|read-only"),
+    N_ ("Pull and push (read-write, the default), or only pull (read-only)"),
+    .has = fs_cache_info_has_remote_mode },
+  { "remote-namespace", "remote-namespace", FS_TOOL_KEY_STRING, N_ ("NAME"),
+    N_ ("Namespace of the entry names on the remote (default: none)"),
+    .has = fs_cache_info_has_remote_namespace, .get_string = fs_cache_info_get_remote_namespace,
+    .set_string = fs_cache_info_set_remote_namespace },
+  { "remote-timeout", "remote-timeout", FS_TOOL_KEY_COUNT, N_ ("SECONDS"),
+    N_ ("Give up on a remote that does not answer for this long (default 30)"),
+    .has = fs_cache_info_has_remote_timeout, .get_count = fs_cache_info_get_remote_timeout,
+    .set_count = fs_cache_info_set_remote_timeout, .min = 1, .max = G_MAXINT / 1000 },
+  { "remote-connections", "remote-connections", FS_TOOL_KEY_COUNT, N_ ("N"),
+    N_ ("Connections to the remote, and files transferred at once (default 8)"),
+    .has = fs_cache_info_has_remote_connections, .get_count = fs_cache_info_get_remote_connections,
+    .set_count = fs_cache_info_set_remote_connections, .min = 1,
+    .max = FS_CACHE_REMOTE_MAX_CONNECTIONS },
+  { "remote-credentials-file", "remote-credentials-file", FS_TOOL_KEY_STRING, N_ ("PATH"),
+    N_ ("File to read the remote's credentials from (“bearer TOKEN” or “basic USER:PASSWORD”); "
+        "never the credentials themselves"),
+    .has = fs_cache_info_has_remote_credentials_file,
+    .get_string = fs_cache_info_get_remote_credentials_file,
+    .set_string = fs_cache_info_set_remote_credentials_file, .check_string = check_absolute_path },
+  { "remote-zstd", "remote-zstd", FS_TOOL_KEY_BOOLEAN, NULL,
+    N_ ("Compress what is pushed with zstd (pays on slow links only)"),
+    .has = fs_cache_info_has_remote_zstd, .get_boolean = fs_cache_info_get_remote_zstd,
+    .set_boolean = fs_cache_info_set_remote_zstd },
 };
+
+/* A URL the library can use as a remote; credentials in it are refused
+ * (cache.info is readable by every user of the cache). "" is no remote. */
+static gboolean
+check_remote_url (const char *text, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+
+  if (*text == '\0')
+    return TRUE;
+  uri = g_uri_parse (text, G_URI_FLAGS_ENCODED, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (scheme == NULL ||
+      (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("“%s” is not an http:// or https:// URL"), text);
+      return FALSE;
+    }
+  if (g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           _ ("the URL must not hold a user name or password (cache.info is "
+                              "readable by every user of the cache): set FSCACHE_REMOTE_TOKEN, or "
+                              "FSCACHE_REMOTE_USER and FSCACHE_REMOTE_PASSWORD, or "
+                              "remote-credentials-file"));
+      return FALSE;
+    }
+  if (g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _ ("“%s”: a remote URL has no query or fragment"), text);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_absolute_path (const char *text, GError **error)
+{
+  if (g_path_is_absolute (text))
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("“%s” is not an absolute path"),
+               text);
+  return FALSE;
+}
 
 static const FsToolKey *
 find_key (const char *name)
@@ -165,9 +256,49 @@ key_parse (const FsToolKey *key, const char *text, FsCacheInfo *info, GError **e
         }
       key->set_boolean (info, flag);
       return TRUE;
+    case FS_TOOL_KEY_STRING:
+      if (!g_utf8_validate (stripped, -1, NULL))
+        {
+          g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                               _ ("the value is not valid UTF-8"));
+          return FALSE;
+        }
+      if (key->check_string != NULL && !key->check_string (stripped, error))
+        return FALSE;
+      key->set_string (info, stripped);
+      return TRUE;
+    case FS_TOOL_KEY_COUNT:
+      if (!g_ascii_string_to_unsigned (stripped, 10, key->min, key->max, &size, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("Invalid value “%s”: expected a whole number from %u to %u"), text,
+                       key->min, key->max);
+          return FALSE;
+        }
+      key->set_count (info, (guint) size);
+      return TRUE;
+    case FS_TOOL_KEY_REMOTE_MODE:
+      if (g_ascii_strcasecmp (stripped, "read-write") == 0)
+        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_MODE_READ_WRITE);
+      else if (g_ascii_strcasecmp (stripped, "read-only") == 0)
+        fs_cache_info_set_remote_mode (info, FS_CACHE_REMOTE_MODE_READ_ONLY);
+      else
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _ ("Invalid value “%s”: expected read-write or read-only"), text);
+          return FALSE;
+        }
+      return TRUE;
     default:
       g_assert_not_reached ();
     }
+}
+
+static const char *
+remote_mode_name (const FsCacheInfo *info)
+{
+  return fs_cache_info_get_remote_mode (info) == FS_CACHE_REMOTE_MODE_READ_ONLY ? "read-only"
+                                                                                : "read-write";
 }
 
 /* The value of @key in the syntax key_parse() reads; "unset" when unset. */
@@ -197,6 +328,14 @@ key_to_string (const FsToolKey *key, const FsCacheInfo *info)
       return fs_tool_format_size_exact (value);
     case FS_TOOL_KEY_BOOLEAN:
       return g_strdup (key->get_boolean (info) ? "true" : "false");
+    case FS_TOOL_KEY_STRING:
+      if (!key->has (info))
+        return g_strdup ("unset");
+      return g_strdup (key->get_string (info) != NULL ? key->get_string (info) : "");
+    case FS_TOOL_KEY_COUNT:
+      return g_strdup_printf ("%u", key->get_count (info));
+    case FS_TOOL_KEY_REMOTE_MODE:
+      return g_strdup (remote_mode_name (info));
     default:
       g_assert_not_reached ();
     }
@@ -233,6 +372,14 @@ key_to_json (const FsToolKey *key, const FsCacheInfo *info)
       return json_node_init_int (node, (gint64) value);
     case FS_TOOL_KEY_BOOLEAN:
       return json_node_init_boolean (node, key->get_boolean (info));
+    case FS_TOOL_KEY_STRING:
+      if (key->get_string (info) == NULL)
+        return json_node_init_null (node);
+      return json_node_init_string (node, key->get_string (info));
+    case FS_TOOL_KEY_COUNT:
+      return json_node_init_int (node, key->get_count (info));
+    case FS_TOOL_KEY_REMOTE_MODE:
+      return json_node_init_string (node, remote_mode_name (info));
     default:
       g_assert_not_reached ();
     }
@@ -269,6 +416,16 @@ key_describe (const FsToolKey *key, const FsCacheInfo *info)
       return fs_tool_format_size (value);
     case FS_TOOL_KEY_BOOLEAN:
       return g_strdup (key->get_boolean (info) ? _ ("yes") : _ ("no"));
+    case FS_TOOL_KEY_STRING:
+      if (key->get_string (info) == NULL || *key->get_string (info) == '\0')
+        return g_strdup (_ ("none"));
+      return g_strdup (key->get_string (info));
+    case FS_TOOL_KEY_COUNT:
+      if (key->has (info))
+        return g_strdup_printf ("%u", key->get_count (info));
+      return g_strdup_printf (_ ("%u (default)"), key->get_count (info));
+    case FS_TOOL_KEY_REMOTE_MODE:
+      return g_strdup (remote_mode_name (info));
     default:
       g_assert_not_reached ();
     }
@@ -596,6 +753,17 @@ fs_tool_info (FsTool *tool, char **argv)
     }
     add_row (labels, values, _ ("Minimum free space"),
              key_describe (find_key ("min-free-space"), info));
+    if (fs_cache_info_get_remote_url (info) == NULL)
+      add_row (labels, values, _ ("Remote"), g_strdup (_ ("none")));
+    else if (*fs_cache_info_get_remote_namespace (info) == '\0')
+      add_row (labels, values, _ ("Remote"),
+               g_strdup_printf ("%s (%s)", fs_cache_info_get_remote_url (info),
+                                remote_mode_name (info)));
+    else
+      add_row (labels, values, _ ("Remote"),
+               g_strdup_printf (_ ("%s (%s, namespace “%s”)"), fs_cache_info_get_remote_url (info),
+                                remote_mode_name (info),
+                                fs_cache_info_get_remote_namespace (info)));
     if (!have_stale)
       add_row (labels, values, _ ("Stale debris"), g_strdup (_ ("unknown")));
     else if (stale == 0)
@@ -633,394 +801,6 @@ fs_tool_info (FsTool *tool, char **argv)
                g_strdup (fs_cache_info_get_creation_boot_id (info)));
     fs_tool_print_rows (labels, values);
   }
-  return FS_TOOL_EXIT_OK;
-}
-
-/* ---- prune -------------------------------------------------------------- */
-
-typedef struct {
-  char *to;          /* --to */
-  char *older_than;  /* --older-than */
-  char *max_entries; /* --max-entries */
-  gboolean all;      /* --all */
-  gboolean dry_run;  /* --dry-run */
-  gboolean verbose;  /* -v */
-} PruneOptions;
-
-static void
-prune_options_clear (PruneOptions *o)
-{
-  g_clear_pointer (&o->to, g_free);
-  g_clear_pointer (&o->older_than, g_free);
-  g_clear_pointer (&o->max_entries, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PruneOptions, prune_options_clear)
-
-static JsonObject *
-prune_item_to_json (FsCacheItem *item)
-{
-  JsonObject *o = json_object_new ();
-  g_autofree char *when = fs_tool_format_time (fs_cache_item_get_last_used (item), FALSE);
-
-  json_object_set_string_member (o, "name", fs_cache_item_get_name (item));
-  json_object_set_int_member (o, "size", (gint64) fs_cache_item_get_size (item));
-  json_object_set_string_member (o, "last-used", when);
-  if (fs_cache_item_get_prune_outcome (item) != FS_CACHE_PRUNE_OUTCOME_REMOVED)
-    json_object_set_string_member (o, "reason",
-                                   fs_cache_item_get_prune_outcome (item) ==
-                                       FS_CACHE_PRUNE_OUTCOME_SKIPPED_PINNED
-                                     ? "pinned"
-                                     : "in-use");
-  return o;
-}
-
-/* One line per entry: removed ones with -v or in a dry run, skipped ones
- * always. */
-static void
-print_prune_items (GListModel *list, gboolean dry_run, gboolean verbose)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
-    {
-      g_autoptr (FsCacheItem) item = g_list_model_get_item (list, i);
-      g_autofree char *name = fs_tool_quote_name (fs_cache_item_get_name (item));
-      g_autofree char *size = fs_tool_format_size (fs_cache_item_get_size (item));
-      g_autofree char *when = fs_tool_format_time (fs_cache_item_get_last_used (item), TRUE);
-
-      switch (fs_cache_item_get_prune_outcome (item))
-        {
-        case FS_CACHE_PRUNE_OUTCOME_REMOVED:
-          if (dry_run)
-            g_print (_ ("Would remove %s (%s, last used %s)\n"), name, size, when);
-          else if (verbose)
-            g_print (_ ("Removed %s (%s, last used %s)\n"), name, size, when);
-          break;
-        case FS_CACHE_PRUNE_OUTCOME_SKIPPED_PINNED:
-          g_print (_ ("Kept %s: it is pinned\n"), name);
-          break;
-        case FS_CACHE_PRUNE_OUTCOME_SKIPPED_IN_USE:
-          g_print (_ ("Kept %s: it is in use\n"), name);
-          break;
-        case FS_CACHE_PRUNE_OUTCOME_NONE:
-        default:
-          break;
-        }
-    }
-}
-
-int
-fs_tool_prune (FsTool *tool, char **argv)
-{
-  g_auto (PruneOptions) opt = { NULL, NULL, NULL, FALSE, FALSE, FALSE };
-  const GOptionEntry options[] = {
-    { "to", 0, 0, G_OPTION_ARG_STRING, &opt.to,
-      N_ ("Evict least recently used entries until the cache uses at most SIZE (default, without "
-          "--older-than and --max-entries: the low watermark)"),
-      N_ ("SIZE") },
-    { "older-than", 0, 0, G_OPTION_ARG_STRING, &opt.older_than,
-      N_ ("Evict the entries not used for DURATION or longer (7d, 12h, 30m, 2s, 1h30m…)"),
-      N_ ("DURATION") },
-    { "max-entries", 0, 0, G_OPTION_ARG_STRING, &opt.max_entries,
-      N_ ("Evict least recently used entries until at most N are left"), N_ ("N") },
-    { "all", 0, 0, G_OPTION_ARG_NONE, &opt.all,
-      N_ ("Evict every entry (pinned entries and entries in use are kept)"), NULL },
-    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt.dry_run,
-      N_ ("Only say which entries would be removed"), NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt.verbose, N_ ("Name every entry removed"), NULL },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (FsCacheInfo) info = NULL;
-  g_autoptr (GListModel) list = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *target_s = NULL;
-  g_autofree char *bytes_s = NULL;
-  g_autofree char *used_s = NULL;
-  guint64 target = FS_CACHE_SIZE_UNLIMITED, bytes = 0, used = 0, max_entries = 0;
-  GTimeSpan older_than = 0;
-  guint entries = 0, skipped = 0;
-  gboolean by_size;
-  int status;
-
-  if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
-    return status;
-  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
-    return status;
-  if (opt.all && (opt.to != NULL || opt.older_than != NULL || opt.max_entries != NULL))
-    return fs_tool_usage_error (tool->command,
-                                _ ("--all evicts every entry: it takes no --to, --older-than or "
-                                   "--max-entries"));
-  if (opt.to != NULL && !fs_tool_parse_size (opt.to, &target, &error))
-    return fs_tool_usage_error (tool->command, "--to: %s", error->message);
-  if (opt.older_than != NULL && !fs_tool_parse_duration (opt.older_than, &older_than, &error))
-    return fs_tool_usage_error (tool->command, "--older-than: %s", error->message);
-  if (opt.max_entries != NULL &&
-      !g_ascii_string_to_unsigned (opt.max_entries, 10, 0, G_MAXINT64, &max_entries, NULL))
-    return fs_tool_usage_error (tool->command,
-                                _ ("--max-entries: “%s” is not a number of entries (0 or more)"),
-                                opt.max_entries);
-  if (opt.all)
-    target = 0;
-
-  if (!fs_tool_open_cache (tool, !opt.dry_run, FALSE))
-    return FS_TOOL_EXIT_FAILURE;
-  path = fs_tool_absolute_cache_dir (tool);
-  if (!opt.all && opt.to == NULL && opt.older_than == NULL && opt.max_entries == NULL)
-    {
-      guint64 maximum;
-
-      info = fs_tool_dup_info (tool);
-      if (info == NULL)
-        return FS_TOOL_EXIT_FAILURE;
-      maximum = fs_cache_info_get_maximum_size (info);
-      if (maximum == 0 || maximum == FS_CACHE_SIZE_UNLIMITED)
-        return fs_tool_usage_error (
-          tool->command,
-          _ ("The cache %s has no maximum size to prune to: give one with --to "
-             "SIZE, or prune with --older-than, --max-entries or --all"),
-          path);
-      target = fs_tool_percent_of (maximum, fs_cache_info_get_low_watermark (info));
-    }
-  by_size = target != FS_CACHE_SIZE_UNLIMITED;
-
-  list =
-    fs_cache_prune_full (tool->cache, target, opt.max_entries != NULL ? (gint64) max_entries : -1,
-                         older_than,
-                         opt.dry_run ? FS_CACHE_MAINTENANCE_DRY_RUN : FS_CACHE_MAINTENANCE_NONE,
-                         NULL, &error);
-  if (list == NULL)
-    {
-      fs_tool_error ("%s", error->message);
-      return FS_TOOL_EXIT_FAILURE;
-    }
-  if (!fs_cache_get_usage (tool->cache, &used, NULL, NULL, &error))
-    {
-      fs_tool_error ("%s", error->message);
-      return FS_TOOL_EXIT_FAILURE;
-    }
-  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
-    {
-      g_autoptr (FsCacheItem) item = g_list_model_get_item (list, i);
-
-      if (fs_cache_item_get_prune_outcome (item) == FS_CACHE_PRUNE_OUTCOME_REMOVED)
-        {
-          entries++;
-          bytes += fs_cache_item_get_size (item);
-        }
-      else
-        skipped++;
-    }
-
-  if (tool->json)
-    {
-      g_autoptr (JsonObject) object = json_object_new ();
-      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      JsonArray *removed = json_array_new ();
-      JsonArray *kept = json_array_new ();
-
-      for (guint i = 0; i < g_list_model_get_n_items (list); i++)
-        {
-          g_autoptr (FsCacheItem) item = g_list_model_get_item (list, i);
-
-          json_array_add_object_element (fs_cache_item_get_prune_outcome (item) ==
-                                             FS_CACHE_PRUNE_OUTCOME_REMOVED
-                                           ? removed
-                                           : kept,
-                                         prune_item_to_json (item));
-        }
-      json_object_set_string_member (object, "cache", path);
-      json_object_set_boolean_member (object, "dry-run", opt.dry_run);
-      if (by_size)
-        json_object_set_int_member (object, "target", (gint64) target);
-      else
-        json_object_set_null_member (object, "target");
-      if (opt.max_entries != NULL)
-        json_object_set_int_member (object, "max-entries", (gint64) max_entries);
-      else
-        json_object_set_null_member (object, "max-entries");
-      if (older_than > 0)
-        json_object_set_int_member (object, "older-than", older_than / G_TIME_SPAN_SECOND);
-      else
-        json_object_set_null_member (object, "older-than");
-      json_object_set_int_member (object, "entries", entries);
-      json_object_set_int_member (object, "bytes", (gint64) bytes);
-      json_object_set_int_member (object, "used", (gint64) used);
-      json_object_set_array_member (object, "removed", removed);
-      json_object_set_array_member (object, "skipped", kept);
-      json_node_set_object (node, object);
-      fs_tool_print_json (node);
-      return FS_TOOL_EXIT_OK;
-    }
-
-  print_prune_items (list, opt.dry_run, opt.verbose);
-  target_s = fs_tool_format_size (target);
-  bytes_s = fs_tool_format_size (bytes);
-  used_s = fs_tool_format_size (used);
-  if (entries == 0 && skipped > 0)
-    g_print (g_dngettext (GETTEXT_PACKAGE,
-                          "Nothing could be pruned: the entry to remove is pinned or in use\n",
-                          "Nothing could be pruned: the entries to remove are pinned or in use\n",
-                          skipped));
-  else if (entries == 0 && by_size && used > target)
-    g_print (_ ("Nothing could be pruned: the cache uses %s, more than the target %s, but its "
-                "entries are in use\n"),
-             used_s, target_s);
-  else if (entries == 0 && by_size)
-    g_print (_ ("Nothing to prune: the cache uses %s, the target is %s\n"), used_s, target_s);
-  else if (entries == 0)
-    g_print (_ ("Nothing to prune: the cache uses %s\n"), used_s);
-  else if (opt.dry_run && by_size && !opt.all)
-    g_print (g_dngettext (GETTEXT_PACKAGE,
-                          "Would remove %u entry (%s) to bring the cache down to %s\n",
-                          "Would remove %u entries (%s) to bring the cache down to %s\n", entries),
-             entries, bytes_s, target_s);
-  else if (opt.dry_run)
-    g_print (g_dngettext (GETTEXT_PACKAGE, "Would remove %u entry (%s)\n",
-                          "Would remove %u entries (%s)\n", entries),
-             entries, bytes_s);
-  else
-    g_print (g_dngettext (GETTEXT_PACKAGE, "Removed %u entry (%s); the cache now uses %s\n",
-                          "Removed %u entries (%s); the cache now uses %s\n", entries),
-             entries, bytes_s, used_s);
-  return FS_TOOL_EXIT_OK;
-}
-
-/* ---- gc ----------------------------------------------------------------- */
-
-typedef struct {
-  gboolean dry_run; /* --dry-run */
-  gint64 wait_idle; /* --wait-idle[=SECONDS]: -1 when not given, 0 for no limit */
-} GcOptions;
-
-static gboolean
-parse_wait_idle (const char *name, const char *value, gpointer data, GError **error)
-{
-  GcOptions *opt = data;
-  guint64 seconds = 0;
-
-  if (value != NULL &&
-      (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXINT / 1000, &seconds, NULL)))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _ ("%s: “%s” is not a number of seconds (1 or more)"), name, value);
-      return FALSE;
-    }
-  opt->wait_idle = (gint64) seconds;
-  return TRUE;
-}
-
-int
-fs_tool_gc (FsTool *tool, char **argv)
-{
-  GcOptions opt = { FALSE, -1 };
-  const GOptionEntry options[] = {
-    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &opt.dry_run, N_ ("Only report what would be removed"),
-      NULL },
-    { "wait-idle", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_wait_idle,
-      N_ ("Wait until no other process has the cache open (at most SECONDS, if given), so that "
-          "the size counter can be checked"),
-      N_ ("SECONDS") },
-    { NULL }
-  };
-  g_auto (GStrv) args = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GCancellable) cancellable = NULL;
-  g_autofree char *path = NULL;
-  FsCacheGcFlags flags = FS_CACHE_GC_NONE;
-  guint64 reclaimed = 0;
-  gint64 correction = 0;
-  gboolean checked = FALSE;
-  gboolean timed_out;
-  guint removed = 0;
-  int status;
-
-  if (!fs_tool_parse_options (tool, options, &opt, argv, &args, &status))
-    return status;
-  if ((status = fs_tool_no_arguments (tool, args)) != FS_TOOL_EXIT_OK)
-    return status;
-  if (!fs_tool_open_cache (tool, !opt.dry_run, FALSE))
-    return FS_TOOL_EXIT_FAILURE;
-  path = fs_tool_absolute_cache_dir (tool);
-  if (opt.dry_run)
-    flags |= FS_CACHE_GC_DRY_RUN;
-  if (opt.wait_idle >= 0)
-    {
-      flags |= FS_CACHE_GC_WAIT_IDLE;
-      /* Ctrl-C stops the wait cleanly. */
-      cancellable = g_object_ref (fs_tool_watch_signals (tool));
-    }
-  if (!fs_cache_collect_garbage_full (tool->cache, flags,
-                                      opt.wait_idle > 0 ? (int) (opt.wait_idle * 1000) : -1,
-                                      &removed, &reclaimed, &correction, &checked, cancellable,
-                                      &error))
-    {
-      int signum = fs_tool_interrupted_by (tool, error);
-
-      if (signum != 0)
-        {
-          fs_tool_error (_ ("Interrupted"));
-          return 128 + signum;
-        }
-      fs_tool_error ("%s", error->message);
-      return FS_TOOL_EXIT_FAILURE;
-    }
-  /* Asked to wait, and the cache stayed in use: the counter is unchecked. */
-  timed_out = !checked && opt.wait_idle >= 0;
-
-  if (tool->json)
-    {
-      g_autoptr (JsonObject) object = json_object_new ();
-      g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-      json_object_set_string_member (object, "cache", path);
-      json_object_set_boolean_member (object, "dry-run", opt.dry_run);
-      json_object_set_int_member (object, "removed", removed);
-      json_object_set_int_member (object, "reclaimed", (gint64) reclaimed);
-      if (checked)
-        json_object_set_int_member (object, "correction", correction);
-      else
-        json_object_set_null_member (object, "correction");
-      json_object_set_boolean_member (object, "counter-checked", checked);
-      json_node_set_object (node, object);
-      fs_tool_print_json (node);
-    }
-  else
-    {
-      if (removed == 0 && correction == 0)
-        g_print (_ ("Nothing to collect in %s\n"), path);
-      if (removed > 0)
-        {
-          g_autofree char *r = fs_tool_format_size (reclaimed);
-          g_print (opt.dry_run ? g_dngettext (GETTEXT_PACKAGE, "Would remove %u stale item (%s)\n",
-                                              "Would remove %u stale items (%s)\n", removed)
-                               : g_dngettext (GETTEXT_PACKAGE, "Removed %u stale item (%s)\n",
-                                              "Removed %u stale items (%s)\n", removed),
-                   removed, r);
-        }
-      if (correction != 0)
-        {
-          g_autofree char *c = fs_tool_format_size ((guint64) ABS (correction));
-          g_print (opt.dry_run ? _ ("Would correct the size counter by %s%s\n")
-                               : _ ("Corrected the size counter by %s%s\n"),
-                   correction > 0 ? "+" : "-", c);
-        }
-      if (!checked && !timed_out)
-        g_print (opt.dry_run ? _ ("The size counter was not measured: the cache is in use by "
-                                  "another process\n")
-                             : _ ("The size counter was not checked: the cache is in use by "
-                                  "another process (“fscache gc --wait-idle” waits until it is "
-                                  "not)\n"));
-    }
-
-  if (timed_out)
-    {
-      g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, opt.wait_idle);
-      fs_tool_error (_ ("The cache %s was still in use by another process after %s s: the size "
-                        "counter was not checked"),
-                     path, seconds);
-      return FS_TOOL_EXIT_FAILURE;
-    }
   return FS_TOOL_EXIT_OK;
 }
 

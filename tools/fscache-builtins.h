@@ -4,9 +4,9 @@
  *
  * One function per command (FsToolCommandFunc), listed in the command table
  * of fscache.c. The entries: fscache-entries.c; the administration of the
- * cache: fscache-admin.c; statistics, pins, one entry described and
- * single flight: fscache-manage.c; integrity (manifest, verify, fsck):
- * fscache-integrity.c.
+ * cache: fscache-admin.c; statistics, pins, prune, gc, one entry described
+ * and single flight: fscache-manage.c; integrity (manifest, verify, fsck):
+ * fscache-integrity.c; the transfers with the remote: fscache-remote.c.
  */
 
 #pragma once
@@ -25,14 +25,40 @@ int fs_tool_rm (FsTool *tool, char **argv);
 /* fscache-admin.c */
 int fs_tool_init (FsTool *tool, char **argv);
 int fs_tool_info (FsTool *tool, char **argv);
-int fs_tool_prune (FsTool *tool, char **argv);
-int fs_tool_gc (FsTool *tool, char **argv);
 int fs_tool_config (FsTool *tool, char **argv);
+
+/* fscache-remote.c */
+int fs_tool_push (FsTool *tool, char **argv);
+int fs_tool_pull (FsTool *tool, char **argv);
+/* What a push or pull moved, as the members of `--json` (fscache(1)); for
+ * store's write-through too. */
+JsonObject *fs_tool_transfer_to_json (FsCacheTransfer *transfer);
+/* The same for people: "3 files sent (1.5 GiB), 2 already there, 9 requests". */
+char *fs_tool_describe_transfer (FsCacheTransfer *transfer);
+/* The write-through of store and ensure: the entry just stored goes to the
+ * remote of a read-write cache (NULL without one), which the command waits
+ * for; @report: say so on stdout. A remote that fails is one warning (and
+ * @error): the entry is stored all the same. */
+FsCacheTransfer *fs_tool_write_through (FsTool *tool,
+                                        const FsCacheInfo *info,
+                                        const char *name,
+                                        gboolean report,
+                                        GCancellable *cancellable,
+                                        GError **error);
+/* The read-through of ensure: pulls NAME when the cache has a remote and
+ * not the entry. A remote that does not have it is silent, one that fails
+ * one warning. Returns the signal that interrupted the pull, else 0. */
+int fs_tool_pull_first (FsTool *tool,
+                        const FsCacheInfo *info,
+                        const char *name,
+                        GCancellable *cancellable);
 
 /* fscache-manage.c */
 int fs_tool_stats (FsTool *tool, char **argv);
 int fs_tool_pin (FsTool *tool, char **argv);
 int fs_tool_unpin (FsTool *tool, char **argv);
+int fs_tool_prune (FsTool *tool, char **argv);
+int fs_tool_gc (FsTool *tool, char **argv);
 int fs_tool_ensure (FsTool *tool, char **argv);
 /* `info NAME`: one entry described. */
 int fs_tool_info_entry (FsTool *tool, const char *name);

@@ -208,7 +208,8 @@ fs_tool_ls (FsTool *tool, char **argv)
 /* ---- store -------------------------------------------------------------- */
 
 typedef struct {
-  gboolean move; /* --move */
+  gboolean move;      /* --move */
+  gboolean no_remote; /* --no-remote */
 } StoreOptions;
 
 static const char *
@@ -231,13 +232,17 @@ commit_status_nick (FsCacheCommitStatus status)
     }
 }
 
+/* @pushed: the upload after the commit, or NULL (with @push_error when it
+ * failed). */
 static void
 print_store_json (const char *cache,
                   const char *name,
                   FsCacheCommitStatus status,
                   gboolean has_size,
                   guint64 size,
-                  gboolean moved)
+                  gboolean moved,
+                  FsCacheTransfer *pushed,
+                  const GError *push_error)
 {
   g_autoptr (JsonObject) object = json_object_new ();
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
@@ -250,6 +255,12 @@ print_store_json (const char *cache,
   else
     json_object_set_null_member (object, "size");
   json_object_set_boolean_member (object, "moved", moved && status == FS_CACHE_COMMIT_STORED);
+  if (pushed != NULL)
+    json_object_set_object_member (object, "remote", fs_tool_transfer_to_json (pushed));
+  else
+    json_object_set_null_member (object, "remote");
+  if (push_error != NULL)
+    json_object_set_string_member (object, "remote-error", push_error->message);
   json_node_set_object (node, object);
   fs_tool_print_json (node);
 }
@@ -270,7 +281,7 @@ report_declined (FsTool *tool,
   maximum = fs_cache_info_get_maximum_size (info);
 
   if (tool->json)
-    print_store_json (path, name, status, FALSE, 0, moved);
+    print_store_json (path, name, status, FALSE, 0, moved, NULL, NULL);
 
   switch (status)
     {
@@ -336,11 +347,13 @@ follow_root_link (const char *source)
 int
 fs_tool_store (FsTool *tool, char **argv)
 {
-  StoreOptions opt = { FALSE };
+  StoreOptions opt = { FALSE, FALSE };
   const GOptionEntry options[] = {
     { "move", 0, 0, G_OPTION_ARG_NONE, &opt.move,
       N_ ("Move PATH into the cache instead of copying it (a rename on the same file system)"),
       NULL },
+    { "no-remote", 0, 0, G_OPTION_ARG_NONE, &opt.no_remote,
+      N_ ("Do not upload the entry to the remote after storing it"), NULL },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
@@ -351,6 +364,7 @@ fs_tool_store (FsTool *tool, char **argv)
   g_autofree char *path = NULL;
   g_autofree char *size = NULL;
   g_autofree char *followed = NULL;
+  g_autoptr (FsCacheTransfer) pushed = NULL;
   FsToolProgress *progress = NULL;
   GCancellable *cancellable;
   const char *name, *source;
@@ -438,17 +452,21 @@ fs_tool_store (FsTool *tool, char **argv)
 
   /* The size as the cache accounted it. */
   item = fs_cache_describe (tool->cache, name, NULL, NULL);
-  if (tool->json)
-    {
-      print_store_json (path, name, status, item != NULL,
-                        item != NULL ? fs_cache_item_get_size (item) : 0, opt.move);
-      return FS_TOOL_EXIT_OK;
-    }
   size = item != NULL ? fs_tool_format_size (fs_cache_item_get_size (item)) : g_strdup ("?");
-  if (opt.move)
-    g_print (_ ("Moved %s into %s as “%s” (%s)\n"), source, path, name, size);
-  else
-    g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
+  if (!tool->json)
+    {
+      if (opt.move)
+        g_print (_ ("Moved %s into %s as “%s” (%s)\n"), source, path, name, size);
+      else
+        g_print (_ ("Stored “%s” in %s (%s)\n"), name, path, size);
+    }
+  if (!opt.no_remote && item != NULL)
+    pushed = fs_tool_write_through (tool, info, name, !tool->json, cancellable, &error);
+  if (tool->json)
+    print_store_json (path, name, status, item != NULL,
+                      item != NULL ? fs_cache_item_get_size (item) : 0, opt.move, pushed, error);
+  if (error != NULL && fs_tool_interrupted_by (tool, error) != 0)
+    return 128 + fs_tool_interrupted_by (tool, error);
   return FS_TOOL_EXIT_OK;
 }
 
@@ -475,12 +493,15 @@ substitute (const char *arg, const char *path)
 int
 fs_tool_load (FsTool *tool, char **argv)
 {
+  gboolean no_remote = FALSE;
   int miss_status = FS_TOOL_EXIT_MISS;
   const GOptionEntry options[] = {
     { "miss-status", 0, 0, G_OPTION_ARG_INT, &miss_status,
       N_ ("Exit with status N, not 3, when NAME is not in the cache: a status CMD never uses, so "
           "that a script can tell a miss from CMD's own exit status"),
       N_ ("N") },
+    { "no-remote", 0, 0, G_OPTION_ARG_NONE, &no_remote,
+      N_ ("Do not ask the remote when the cache does not have NAME"), NULL },
     { NULL }
   };
   g_auto (GStrv) args = NULL;
@@ -518,7 +539,10 @@ fs_tool_load (FsTool *tool, char **argv)
   if (!fs_tool_open_cache (tool, FALSE, FALSE))
     return FS_TOOL_EXIT_FAILURE;
   path = fs_tool_absolute_cache_dir (tool);
-  entry = fs_cache_load (tool->cache, name, NULL, &error);
+  /* On a local miss the remote, if the cache has one: a remote that fails
+   * is one warning (the library's message) and a miss. */
+  entry = fs_cache_load_full (tool->cache, name,
+                              no_remote ? FS_CACHE_LOAD_NONE : FS_CACHE_LOAD_REMOTE, NULL, &error);
   if (entry == NULL)
     {
       fs_tool_error ("%s", error->message);

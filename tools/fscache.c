@@ -62,13 +62,24 @@ static const FsToolCommand commands[] = {
     N_ ("Removes the entries, pinned or not (with their pin). An entry in use can't be removed. "
         "Exits with 3 when a NAME is not in the cache, unless --force."),
     "entry ...", FS_TOOL_COMMAND_JSON, fs_tool_rm },
+  { "push", N_ ("NAME…"), N_ ("Upload entries to the remote"),
+    N_ ("Uploads each entry to the cache's remote (fscache config set remote URL): the file "
+        "contents the server does not have yet, then the entry's manifest, then its name. A "
+        "failure of the remote is an error here."),
+    "entry ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_push },
+  { "pull", N_ ("NAME…"), N_ ("Download entries from the remote"),
+    N_ ("Downloads each entry from the cache's remote and stores it, every file checked against "
+        "its digest; contents the cache holds already are copied locally. An entry the cache "
+        "has is not downloaded again. A failure of the remote is an error here."),
+    "- ...", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_pull },
   { "ensure", N_ ("NAME [--] CMD [ARGS…]"), N_ ("Make sure entry NAME is there, building it once"),
     N_ ("Exits with 0 at once when NAME is in the cache. Otherwise, when another process is "
         "building NAME (with fscache ensure or fs_cache_load_or_store()), waits for it and exits "
         "with 0 once it is stored; else runs CMD to build it, with the new entry's empty directory "
         "in $FSCACHE_ENTRY and in place of {}, and stores it when CMD exits with 0. When CMD "
         "fails, nothing is stored, a process waiting for NAME builds it in turn, and the exit "
-        "status is CMD's."),
+        "status is CMD's. A cache with a remote pulls NAME from it before building, and pushes "
+        "what it built (not with --no-remote)."),
     "entry command path ...", FS_TOOL_COMMAND_POSIX, fs_tool_ensure },
   { "pin", N_ ("NAME…"), N_ ("Pin entries: never evict them"),
     N_ ("Pinned entries are never evicted to make room, nor by prune; rm still removes them. "
@@ -111,7 +122,10 @@ static const FsToolCommand commands[] = {
     "", FS_TOOL_COMMAND_JSON | FS_TOOL_COMMAND_PROGRESS, fs_tool_fsck },
   { "config", N_ ("get [KEY] | set KEY VALUE"), N_ ("Read or change a setting"),
     N_ ("Keys: maximum-size (SIZE or unlimited), low-watermark (percent of the maximum size), "
-        "min-free-space (SIZE, or N% of the file system), volatile and shared (true or false)."),
+        "min-free-space (SIZE, or N% of the file system), volatile and shared (true or false); "
+        "the remote: remote (URL, \"\" for none), remote-mode (read-write or read-only), "
+        "remote-namespace, remote-timeout (seconds), remote-connections, "
+        "remote-credentials-file (a path) and remote-zstd (true or false)."),
     "word:get,set key -", FS_TOOL_COMMAND_JSON, fs_tool_config },
   { "help", N_ ("[COMMAND]"), N_ ("Show the help of a command"), NULL, "word:@commands",
     FS_TOOL_COMMAND_NO_CACHE, cmd_help },

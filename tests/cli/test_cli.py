@@ -28,9 +28,15 @@ COMPLETION = os.environ.get("FSCACHE_BASH_COMPLETION", "")
 MAN_PAGE = os.environ.get("FSCACHE_MAN_PAGE", "")
 SOURCE_ROOT = os.environ.get("FSCACHE_SOURCE_ROOT", "")
 
-COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "ensure", "pin", "unpin",
-            "prune", "gc", "stats", "manifest", "verify", "fsck", "config", "help"]
-KEYS = ["maximum-size", "low-watermark", "min-free-space", "volatile", "shared"]
+COMMANDS = ["init", "info", "ls", "store", "load", "export", "rm", "push", "pull", "ensure", "pin",
+            "unpin", "prune", "gc", "stats", "manifest", "verify", "fsck", "config", "help"]
+KEYS = ["maximum-size", "low-watermark", "min-free-space", "volatile", "shared", "remote",
+        "remote-mode", "remote-namespace", "remote-timeout", "remote-connections",
+        "remote-credentials-file", "remote-zstd"]
+# The remote settings of a cache that has none (tests/remote has the rest).
+NO_REMOTE = {"remote": None, "remote-mode": "read-write", "remote-namespace": "",
+             "remote-timeout": 30, "remote-connections": 8, "remote-credentials-file": None,
+             "remote-zstd": False}
 NOBODY = 65534
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_MISS = 0, 1, 2, 3
@@ -543,7 +549,7 @@ def test_init_options(work):
     assert "Created the cache" in out and "1 GiB" in out and "50%" in out
     config = json_of(run(work, "--cache", path, "config", "get", "--json"))
     assert config == {"maximum-size": 1024**3, "low-watermark": 50, "min-free-space": "5%",
-                      "volatile": True, "shared": True}
+                      "volatile": True, "shared": True, **NO_REMOTE}
     with open(os.path.join(path, "cache.info")) as f:
         on_disk = json.load(f)
     assert on_disk["version"] == 1 and on_disk["maximum-size"] == 1024**3
@@ -659,7 +665,7 @@ def test_config_get_and_set(cache):
     ok(cache.run("config", "set", "maximum-size", "unlimited"))
     assert cache.json("config", "get") == {
         "maximum-size": "unlimited", "low-watermark": 60,
-        "min-free-space": 3 * 1024**3 // 2, "volatile": True, "shared": False}
+        "min-free-space": 3 * 1024**3 // 2, "volatile": True, "shared": False, **NO_REMOTE}
     assert cache.json("config", "get", "low-watermark") == 60
     assert cache.json("config", "get", "min-free-space") == 3 * 1024**3 // 2
     assert ok(cache.run("config", "get", "min-free-space")) == "1536MiB\n"
@@ -768,7 +774,7 @@ def test_store_json(work, cache):
     result = cache.json("store", "t", src)
     listed = cache.json("ls")["entries"]
     assert result == {"cache": cache.path, "name": "t", "status": "stored",
-                      "size": listed[0]["size"], "moved": False}
+                      "size": listed[0]["size"], "moved": False, "remote": None}
     assert result["size"] > 0
 
 

@@ -103,6 +103,21 @@ def _die_with_parent():
         pass
 
 
+def _live_members(pgid):
+    """The processes of group @pgid that are not zombies."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    fields = f.read().split(")")[-1].split()
+                if int(fields[2]) == pgid and fields[0] != "Z":
+                    out.append(int(d))
+            except (OSError, IndexError, ValueError):
+                pass
+    return out
+
+
 def _free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -310,9 +325,15 @@ class NginxServer:
         """The server dies at once: SIGKILL to master and workers."""
         if self.proc is None:
             return
+        pgid = self.proc.pid
         self._killpg(signal.SIGKILL)
         self.proc.wait()
         self.proc = None
+        # A SIGKILL is delivered when the process next runs: on a busy
+        # machine a worker can outlive its master by a moment.
+        deadline = time.monotonic() + 30
+        while _live_members(pgid) and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def __enter__(self):
         return self.start()

@@ -998,14 +998,17 @@ test_cancel_run (Fixture *fx, gconstpointer data)
   g_assert_false (r.ok);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  /* The two that started were cancelled; the third never ran. */
+  /* The ones that started were cancelled; the third never ran (two
+   * connections: it waits for one). Whether the second reached the server
+   * before the cancel is a race: one or two GETs. */
   for (guint i = 0; i < G_N_ELEMENTS (transfers); i++)
     {
       g_assert_error (transfers[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       close (transfers[i].fd);
       _fs_http_transfer_clear (&transfers[i]);
     }
-  g_assert_cmpuint (fs_test_nginx_count (fx->nx, "GET", "/slow/cas/", 0), ==, 2);
+  g_assert_cmpuint (fs_test_nginx_count (fx->nx, "GET", "/slow/cas/", 0), >=, 1);
+  g_assert_cmpuint (fs_test_nginx_count (fx->nx, "GET", "/slow/cas/", 0), <=, 2);
   blob_clear (&blob);
 }
 
