@@ -120,6 +120,13 @@ fs_test_nginx_kill (FsTestNginx *nx)
     g_assert_cmpint (errno, ==, ESRCH);
   /* The master is the fixture program's child: it reaps it and exits. */
   g_subprocess_wait (nx->fixture, NULL, NULL);
+  /* The workers are reparented and reaped by init: wait until the group is
+   * gone, so that no worker still holds the listening socket (at most 5 s,
+   * then the test goes on and says so). */
+  for (int i = 0; i < 500 && kill (-nx->pid, 0) == 0; i++)
+    g_usleep (10 * 1000);
+  if (kill (-nx->pid, 0) == 0)
+    g_test_message ("nginx: workers of group %d still there after 5 s", (int) nx->pid);
 }
 
 char *
