@@ -192,9 +192,24 @@ fs_cache_difference_get_detail (FsCacheDifference *self)
   return self->detail;
 }
 
-static const char *
-kind_words (FsCacheDifferenceKind kind)
+/**
+ * fs_cache_difference_kind_to_string:
+ * @kind: an #FsCacheDifferenceKind
+ *
+ * What differs, in a few words for people, translated (`content differs`,
+ * `missing`, `not in the manifest`…): the words
+ * fs_cache_difference_to_string() puts after the path, for a program that
+ * shows the path its own way.
+ *
+ * Returns: (transfer none): the words, or "?" for a kind this version does
+ *   not know
+ *
+ * Since: 1.1
+ */
+const char *
+fs_cache_difference_kind_to_string (FsCacheDifferenceKind kind)
 {
+  _fs_i18n_init ();
   switch (kind)
     {
     case FS_CACHE_DIFFERENCE_CONTENT:
@@ -246,6 +261,7 @@ fs_cache_difference_to_string (FsCacheDifference *self)
   _fs_i18n_init ();
   shown = _fs_manifest_display_path (self->path);
   if (self->detail[0] != '\0')
-    return g_strdup_printf ("%s: %s (%s)", shown, kind_words (self->kind), self->detail);
-  return g_strdup_printf ("%s: %s", shown, kind_words (self->kind));
+    return g_strdup_printf ("%s: %s (%s)", shown, fs_cache_difference_kind_to_string (self->kind),
+                            self->detail);
+  return g_strdup_printf ("%s: %s", shown, fs_cache_difference_kind_to_string (self->kind));
 }

@@ -69,4 +69,7 @@ const char *fs_cache_difference_get_detail (FsCacheDifference *self);
 FS_AVAILABLE_IN_1_1
 char *fs_cache_difference_to_string (FsCacheDifference *self);
 
+FS_AVAILABLE_IN_1_1
+const char *fs_cache_difference_kind_to_string (FsCacheDifferenceKind kind);
+
 G_END_DECLS

@@ -128,39 +128,6 @@ enum_nick (GType type, int value)
   return nick;
 }
 
-/* What differs, in the words of fs_cache_difference_to_string(). */
-static const char *
-difference_words (FsCacheDifferenceKind kind)
-{
-  switch (kind)
-    {
-    case FS_CACHE_DIFFERENCE_CONTENT:
-      return _ ("content differs");
-    case FS_CACHE_DIFFERENCE_TYPE:
-      return _ ("type differs");
-    case FS_CACHE_DIFFERENCE_MODE:
-      return _ ("mode differs");
-    case FS_CACHE_DIFFERENCE_OWNER:
-      return _ ("owner differs");
-    case FS_CACHE_DIFFERENCE_SYMLINK_TARGET:
-      return _ ("symbolic link target differs");
-    case FS_CACHE_DIFFERENCE_XATTRS:
-      return _ ("extended attributes differ");
-    case FS_CACHE_DIFFERENCE_DEVICE:
-      return _ ("device numbers differ");
-    case FS_CACHE_DIFFERENCE_HARD_LINKS:
-      return _ ("hard links differ");
-    case FS_CACHE_DIFFERENCE_MISSING:
-      return _ ("missing");
-    case FS_CACHE_DIFFERENCE_EXTRA:
-      return _ ("not in the manifest");
-    case FS_CACHE_DIFFERENCE_UNREADABLE:
-      return _ ("unreadable");
-    default:
-      return "?";
-    }
-}
-
 /* "  PATH: KIND (DETAIL)", the path quoted. */
 static void
 print_difference (FsCacheDifference *difference)
@@ -169,10 +136,12 @@ print_difference (FsCacheDifference *difference)
   const char *detail = fs_cache_difference_get_detail (difference);
 
   if (detail[0] != '\0')
-    g_print ("  %s: %s (%s)\n", path, difference_words (fs_cache_difference_get_kind (difference)),
+    g_print ("  %s: %s (%s)\n", path,
+             fs_cache_difference_kind_to_string (fs_cache_difference_get_kind (difference)),
              detail);
   else
-    g_print ("  %s: %s\n", path, difference_words (fs_cache_difference_get_kind (difference)));
+    g_print ("  %s: %s\n", path,
+             fs_cache_difference_kind_to_string (fs_cache_difference_get_kind (difference)));
 }
 
 static JsonArray *

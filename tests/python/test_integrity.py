@@ -115,6 +115,9 @@ def test_verify_and_list_differences(cache, tmp_path):
     assert found == [("a.txt", Kind.MODE), ("sub/b.bin", Kind.CONTENT)]
     assert differences.get_item(0).get_detail() == "mode 0600, expected 0644"
     assert differences.get_item(0).to_string() == "a.txt: mode differs (mode 0600, expected 0644)"
+    # The words alone, for a program that shows the path its own way.
+    assert FsCache.CacheDifferenceKind.to_string(Kind.CONTENT) == "content differs"
+    assert FsCache.cache_difference_kind_to_string(Kind.EXTRA) == "not in the manifest"
     entry.release()
 
 
