@@ -472,24 +472,6 @@ fs_tool_store (FsTool *tool, char **argv)
 
 /* ---- load --------------------------------------------------------------- */
 
-static void
-child_setup (gpointer data)
-{
-  signal (SIGINT, SIG_DFL);
-  signal (SIGQUIT, SIG_DFL);
-}
-
-static char *
-substitute (const char *arg, const char *path)
-{
-  g_auto (GStrv) parts = NULL;
-
-  if (strstr (arg, "{}") == NULL)
-    return g_strdup (arg);
-  parts = g_strsplit (arg, "{}", -1);
-  return g_strjoinv (path, parts);
-}
-
 int
 fs_tool_load (FsTool *tool, char **argv)
 {
@@ -507,14 +489,8 @@ fs_tool_load (FsTool *tool, char **argv)
   g_auto (GStrv) args = NULL;
   g_autoptr (FsCacheEntry) entry = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) child_argv = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) envp = NULL;
-  g_autofree char *path = NULL;
-  const char *name, *entry_path;
-  struct sigaction ignore = { 0 }, old_int, old_quit;
+  const char *name;
   char **cmd;
-  int wait_status = 0;
-  gboolean spawned;
   int status;
 
   if (!fs_tool_parse_options (tool, options, NULL, argv, &args, &status))
@@ -538,7 +514,6 @@ fs_tool_load (FsTool *tool, char **argv)
 
   if (!fs_tool_open_cache (tool, FALSE, FALSE))
     return FS_TOOL_EXIT_FAILURE;
-  path = fs_tool_absolute_cache_dir (tool);
   /* On a local miss the remote, if the cache has one: a remote that fails
    * is one warning (the library's message) and a miss. */
   entry = fs_cache_load_full (tool->cache, name,
@@ -549,43 +524,10 @@ fs_tool_load (FsTool *tool, char **argv)
       return g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS) ? miss_status
                                                                           : FS_TOOL_EXIT_FAILURE;
     }
-  entry_path = fs_cache_entry_get_path (entry);
-
-  for (char **a = cmd; *a != NULL; a++)
-    g_ptr_array_add (child_argv, substitute (*a, entry_path));
-  g_ptr_array_add (child_argv, NULL);
-  envp = g_get_environ ();
-  envp = g_environ_setenv (envp, "FSCACHE_ENTRY", entry_path, TRUE);
-  envp = g_environ_setenv (envp, "FSCACHE_ENTRY_NAME", name, TRUE);
-  envp = g_environ_setenv (envp, "FSCACHE_DIR", path, TRUE);
-
-  /* Like system(): the terminal's ^C and ^\ are for CMD, which decides;
-   * we wait for it and keep the entry locked meanwhile. */
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset (&ignore.sa_mask);
-  sigaction (SIGINT, &ignore, &old_int);
-  sigaction (SIGQUIT, &ignore, &old_quit);
-  fflush (stdout);
-  spawned = g_spawn_sync (NULL, (char **) child_argv->pdata, envp,
-                          G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN |
-                            G_SPAWN_LEAVE_DESCRIPTORS_OPEN,
-                          child_setup, NULL, NULL, NULL, &wait_status, &error);
-  sigaction (SIGINT, &old_int, NULL);
-  sigaction (SIGQUIT, &old_quit, NULL);
+  /* CMD runs with the entry read-locked; released when it is done. */
+  status = fs_tool_run_command (tool, cmd, name, fs_cache_entry_get_path (entry));
   fs_cache_entry_release (entry);
-
-  if (!spawned)
-    {
-      fs_tool_error (_ ("Cannot run %s: %s"), cmd[0], error->message);
-      if (g_error_matches (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
-        return 127;
-      return 126;
-    }
-  if (WIFEXITED (wait_status))
-    return WEXITSTATUS (wait_status);
-  if (WIFSIGNALED (wait_status))
-    return 128 + WTERMSIG (wait_status);
-  return FS_TOOL_EXIT_FAILURE;
+  return status;
 }
 
 /* ---- export ------------------------------------------------------------- */
