@@ -101,6 +101,8 @@ struct _FsHttp {
   FsHttpOptions options; /* its strings are not kept */
   guint restarts;        /* atomic */
   gatomicrefcount ref_count;
+  GMutex first_lock; /* held by the run that sends the session's first request */
+  gboolean warm;     /* a request has been sent: the host's addresses are known */
 };
 
 void
@@ -403,6 +405,7 @@ _fs_http_new (const FsHttpOptions *options, GError **error)
 
   http = g_new0 (FsHttp, 1);
   g_atomic_ref_count_init (&http->ref_count);
+  g_mutex_init (&http->first_lock);
   http->base = g_steal_pointer (&base);
   http->authorization = g_steal_pointer (&authorization);
   http->options = *options;
@@ -458,7 +461,29 @@ _fs_http_unref (FsHttp *http)
   g_free (http->authorization);
   g_free (http->base);
   g_free (http->tmp_dir);
+  g_mutex_clear (&http->first_lock);
   g_free (http);
+}
+
+gboolean
+_fs_http_begin_first_request (FsHttp *http)
+{
+  if (g_atomic_int_get (&http->warm))
+    return FALSE;
+  g_mutex_lock (&http->first_lock);
+  if (g_atomic_int_get (&http->warm))
+    {
+      g_mutex_unlock (&http->first_lock);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+_fs_http_end_first_request (FsHttp *http)
+{
+  g_atomic_int_set (&http->warm, TRUE);
+  g_mutex_unlock (&http->first_lock);
 }
 
 const char *

@@ -532,7 +532,7 @@ download (Pull *p,
     }
   if (transfers->len == 0)
     return TRUE;
-  ok = _fs_http_run_full (remote->http, (FsHttpTransfer *) transfers->data, transfers->len,
+  ok = _fs_http_run_full (remote->http, (FsHttpTransfer *) (void *) transfers->data, transfers->len,
                           FS_HTTP_RUN_NONE, &hooks, download_progress, p, cancellable, error);
   for (guint i = 0; i < transfers->len; i++)
     {

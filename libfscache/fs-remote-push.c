@@ -150,9 +150,9 @@ push_blobs (FsRemote *remote,
     }
 
   ok =
-    _fs_http_run_full (remote->http, (FsHttpTransfer *) transfers->data, transfers->len,
+    _fs_http_run_full (remote->http, (FsHttpTransfer *) (void *) transfers->data, transfers->len,
                        FS_HTTP_RUN_COUNT_SKIPPED, &hooks, run_progress, push, cancellable, error);
-  count_transfers ((FsHttpTransfer *) transfers->data, transfers->len, stats);
+  count_transfers ((FsHttpTransfer *) (void *) transfers->data, transfers->len, stats);
   return ok;
 }
 
