@@ -79,18 +79,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsHttp, _fs_http_unref)
 /* The base URL, ending in '/'. */
 const char *_fs_http_get_url (FsHttp *http);
 guint _fs_http_get_connections (FsHttp *http);
-/* libsoup shares one GNetworkAddress per host among the connections of a
- * session, and GIO (2.74) fills that address's list of socket addresses on
- * its first enumeration without a lock: connections opened at the same
- * time by several threads before any has looked the host up race there
- * and lose a list (a leak LeakSanitizer sees when a push to a server that
- * is down opens 8 connections at once). So the first request of a session
- * goes alone: _fs_http_begin_first_request() returns TRUE to the one
- * caller that must send it (holding a lock the others wait on), who calls
- * _fs_http_end_first_request() once it has been sent, whatever its outcome;
- * FALSE once that is done. */
-gboolean _fs_http_begin_first_request (FsHttp *http);
-void _fs_http_end_first_request (FsHttp *http);
 /* Requests sent again by libsoup after a kept-alive connection closed under
  * them (each one's body was set again). For the tests. */
 guint _fs_http_get_restart_count (FsHttp *http);

@@ -134,8 +134,7 @@ run_worker (gpointer data)
 
       g_mutex_lock (&run->mutex);
       t->done = TRUE;
-      if (run->n_done++ == 0)
-        g_cond_signal (&run->cond); /* a first request alone: the caller waits for it */
+      run->n_done++;
       if (t->error != NULL && !g_error_matches (t->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
           if (run->first_error == NULL)
@@ -203,22 +202,8 @@ _fs_http_run_full (FsHttp *http,
     handler = g_cancellable_connect (cancellable, G_CALLBACK (run_caller_cancelled),
                                      g_object_ref (run.stop), g_object_unref);
 
-  if (n_threads > 0 && _fs_http_begin_first_request (http))
-    {
-      /* The session's first request alone (see fs-http-private.h), then
-       * the other workers. */
-      run.n_workers = 1;
-      g_ptr_array_add (threads, g_thread_new ("fscache-http", run_worker, &run));
-      g_mutex_lock (&run.mutex);
-      while (run.n_done == 0 && run.n_workers > 0)
-        g_cond_wait (&run.cond, &run.mutex);
-      g_mutex_unlock (&run.mutex);
-      _fs_http_end_first_request (http);
-    }
-  g_mutex_lock (&run.mutex);
-  run.n_workers += n_threads - threads->len;
-  g_mutex_unlock (&run.mutex);
-  while (threads->len < n_threads)
+  run.n_workers = n_threads;
+  for (guint i = 0; i < n_threads; i++)
     g_ptr_array_add (threads, g_thread_new ("fscache-http", run_worker, &run));
 
   g_mutex_lock (&run.mutex);

@@ -465,27 +465,6 @@ _fs_http_unref (FsHttp *http)
   g_free (http);
 }
 
-gboolean
-_fs_http_begin_first_request (FsHttp *http)
-{
-  if (g_atomic_int_get (&http->warm))
-    return FALSE;
-  g_mutex_lock (&http->first_lock);
-  if (g_atomic_int_get (&http->warm))
-    {
-      g_mutex_unlock (&http->first_lock);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-void
-_fs_http_end_first_request (FsHttp *http)
-{
-  g_atomic_int_set (&http->warm, TRUE);
-  g_mutex_unlock (&http->first_lock);
-}
-
 const char *
 _fs_http_get_url (FsHttp *http)
 {
@@ -564,6 +543,39 @@ throw_status (GError **error, const char *method, const char *url, SoupMessage *
   return FALSE;
 }
 
+/* libsoup shares one GNetworkAddress per host among the connections of a
+ * session, and GIO (2.74) fills that address's list of socket addresses on
+ * its first enumeration without a lock: connections opened at the same
+ * time by several threads before any has looked the host up race there
+ * and lose a list (LeakSanitizer saw it when a push to a server that is
+ * down opened 8 connections at once). So the session's first request goes
+ * alone: whoever sends it holds first_lock until soup_session_send()
+ * returns (the connection made or failed, the host looked up), and the
+ * requests that start meanwhile wait for it. Returns whether the caller
+ * holds the lock, to give to request_end(). */
+static gboolean
+request_begin (FsHttp *http)
+{
+  if (g_atomic_int_get (&http->warm))
+    return FALSE;
+  g_mutex_lock (&http->first_lock);
+  if (g_atomic_int_get (&http->warm))
+    {
+      g_mutex_unlock (&http->first_lock);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+request_end (FsHttp *http, gboolean first)
+{
+  if (!first)
+    return;
+  g_atomic_int_set (&http->warm, TRUE);
+  g_mutex_unlock (&http->first_lock);
+}
+
 /* Prefixes an error of libsoup or GIO with the request. */
 static gboolean
 throw_prefixed (GError **error, GError *local_error, const char *method, const char *url)
@@ -631,13 +643,16 @@ put_stream (FsHttp *http,
             GCancellable *cancellable,
             GError **error)
 {
+  gboolean first;
   g_autoptr (GInputStream) response = NULL;
   g_autoptr (GError) local_error = NULL;
   guint status;
   gulong handler;
 
   handler = g_signal_connect (msg, "restarted", G_CALLBACK (put_restarted_cb), pb);
+  first = request_begin (http);
   response = soup_session_send (http->session, msg, cancellable, &local_error);
+  request_end (http, first);
   g_signal_handler_disconnect (msg, handler);
   if (pb->error != NULL)
     {
@@ -819,6 +834,7 @@ _fs_http_blob_exists (FsHttp *http,
                       GCancellable *cancellable,
                       GError **error)
 {
+  gboolean first;
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_HEAD, url);
   g_autoptr (GError) local_error = NULL;
@@ -827,7 +843,9 @@ _fs_http_blob_exists (FsHttp *http,
   guint status;
 
   g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
+  first = request_begin (http);
   nothing = soup_session_send_and_read (http->session, msg, cancellable, &local_error);
+  request_end (http, first);
   if (nothing == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "HEAD", url);
   status = soup_message_get_status (msg);
@@ -986,6 +1004,7 @@ _fs_http_blob_get_counted (FsHttp *http,
                            GCancellable *cancellable,
                            GError **error)
 {
+  gboolean first;
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_GET, url);
   /* Dropped unfinished, it is closed and its connection not reused. */
@@ -999,7 +1018,9 @@ _fs_http_blob_get_counted (FsHttp *http,
   guint64 wire = 0;
   FsHttpMeter meter;
 
+  first = request_begin (http);
   body = soup_session_send (http->session, msg, cancellable, &local_error);
+  request_end (http, first);
   if (body == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
   if (soup_message_get_status (msg) != SOUP_STATUS_OK)
@@ -1072,6 +1093,7 @@ _fs_http_document_get (FsHttp *http,
                        GCancellable *cancellable,
                        GError **error)
 {
+  gboolean first;
   g_autofree char *url = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GInputStream) body = NULL;
@@ -1083,7 +1105,9 @@ _fs_http_document_get (FsHttp *http,
   *out_document = NULL;
   url = g_strconcat (http->base, path, NULL);
   msg = message_new (http, SOUP_METHOD_GET, url);
+  first = request_begin (http);
   body = soup_session_send (http->session, msg, cancellable, &local_error);
+  request_end (http, first);
   if (body == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
   if (soup_message_get_status (msg) == SOUP_STATUS_NOT_FOUND)
