@@ -240,7 +240,7 @@ gboolean fs_tool_open_cache (FsTool *tool, gboolean writes, gboolean any_version
 /* The absolute path of the open cache. */
 char *fs_tool_absolute_cache_dir (FsTool *tool);
 
-/* Runs @cmd (`{}` in its words replaced by @path) as `load` and `ensure`
+/* fscache-run.c: runs @cmd (`{}` in its words replaced by @path) as `load` and `ensure`
  * do: $FSCACHE_ENTRY, $FSCACHE_ENTRY_NAME and $FSCACHE_DIR set, ^C and ^\
  * left to CMD while the tool waits. Returns CMD's exit status as a shell
  * gives it (128 + N for signal N; 127 and 126 when it can't be run, with
