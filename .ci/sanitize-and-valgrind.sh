@@ -47,18 +47,32 @@ note() {
   echo "== sanitize: $1: $verdict ($3 s)"
 }
 results() {
-  # a one-line count of a meson test log
+  # A one-line count of a meson test log, then a line per test that did not
+  # pass, with the first line of its output that says why: CI shows only
+  # the end of the output, where these figures are.
   /usr/bin/python3 - "$1" <<'EOF'
-import json, sys
+import json, re, sys
 counts = {}
+bad = []
+why = re.compile(r"ERROR|Bail out|^not ok|runtime error|Sanitizer|Invalid|definitely lost|Traceback")
 try:
-    for line in open(sys.argv[1], encoding="utf-8"):
+    for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
         if line.strip():
-            r = json.loads(line).get("result", "?")
+            try:
+                t = json.loads(line)
+            except ValueError:
+                t = {"name": "(a line of the log that is not JSON)", "result": "?"}
+            r = t.get("result", "?")
             counts[r] = counts.get(r, 0) + 1
+            if r not in ("OK", "SKIP", "EXPECTEDFAIL"):
+                out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
+                first = next((l.strip() for l in out.splitlines() if why.search(l)), "")
+                bad.append(f"{t.get('name', '?')} {r}: {first[:200]}")
 except OSError:
     pass
 print(", ".join(f"{v} {k.lower()}" for k, v in sorted(counts.items())) or "no log")
+for b in bad:
+    print(f"      {b}")
 EOF
 }
 
@@ -73,6 +87,8 @@ asan_env=(
   "FSCACHE_STRESS_PROCS=${FSCACHE_STRESS_PROCS:-6}"
   "FSCACHE_CRASH_SECONDS=${FSCACHE_CRASH_SECONDS:-10}"
   "FSCACHE_CRASH_MIN_KILLS=${FSCACHE_CRASH_MIN_KILLS:-40}"
+  "FSCACHE_CRASHPOINT_REPS=${FSCACHE_CRASHPOINT_REPS:-2}"
+  "FSCACHE_CRASH_MATRIX=${FSCACHE_CRASH_MATRIX:-diagonal}"
 )
 
 # ---------------------------------------------------------------------------
@@ -101,8 +117,12 @@ if [[ " $parts " == *" asan "* || " $parts " == *" python "* ]]; then
 
   if [[ " $parts " == *" asan "* && $status -eq 0 ]]; then
     t0=$(now)
+    # Timeouts are there to catch hangs, not to time: an instrumented binary
+    # is several times slower, and a loaded machine slower still (test-crash
+    # took 77 s of its 120 s here alone, and ran past them with two more
+    # busy processes), hence the multiplier.
     env "${asan_env[@]}" meson test -C "$asandir" --no-rebuild --print-errorlogs \
-      --num-processes "$jobs" --suite c --suite hostile --suite stress --suite remote \
+      --timeout-multiplier 3 --num-processes "$jobs" --suite c --suite hostile --suite stress --suite remote \
       >"$asandir/test-asan.log" 2>&1
     rc=$?
     [ $rc -ne 0 ] && grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$asandir/test-asan.log"
@@ -140,7 +160,8 @@ if [[ " $parts " == *" valgrind "* ]]; then
   elif [ ! -f "$builddir/build.ninja" ]; then
     note "C tests under valgrind" 1 0 "$builddir is not configured (run make build first)"
   else
-    meson test -C "$builddir" --setup valgrind --print-errorlogs --num-processes "$jobs" \
+    FSCACHE_CRASH_MATRIX=${FSCACHE_CRASH_MATRIX:-diagonal} \
+      meson test -C "$builddir" --setup valgrind --print-errorlogs --num-processes "$jobs" \
       --suite c --suite hostile --no-suite threads >"$builddir/test-valgrind.log" 2>&1
     rc=$?
     [ $rc -ne 0 ] && grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|ERROR|TIMEOUT)' "$builddir/test-valgrind.log"

@@ -518,18 +518,27 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GPtrArray) cases = g_ptr_array_new_with_free_func (g_free);
+  gboolean diagonal;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/crash/matrix-covers-every-fault-point", test_matrix_covers_every_point);
 
+  /* FSCACHE_CRASH_MATRIX=diagonal (set by the sanitizer and valgrind runs,
+   * where a case costs ten times more): each scenario in one variant only,
+   * scenario i in variant i mod 3, so that every scenario and every variant
+   * still runs. The regular run takes the whole matrix. */
+  diagonal = g_strcmp0 (g_getenv ("FSCACHE_CRASH_MATRIX"), "diagonal") == 0;
   for (gsize i = 0; i < G_N_ELEMENTS (scenarios); i++)
     for (guint v = 0; v < G_N_ELEMENTS (variant_names); v++)
       {
-        Case *c = g_new0 (Case, 1);
+        Case *c;
         g_autofree char *path = NULL;
 
+        if (diagonal && v != i % G_N_ELEMENTS (variant_names))
+          continue;
+        c = g_new0 (Case, 1);
         c->scenario = &scenarios[i];
         c->variant = (Variant) v;
         g_ptr_array_add (cases, c);

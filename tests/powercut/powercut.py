@@ -45,7 +45,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Two chains on ext4, so that two guests at a time finish together.
-DEFAULT_RUNS = "ext4:8 ext4:8 xfs:5 btrfs:5 ext4-volatile:4"
+DEFAULT_RUNS = "ext4:6 ext4:6 xfs:4 btrfs:4 ext4-volatile:3"
 MARK = re.compile(rb"@@([^@\n]*)@@")
 # When the power goes, counted from the start of the stores of a boot (of
 # a volatile run: from its first entry stored).

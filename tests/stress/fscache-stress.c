@@ -430,14 +430,14 @@ install_log_handler (void)
 static char *opt_cache;
 static char *opt_stats;
 static int opt_slot;
-static int opt_seconds = 20;
+static int opt_seconds = 14;
 static int opt_procs = 8;
 static int opt_threads = 2;
 static int opt_keys = 160;
 static int opt_rounds = 4;
 static int opt_kill_ms = 40;
 static int opt_min_kills = 0;
-static int opt_reps = 5;
+static int opt_reps = -1;
 static gint64 opt_seed;
 static gboolean opt_durable;
 static gboolean opt_keep;
@@ -2062,7 +2062,7 @@ run_crashpoints (void)
  * never take an entry whose creator is alive: every stage and store
  * succeeds, and every live staging entry stays whole. Rare windows need
  * many creations: on a tmpfs (/dev/shm, the default when it is there)
- * this makes several hundred thousand in 20 s. */
+ * this makes over a hundred thousand in 14 s. */
 #define RACE_JOBS "stage,stage,osbuild-stage,osbuild-store,store,gc,gc,evict"
 
 static int
@@ -2483,7 +2483,7 @@ main (int argc, char **argv)
       "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, "Threads per worker [2]", "N" },
     { "seconds", 's', 0, G_OPTION_ARG_INT, &opt_seconds,
-      "Duration [$FSCACHE_STRESS_SECONDS, 20; crash: $FSCACHE_CRASH_SECONDS, 24]; 0: until killed (worker)",
+      "Duration [$FSCACHE_STRESS_SECONDS, 14; crash: $FSCACHE_CRASH_SECONDS, 24]; 0: until killed (worker)",
       "S" },
     { "keys", 'k', 0, G_OPTION_ARG_INT, &opt_keys, "Number of distinct names [160]", "N" },
     { "max", 'm', 0, G_OPTION_ARG_STRING, &opt_max_str,
@@ -2493,7 +2493,7 @@ main (int argc, char **argv)
     { "min-kills", 0, 0, G_OPTION_ARG_INT, &opt_min_kills,
       "Fail with fewer kills than this [$FSCACHE_CRASH_MIN_KILLS, 200]", "N" },
     { "reps", 0, 0, G_OPTION_ARG_INT, &opt_reps,
-      "Runs per fault point and variant (crashpoints) [5]", "N" },
+      "Runs per fault point and variant (crashpoints) [$FSCACHE_CRASHPOINT_REPS, 5]", "N" },
     { "points", 0, 0, G_OPTION_ARG_STRING, &opt_points,
       "Comma-separated fault points (crashpoints) [all]", "LIST" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &opt_seed, "Random seed [time]", "N" },
@@ -2536,16 +2536,19 @@ main (int argc, char **argv)
       return 2;
     }
   role = argv[1];
-  /* Durations: --seconds, else the environment, else 20 s (24 s for the
+  /* Durations: --seconds, else the environment, else 14 s (24 s for the
    * crash loop, which must also reach $FSCACHE_CRASH_MIN_KILLS, 200). */
   if (opt_seconds < 0)
     opt_seconds = g_str_equal (role, "crash") ? env_int ("FSCACHE_CRASH_SECONDS", 24)
-                                              : env_int ("FSCACHE_STRESS_SECONDS", 20);
+                                              : env_int ("FSCACHE_STRESS_SECONDS", 14);
   if (opt_min_kills < 0)
     opt_min_kills = g_str_equal (role, "crash") ? env_int ("FSCACHE_CRASH_MIN_KILLS", 200) : 0;
+  if (opt_reps < 0)
+    opt_reps = env_int ("FSCACHE_CRASHPOINT_REPS", 5);
   if (opt_max_str != NULL)
     opt_max_size = g_ascii_strtoull (opt_max_str, NULL, 10);
-  if (opt_procs < 1 || opt_threads < 1 || opt_keys < 1 || opt_rounds < 1 || opt_max_size < MIB / 4)
+  if (opt_procs < 1 || opt_threads < 1 || opt_keys < 1 || opt_rounds < 1 || opt_reps < 1 ||
+      opt_max_size < MIB / 4)
     {
       g_printerr ("bad sizes\n");
       return 2;
