@@ -354,6 +354,7 @@ fs_cache_prune_full_finish (FsCache *self, GAsyncResult *result, GError **error)
 
 typedef struct {
   char *name;
+  FsCacheLoadFlags flags;
   int timeout_msec;
 } LoadOrStoreData;
 
@@ -371,10 +372,30 @@ load_or_store_thread (GTask *task, gpointer source, gpointer task_data, GCancell
 {
   LoadOrStoreData *data = task_data;
   GError *error = NULL;
-  FsCacheEntry *entry =
-    fs_cache_load_or_store (source, data->name, data->timeout_msec, cancellable, &error);
+  FsCacheEntry *entry = fs_cache_load_or_store_full (source, data->name, data->flags,
+                                                     data->timeout_msec, cancellable, &error);
 
   _fs_task_return_entry (task, entry, error);
+}
+
+static void
+load_or_store_start (FsCache *self,
+                     gpointer source_tag,
+                     const char *name,
+                     FsCacheLoadFlags flags,
+                     int timeout_msec,
+                     int io_priority,
+                     GCancellable *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data)
+{
+  LoadOrStoreData *data = g_new0 (LoadOrStoreData, 1);
+
+  data->name = g_strdup (name);
+  data->flags = flags;
+  data->timeout_msec = timeout_msec;
+  _fs_task_run_in_thread (self, source_tag, io_priority, cancellable, callback, user_data, data,
+                          load_or_store_data_free, load_or_store_thread);
 }
 
 /**
@@ -403,17 +424,12 @@ fs_cache_load_or_store_async (FsCache *self,
                               GAsyncReadyCallback callback,
                               gpointer user_data)
 {
-  LoadOrStoreData *data;
-
   g_return_if_fail (FS_IS_CACHE (self));
   g_return_if_fail (name != NULL);
   g_return_if_fail (timeout_msec >= -1);
 
-  data = g_new0 (LoadOrStoreData, 1);
-  data->name = g_strdup (name);
-  data->timeout_msec = timeout_msec;
-  _fs_task_run_in_thread (self, fs_cache_load_or_store_async, io_priority, cancellable, callback,
-                          user_data, data, load_or_store_data_free, load_or_store_thread);
+  load_or_store_start (self, fs_cache_load_or_store_async, name, FS_CACHE_LOAD_NONE, timeout_msec,
+                       io_priority, cancellable, callback, user_data);
 }
 
 /**
@@ -433,4 +449,59 @@ FsCacheEntry *
 fs_cache_load_or_store_finish (FsCache *self, GAsyncResult *result, GError **error)
 {
   return _fs_task_finish_pointer (self, result, fs_cache_load_or_store_async, error);
+}
+
+/**
+ * fs_cache_load_or_store_full_async:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @flags: #FsCacheLoadFlags
+ * @timeout_msec: how long to wait for another process storing or pulling
+ *   @name, in milliseconds (-1: until cancelled, 0: not at all)
+ * @io_priority: the I/O priority of the request
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when done
+ * @user_data: data for @callback
+ *
+ * Loads an entry, pulls it or gets one to store, without blocking: see
+ * fs_cache_load_or_store_full(). The wait and the pull run in a worker
+ * thread; cancel @cancellable to stop them.
+ *
+ * Since: 1.1
+ */
+void
+fs_cache_load_or_store_full_async (FsCache *self,
+                                   const char *name,
+                                   FsCacheLoadFlags flags,
+                                   int timeout_msec,
+                                   int io_priority,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data)
+{
+  g_return_if_fail (FS_IS_CACHE (self));
+  g_return_if_fail (name != NULL);
+  g_return_if_fail (timeout_msec >= -1);
+
+  load_or_store_start (self, fs_cache_load_or_store_full_async, name, flags, timeout_msec,
+                       io_priority, cancellable, callback, user_data);
+}
+
+/**
+ * fs_cache_load_or_store_full_finish:
+ * @self: an #FsCache
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes fs_cache_load_or_store_full_async().
+ *
+ * Returns: (transfer full): the loaded entry, or the entry to fill and
+ *   commit; %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheEntry *
+fs_cache_load_or_store_full_finish (FsCache *self, GAsyncResult *result, GError **error)
+{
+  return _fs_task_finish_pointer (self, result, fs_cache_load_or_store_full_async, error);
 }

@@ -22,8 +22,10 @@
 #include "fs-evict-private.h"
 #include "fs-flight-private.h"
 #include "fs-gc-private.h"
+#include "fs-integrity-private.h"
 #include "fs-load-private.h"
 #include "fs-pin-private.h"
+#include "fs-remote-pull-private.h"
 
 /* ---- prune and garbage collection ---- */
 
@@ -481,10 +483,9 @@ fs_cache_prune_full (FsCache *self,
  * %G_IO_ERROR_CANCELLED as soon as @cancellable is cancelled. The
  * statistics count a loaded entry as a hit, a writable one as a miss.
  *
- * It never uses the network. To take the entry from the cache's remote
- * rather than build it, call fs_cache_pull() first (a remote that does not
- * have it fails with %FS_CACHE_ERROR_MISS), and push what was built with
- * fs_cache_entry_push() after its commit: `fscache ensure` does both.
+ * It never uses the network: fs_cache_load_or_store_full() with
+ * %FS_CACHE_LOAD_REMOTE takes the entry from the cache's remote rather than
+ * build it.
  *
  * Returns: (transfer full): the loaded entry, or the entry to fill and
  *   commit; %NULL with @error set
@@ -497,6 +498,72 @@ fs_cache_load_or_store (FsCache *self,
                         int timeout_msec,
                         GCancellable *cancellable,
                         GError **error)
+{
+  return fs_cache_load_or_store_full (self, name, FS_CACHE_LOAD_NONE, timeout_msec, cancellable,
+                                      error);
+}
+
+/* The loaded entry of fs_cache_load_or_store_full(), verified first when
+ * @flags ask for it; takes @handle either way. */
+static FsCacheEntry *
+loaded_entry (FsStore *store,
+              FsHandle *handle,
+              const char *name,
+              guint64 size,
+              const char *digest,
+              FsCacheLoadFlags flags,
+              GCancellable *cancellable,
+              GError **error)
+{
+  if ((flags & FS_CACHE_LOAD_VERIFY) &&
+      !_fs_integrity_verify (store, handle, digest, NULL, NULL, NULL, cancellable, error))
+    {
+      _fs_lock_clear (&handle->lock);
+      return NULL;
+    }
+  return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, handle, name, size, digest);
+}
+
+/**
+ * fs_cache_load_or_store_full:
+ * @self: an #FsCache
+ * @name: the name of the entry
+ * @flags: #FsCacheLoadFlags
+ * @timeout_msec: how long to wait for another process that is storing
+ *   (or pulling) @name, in milliseconds: -1 to wait until @cancellable is
+ *   cancelled, 0 not to wait at all
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Loads the entry @name, or gives the caller an entry to store it in, as
+ * fs_cache_load_or_store() does, with the choices of fs_cache_load_full():
+ *
+ * - %FS_CACHE_LOAD_REMOTE: the caller that would get a writable entry
+ *   first pulls @name from the cache's remote, if it has one (see
+ *   fs_cache_pull()), and the other callers for @name wait for that pull
+ *   as they would for a build: one download, not one per process. When the
+ *   pull stores the entry, the result is the entry loaded; when the remote
+ *   does not have it, is down or is wrong (a message is logged), the
+ *   result is the writable entry, to build. Only a cancellation fails.
+ *   Pushing what was built is the caller's choice: fs_cache_entry_push()
+ *   after the commit (`fscache ensure` does).
+ * - %FS_CACHE_LOAD_VERIFY: a loaded entry is re-hashed against its
+ *   manifest before it is returned, as by fs_cache_load_full().
+ *
+ * This call may use the network only with %FS_CACHE_LOAD_REMOTE.
+ *
+ * Returns: (transfer full): the loaded entry, or the entry to fill and
+ *   commit; %NULL with @error set
+ *
+ * Since: 1.1
+ */
+FsCacheEntry *
+fs_cache_load_or_store_full (FsCache *self,
+                             const char *name,
+                             FsCacheLoadFlags flags,
+                             int timeout_msec,
+                             GCancellable *cancellable,
+                             GError **error)
 {
   FsHandle handle = FS_HANDLE_INIT;
   FsFlight flight = FS_FLIGHT_INIT;
@@ -528,10 +595,37 @@ fs_cache_load_or_store (FsCache *self,
   if (loaded)
     {
       _fs_stats_add (store->stats, FS_STAT_HIT, 1);
-      return _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_LOADED, &handle, name, size, digest);
+      return loaded_entry (store, &handle, name, size, digest, flags, cancellable, error);
     }
+  /* A miss here, whether the remote then has the entry or not (the pull
+   * counts a remote hit or miss), as in fs_cache_load_full(). */
   _fs_stats_add (store->stats, FS_STAT_MISS, 1);
   entry = _fs_cache_entry_new (store, FS_CACHE_ENTRY_KIND_STORING, &handle, name, 0, NULL);
   _fs_cache_entry_set_flight (entry, &flight);
+
+  /* The remote, asked by the leader alone, in flight: the others wait for
+   * the pull's commit as for a build's. */
+  if (flags & FS_CACHE_LOAD_REMOTE)
+    {
+      g_autoptr (GError) remote_error = NULL;
+      FsHandle pulled = FS_HANDLE_INIT;
+
+      if (_fs_remote_load (store, name, &pulled, &size, &digest, cancellable, &remote_error))
+        {
+          /* Stored: the writable entry goes (and its flight lands). */
+          fs_cache_entry_release (entry);
+          g_object_unref (entry);
+          return loaded_entry (store, &pulled, name, size, digest, flags, cancellable, error);
+        }
+      if (g_error_matches (remote_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          fs_cache_entry_release (entry);
+          g_object_unref (entry);
+          g_propagate_error (error, g_steal_pointer (&remote_error));
+          return NULL;
+        }
+      /* Not there, or a remote that failed (its message is logged): built
+       * here. */
+    }
   return entry;
 }

@@ -65,7 +65,7 @@ const char *fs_cache_get_boot_id (FsCache *self);
  *   remote (see fs_cache_pull()) when it has one; a remote that fails makes
  *   the load a miss, never an error
  *
- * Flags of fs_cache_load_full().
+ * Flags of fs_cache_load_full() and fs_cache_load_or_store_full().
  *
  * Since: 1.1
  */
@@ -445,6 +445,26 @@ void fs_cache_load_or_store_async (FsCache *self,
                                    gpointer user_data);
 FS_AVAILABLE_IN_1_1
 FsCacheEntry *fs_cache_load_or_store_finish (FsCache *self, GAsyncResult *result, GError **error);
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_or_store_full (FsCache *self,
+                                           const char *name,
+                                           FsCacheLoadFlags flags,
+                                           int timeout_msec,
+                                           GCancellable *cancellable,
+                                           GError **error);
+FS_AVAILABLE_IN_1_1
+void fs_cache_load_or_store_full_async (FsCache *self,
+                                        const char *name,
+                                        FsCacheLoadFlags flags,
+                                        int timeout_msec,
+                                        int io_priority,
+                                        GCancellable *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer user_data);
+FS_AVAILABLE_IN_1_1
+FsCacheEntry *fs_cache_load_or_store_full_finish (FsCache *self,
+                                                  GAsyncResult *result,
+                                                  GError **error);
 
 FS_AVAILABLE_IN_1_1
 FsCacheStats *fs_cache_get_stats (FsCache *self, GCancellable *cancellable, GError **error);

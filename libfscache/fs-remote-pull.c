@@ -1022,7 +1022,7 @@ _fs_remote_load (FsStore *store,
       if (g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
-        g_message (_ ("The remote %s failed, so “%s” is a miss: %s"), url, name,
+        g_message (_ ("The remote %s failed, so “%s” is not taken from it: %s"), url, name,
                    local_error->message);
       return FALSE;
     }

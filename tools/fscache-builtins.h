@@ -45,13 +45,6 @@ FsCacheTransfer *fs_tool_write_through (FsTool *tool,
                                         gboolean report,
                                         GCancellable *cancellable,
                                         GError **error);
-/* The read-through of ensure: pulls NAME when the cache has a remote and
- * not the entry. A remote that does not have it is silent, one that fails
- * one warning. Returns the signal that interrupted the pull, else 0. */
-int fs_tool_pull_first (FsTool *tool,
-                        const FsCacheInfo *info,
-                        const char *name,
-                        GCancellable *cancellable);
 
 /* fscache-manage.c */
 int fs_tool_stats (FsTool *tool, char **argv);

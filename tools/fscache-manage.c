@@ -820,6 +820,7 @@ fs_tool_ensure (FsTool *tool, char **argv)
   g_autofree char *quoted = NULL;
   g_autofree char *entry_path = NULL;
   GTimeSpan timeout = -1;
+  FsCacheLoadFlags flags = FS_CACHE_LOAD_NONE;
   FsCacheCommitStatus commit_status;
   const char *name;
   char **cmd;
@@ -847,29 +848,28 @@ fs_tool_ensure (FsTool *tool, char **argv)
   /* ^C, SIGTERM and SIGHUP stop a pull or a wait cleanly. */
   cancellable = fs_tool_watch_signals (tool);
 
-  /* The remote first, if the cache has one: an entry found there is
-   * stored here, and found by the load below. */
-  if (!opt.no_remote)
-    {
-      if ((info = fs_tool_dup_info (tool)) == NULL)
-        return FS_TOOL_EXIT_FAILURE;
-      if ((signum = fs_tool_pull_first (tool, info, name, cancellable)) != 0)
-        {
-          fs_tool_error (_ ("Interrupted while pulling %s"), quoted);
-          return 128 + signum;
-        }
-    }
-
+  /* With a remote (unless --no-remote): the process that would build
+   * NAME first pulls it, and the others wait for that pull as for a build;
+   * a remote that fails is one warning (the library's message), then the
+   * build. */
+  if (!opt.no_remote && (info = fs_tool_dup_info (tool)) == NULL)
+    return FS_TOOL_EXIT_FAILURE;
+  if (info != NULL && fs_cache_info_get_remote_url (info) != NULL)
+    flags |= FS_CACHE_LOAD_REMOTE;
   entry =
-    fs_cache_load_or_store (tool->cache, name,
-                            timeout < 0 ? -1 : (int) MIN (timeout / 1000, (GTimeSpan) G_MAXINT),
-                            cancellable, &error);
+    fs_cache_load_or_store_full (tool->cache, name, flags,
+                                 timeout < 0 ? -1
+                                             : (int) MIN (timeout / 1000, (GTimeSpan) G_MAXINT),
+                                 cancellable, &error);
   if (entry == NULL)
     {
       signum = fs_tool_interrupted_by (tool, error);
       if (signum != 0)
         {
-          fs_tool_error (_ ("Interrupted while waiting for %s"), quoted);
+          if (flags & FS_CACHE_LOAD_REMOTE)
+            fs_tool_error (_ ("Interrupted while pulling or waiting for %s"), quoted);
+          else
+            fs_tool_error (_ ("Interrupted while waiting for %s"), quoted);
           return 128 + signum;
         }
       fs_tool_error ("%s", error->message);

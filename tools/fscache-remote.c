@@ -128,28 +128,6 @@ fs_tool_write_through (FsTool *tool,
   return pushed;
 }
 
-int
-fs_tool_pull_first (FsTool *tool,
-                    const FsCacheInfo *info,
-                    const char *name,
-                    GCancellable *cancellable)
-{
-  g_autoptr (FsCacheTransfer) pulled = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *url = fs_cache_info_get_remote_url (info);
-
-  if (url == NULL)
-    return 0;
-  pulled = fs_cache_pull (tool->cache, name, NULL, NULL, NULL, cancellable, &error);
-  if (pulled != NULL || g_error_matches (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS))
-    return 0;
-  if (fs_tool_interrupted_by (tool, error) != 0)
-    return fs_tool_interrupted_by (tool, error);
-  fs_tool_warning (_ ("The remote %s failed, so “%s” is not taken from it: %s"), url, name,
-                   error->message);
-  return 0;
-}
-
 /* The exit status of the whole command: the worst of the entries'. */
 static int
 worse (int status, const GError *error, FsTool *tool)

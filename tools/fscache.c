@@ -78,8 +78,8 @@ static const FsToolCommand commands[] = {
         "with 0 once it is stored; else runs CMD to build it, with the new entry's empty directory "
         "in $FSCACHE_ENTRY and in place of {}, and stores it when CMD exits with 0. When CMD "
         "fails, nothing is stored, a process waiting for NAME builds it in turn, and the exit "
-        "status is CMD's. A cache with a remote pulls NAME from it before building, and pushes "
-        "what it built (not with --no-remote)."),
+        "status is CMD's. A cache with a remote pulls NAME from it before building (one process "
+        "pulls, the others wait for it), and pushes what it built (not with --no-remote)."),
     "entry command path ...", FS_TOOL_COMMAND_POSIX, fs_tool_ensure },
   { "pin", N_ ("NAME…"), N_ ("Pin entries: never evict them"),
     N_ ("Pinned entries are never evicted to make room, nor by prune; rm still removes them. "

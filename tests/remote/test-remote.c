@@ -1161,6 +1161,133 @@ test_stats (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 0);
 }
 
+/* fs_cache_load_or_store_full(): with REMOTE the would-be builder pulls
+ * (a remote hit is returned loaded, nothing to build); what the remote does
+ * not have, or a remote that is down, is a writable entry; without the
+ * flag the server hears nothing. */
+static void
+test_load_or_store (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FsCacheTransfer) t = NULL;
+  g_autoptr (FsCacheEntry) entry = NULL;
+  g_autoptr (FsCacheStats) stats = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *digest = NULL;
+  guint requests;
+
+  NEED_SERVER (fx);
+  make_tree (fx->src);
+  store_tree (fx->a, "tree", fx->src);
+  store_tree (fx->a, "other", fx->src);
+  t = push (fx->a, "tree");
+  g_clear_object (&t);
+  t = push (fx->a, "other");
+  digest = tree_digest_of (fx->a, "tree");
+  zero_stats (fx->b);
+
+  /* Without the flag: built here, not asked for. */
+  requests = fs_test_nginx_count (fx->nx, NULL, "/", 0);
+  entry = fs_cache_load_or_store_full (fx->b, "other", FS_CACHE_LOAD_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fs_cache_entry_get_kind (entry), ==, FS_CACHE_ENTRY_KIND_STORING);
+  fs_cache_entry_release (entry);
+  g_clear_object (&entry);
+  g_assert_cmpuint (fs_test_nginx_count (fx->nx, NULL, "/", 0), ==, requests);
+
+  /* On the remote: pulled and returned loaded (and verified on demand). */
+  entry = fs_cache_load_or_store_full (fx->b, "tree", FS_CACHE_LOAD_REMOTE | FS_CACHE_LOAD_VERIFY,
+                                       -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fs_cache_entry_get_kind (entry), ==, FS_CACHE_ENTRY_KIND_LOADED);
+  g_assert_cmpstr (fs_cache_entry_get_tree_digest (entry), ==, digest);
+  g_assert_cmpuint (fs_test_nginx_count (fx->nx, "GET", "/ac/", 200), ==, 1);
+  fs_cache_entry_release (entry);
+  g_clear_object (&entry);
+  /* Here now: a local hit, no request. */
+  requests = fs_test_nginx_count (fx->nx, NULL, "/", 0);
+  entry = fs_cache_load_or_store_full (fx->b, "tree", FS_CACHE_LOAD_REMOTE, 0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fs_cache_entry_get_kind (entry), ==, FS_CACHE_ENTRY_KIND_LOADED);
+  g_clear_object (&entry);
+  g_assert_cmpuint (fs_test_nginx_count (fx->nx, NULL, "/", 0), ==, requests);
+
+  /* Not on the remote: to build, silently. */
+  entry = fs_cache_load_or_store_full (fx->b, "nowhere", FS_CACHE_LOAD_REMOTE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fs_cache_entry_get_kind (entry), ==, FS_CACHE_ENTRY_KIND_STORING);
+  g_assert_cmpuint (n_messages, ==, 0);
+  fs_test_write_entry_file (entry, "file", 4096);
+  g_assert_cmpint (fs_test_commit (entry), ==, FS_CACHE_COMMIT_STORED);
+  g_clear_object (&entry);
+
+  stats = stats_of (fx->b);
+  g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 3); /* other, tree, nowhere */
+  g_assert_cmpuint (fs_cache_stats_get_hits (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 1);
+  g_clear_object (&stats);
+
+  /* A remote that is down: one message, then built here all the same. */
+  fs_test_nginx_kill (fx->nx);
+  messages_clear ();
+  entry = fs_cache_load_or_store_full (fx->b, "other", FS_CACHE_LOAD_REMOTE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fs_cache_entry_get_kind (entry), ==, FS_CACHE_ENTRY_KIND_STORING);
+  g_assert_cmpuint (n_messages, ==, 1);
+  g_assert_nonnull (strstr (messages->str, fx->nx->url));
+  fs_cache_entry_release (entry);
+  g_clear_object (&entry);
+  g_assert_cmpuint (fs_test_count_uuid (fx->dir_b), ==, 0);
+  fs_test_assert_consistent (fx->dir_b);
+}
+
+typedef struct {
+  GMainLoop *loop;
+  FsCacheEntry *entry;
+  GError *error;
+} AsyncLoad;
+
+static void
+on_loaded_or_not (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AsyncLoad *al = data;
+
+  al->entry = fs_cache_load_or_store_full_finish (FS_CACHE (source), result, &al->error);
+  g_main_loop_quit (al->loop);
+}
+
+/* The same, asynchronously; a cancelled pull fails and leaves nothing. */
+static void
+test_load_or_store_async (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FsCacheTransfer) t = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  AsyncLoad al = { g_main_loop_new (NULL, FALSE), NULL, NULL };
+
+  NEED_SERVER (fx);
+  make_tree (fx->src);
+  store_tree (fx->a, "tree", fx->src);
+  t = push (fx->a, "tree");
+
+  g_cancellable_cancel (cancellable);
+  fs_cache_load_or_store_full_async (fx->b, "tree", FS_CACHE_LOAD_REMOTE, -1, G_PRIORITY_DEFAULT,
+                                     cancellable, on_loaded_or_not, &al);
+  g_main_loop_run (al.loop);
+  g_assert_error (al.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (al.entry);
+  g_clear_error (&al.error);
+  g_assert_cmpuint (fs_test_count_uuid (fx->dir_b), ==, 0);
+
+  fs_cache_load_or_store_full_async (fx->b, "tree", FS_CACHE_LOAD_REMOTE, -1, G_PRIORITY_DEFAULT,
+                                     NULL, on_loaded_or_not, &al);
+  g_main_loop_run (al.loop);
+  g_assert_no_error (al.error);
+  g_assert_cmpint (fs_cache_entry_get_kind (al.entry), ==, FS_CACHE_ENTRY_KIND_LOADED);
+  g_clear_object (&al.entry);
+  g_main_loop_unref (al.loop);
+  fs_test_assert_consistent (fx->dir_b);
+}
+
 /* ---- the local side --------------------------------------------------------------- */
 
 /* An entry the cache has is not fetched; one it declines is not kept. */
@@ -1295,5 +1422,7 @@ main (int argc, char *argv[])
   ADD ("exists-and-declined", test_exists_and_declined, &default_server, fixture_setup);
   ADD ("async", test_async, &default_server, fixture_setup);
   ADD ("stats", test_stats, &default_server, fixture_setup);
+  ADD ("load-or-store", test_load_or_store, &default_server, fixture_setup);
+  ADD ("load-or-store/async", test_load_or_store_async, &default_server, fixture_setup);
   return g_test_run ();
 }

@@ -2,7 +2,8 @@
 """The remote tier through GObject introspection, against a real nginx.
 
 FsCacheInfo's remote settings, fs_cache_push/pull (sync and async, with
-progress), fs_cache_entry_push, FS_CACHE_LOAD_REMOTE and FsCacheTransfer, as
+progress), fs_cache_entry_push, FS_CACHE_LOAD_REMOTE (fs_cache_load_full and
+fs_cache_load_or_store_full) and FsCacheTransfer, as
 Python programs use them. Run by meson (suite remote) with the uninstalled
 typelib; tests/remote/test-remote.c has the failure cases in depth.
 """
@@ -110,6 +111,35 @@ def test_push_then_load_elsewhere(tmp_path, nginx):
         got = hashlib.sha256(f.read()).hexdigest()
     assert got == hashlib.sha256((src / "sub" / "b").read_bytes()).hexdigest()
     assert os.readlink(os.path.join(entry.get_path(), "link")) == "sub/b"
+
+
+def test_load_or_store_full_remote(tmp_path, nginx):
+    """The single flight with the remote: what the remote has comes back
+    loaded, what it has not is an entry to build; without the flag the
+    server hears nothing."""
+    src = make_tree(tmp_path / "src")
+    a = open_cache(tmp_path / "a", nginx.url)
+    b = open_cache(tmp_path / "b", nginx.url)
+    store(a, "tree", src)
+    transfer = a.push("tree", None, None, None)
+
+    before = nginx.count()
+    entry = b.load_or_store_full("tree", FsCache.CacheLoadFlags.NONE, 0, None)
+    assert entry.get_kind() == FsCache.CacheEntryKind.STORING
+    entry.release()
+    assert nginx.count() == before
+
+    entry = b.load_or_store_full("tree", FsCache.CacheLoadFlags.REMOTE, -1, None)
+    assert entry.get_kind() == FsCache.CacheEntryKind.LOADED
+    assert entry.get_tree_digest() == transfer.get_tree_digest()
+    entry.release()
+
+    with b.load_or_store_full("built-here", FsCache.CacheLoadFlags.REMOTE, -1, None) as entry:
+        assert entry.get_kind() == FsCache.CacheEntryKind.STORING
+        with open(os.path.join(entry.get_path(), "f"), "w") as f:
+            f.write("built\n")
+        ok, status = entry.commit(None)
+        assert ok and status == FsCache.CacheCommitStatus.STORED
 
 
 def test_entry_push_after_commit(tmp_path, nginx):

@@ -194,7 +194,7 @@ def test_ensure_pulls_then_builds_and_pushes(tmp_path, nginx):
     assert (b / "objects" / "t" / "data" / "d" / "f03").read_bytes() == \
         (src / "d" / "f03").read_bytes()
     stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
-    assert (stats["remote-hits"], stats["hits"]) == (1, 1)
+    assert (stats["remote-hits"], stats["misses"], stats["hits"]) == (1, 1, 0)
 
     # Nowhere: built here, then pushed, and A loads it from the remote.
     puts = nginx.count("PUT", "/ac/")
@@ -312,6 +312,37 @@ def test_concurrent_pulls(tmp_path, nginx):
     assert [e["name"] for e in ls["entries"]] == ["tree"]
     assert leftovers(b) == [] and consistent(b)
     assert int((b / "cache.size").read_text()) == ls["entries"][0]["size"]
+
+
+def test_concurrent_ensures_pull_once(tmp_path, nginx_factory):
+    """Five `fscache ensure` of one name that the remote has, at once, in one
+    cache: one of them pulls (one download), the others wait for its pull
+    as they would for a build; nobody runs the build command."""
+    srv = nginx_factory(limit_rate="128k")
+    a = init(tmp_path / "a", srv.url)
+    src = make_tree(tmp_path / "src")
+    run(a, "store", "t", str(src), check=EXIT_OK)
+    # B reads through /slow/ (128 KiB/s): the pull lasts about two seconds.
+    b = init(tmp_path / "b", srv.url + "slow/")
+    builds = tmp_path / "builds"
+
+    env = dict(os.environ, G_DEBUG="fatal-warnings,fatal-criticals")
+    procs = [subprocess.Popen([TOOL, "--cache", str(b), "ensure", "t", "--", "sh", "-c",
+                               f"echo $$ >> {builds}"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(5)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert all(code == EXIT_OK for code, _ in results), results
+    assert not builds.exists()
+    assert srv.count("GET", "/slow/ac/") == 1
+    stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
+    assert (stats["remote-hits"], stats["misses"], stats["hits"]) == (1, 1, 4)
+    assert (b / "objects" / "t" / "data" / "d" / "f03").read_bytes() == \
+        (src / "d" / "f03").read_bytes()
+    assert leftovers(b) == [] and consistent(b)
 
 
 def test_config_and_info(tmp_path, nginx):
