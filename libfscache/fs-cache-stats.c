@@ -171,9 +171,10 @@ fs_cache_stats_class_init (FsCacheStatsClass *klass)
   /**
    * FsCacheStats:remote-misses:
    *
-   * Pulls that asked the remote and did not get the entry: the remote
-   * does not have it, or it failed (down, too slow, something missing or
-   * corrupt). A cancelled pull counts neither a hit nor a miss.
+   * Pulls that asked the remote and did not get the entry because the
+   * remote does not have it. A pull the remote failed counts in
+   * [property@FsCache.CacheStats:remote-errors]; a cancelled pull counts
+   * nowhere.
    *
    * Since: 1.1
    */
@@ -190,6 +191,16 @@ fs_cache_stats_class_init (FsCacheStatsClass *klass)
    *
    * Bytes received from the remote (bodies of `GET` responses, as
    * received), by pulls that succeeded or failed.
+   *
+   * Since: 1.1
+   */
+  /**
+   * FsCacheStats:remote-errors:
+   *
+   * Pulls and pushes that the remote failed: down, too slow, refusing,
+   * or sending something missing or corrupt. Such a pull is a miss for
+   * the load that asked (see [property@FsCache.CacheStats:misses]), never
+   * an error of it. A cancelled transfer counts nowhere.
    *
    * Since: 1.1
    */
@@ -440,6 +451,23 @@ fs_cache_stats_get_remote_misses (FsCacheStats *self)
 {
   g_return_val_if_fail (FS_IS_CACHE_STATS (self), 0);
   return self->values[FS_STAT_REMOTE_MISS];
+}
+
+/**
+ * fs_cache_stats_get_remote_errors:
+ * @self: an #FsCacheStats
+ *
+ * The value of [property@FsCache.CacheStats:remote-errors].
+ *
+ * Returns: the count
+ *
+ * Since: 1.1
+ */
+guint64
+fs_cache_stats_get_remote_errors (FsCacheStats *self)
+{
+  g_return_val_if_fail (FS_IS_CACHE_STATS (self), 0);
+  return self->values[FS_STAT_REMOTE_ERROR];
 }
 
 /**

@@ -47,6 +47,8 @@ guint64 fs_cache_stats_get_remote_hits (FsCacheStats *self);
 FS_AVAILABLE_IN_1_1
 guint64 fs_cache_stats_get_remote_misses (FsCacheStats *self);
 FS_AVAILABLE_IN_1_1
+guint64 fs_cache_stats_get_remote_errors (FsCacheStats *self);
+FS_AVAILABLE_IN_1_1
 guint64 fs_cache_stats_get_remote_bytes_up (FsCacheStats *self);
 FS_AVAILABLE_IN_1_1
 guint64 fs_cache_stats_get_remote_bytes_down (FsCacheStats *self);

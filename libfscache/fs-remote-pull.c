@@ -976,15 +976,20 @@ _fs_remote_pull (FsRemote *remote,
   /* The statistics: what came over the wire, failed pull or not; a remote
    * hit when the remote gave the whole entry (whatever the local commit
    * then did with it), a remote miss when it was asked and did not have
-   * the entry or failed. A pull that was cancelled, or that asked nothing
-   * (a cache that can't keep the entry), is neither. */
+   * the entry, a remote error when it failed (down, slow, something
+   * missing or corrupt). A pull that was cancelled, or that asked nothing
+   * (a cache that can't keep the entry), is none of them. */
   if (out_stats->bytes_received > 0)
     _fs_stats_add (store->stats, FS_STAT_REMOTE_BYTES_DOWN, out_stats->bytes_received);
   if (fetched)
     _fs_stats_add (store->stats, FS_STAT_REMOTE_HIT, 1);
   else if (!ok && out_stats->requests > 0 &&
            !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    _fs_stats_add (store->stats, FS_STAT_REMOTE_MISS, 1);
+    _fs_stats_add (store->stats,
+                   g_error_matches (local_error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS)
+                     ? FS_STAT_REMOTE_MISS
+                     : FS_STAT_REMOTE_ERROR,
+                   1);
   if (!ok)
     g_propagate_error (error, g_steal_pointer (&local_error));
   return ok;

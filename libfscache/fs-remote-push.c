@@ -301,11 +301,19 @@ _fs_remote_push (FsRemote *remote,
                  GCancellable *cancellable,
                  GError **error)
 {
+  g_autoptr (GError) local_error = NULL;
   gboolean ok = push_entry (remote, store, handle, name, tree_digest, progress, progress_data,
-                            out_stats, cancellable, error);
+                            out_stats, cancellable, &local_error);
 
-  /* The statistics: what went over the wire, failed push or not. */
+  /* The statistics: what went over the wire, failed push or not; a push
+   * that failed (not cancelled) is a remote error. */
   if (out_stats->bytes_sent > 0)
     _fs_stats_add (store->stats, FS_STAT_REMOTE_BYTES_UP, out_stats->bytes_sent);
+  if (!ok)
+    {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _fs_stats_add (store->stats, FS_STAT_REMOTE_ERROR, 1);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+    }
   return ok;
 }

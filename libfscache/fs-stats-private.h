@@ -42,6 +42,7 @@ typedef enum {
   FS_STAT_REMOTE_MISS,       /* ... did not */
   FS_STAT_REMOTE_BYTES_UP,   /* bytes pushed to the remote */
   FS_STAT_REMOTE_BYTES_DOWN, /* bytes pulled from it */
+  FS_STAT_REMOTE_ERROR,      /* a pull or push that failed: remote down, slow or wrong */
   FS_STAT_N,
 } FsStat;
 

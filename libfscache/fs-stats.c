@@ -75,6 +75,7 @@ static const char *const keys[FS_STAT_N] = {
   [FS_STAT_REMOTE_MISS] = "remote-misses",
   [FS_STAT_REMOTE_BYTES_UP] = "remote-bytes-up",
   [FS_STAT_REMOTE_BYTES_DOWN] = "remote-bytes-down",
+  [FS_STAT_REMOTE_ERROR] = "remote-errors",
 };
 
 struct _FsStats {

@@ -450,6 +450,7 @@ test_exports (void)
     "fs_cache_load_or_store_full",
     "fs_cache_load_or_store_full_async",
     "fs_cache_load_or_store_full_finish",
+    "fs_cache_stats_get_remote_errors",
   };
   const char *const allowed_other[] = { "_init", "_fini", "_edata", "_end", "__bss_start" };
   Dl_info dl = { 0 };

@@ -43,6 +43,7 @@ static const StatRow stat_rows[] = {
   { "removed", N_ ("Removed"), fs_cache_stats_get_removed, FALSE },
   { "remote-hits", N_ ("Remote hits"), fs_cache_stats_get_remote_hits, FALSE },
   { "remote-misses", N_ ("Remote misses"), fs_cache_stats_get_remote_misses, FALSE },
+  { "remote-errors", N_ ("Remote errors"), fs_cache_stats_get_remote_errors, FALSE },
   { "remote-bytes-up", N_ ("Sent to the remote"), fs_cache_stats_get_remote_bytes_up, TRUE },
   { "remote-bytes-down", N_ ("Received from the remote"), fs_cache_stats_get_remote_bytes_down,
     TRUE },

@@ -65,7 +65,8 @@ def test_stats(work, cache):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stats["since"])
     assert set(stats) >= {"cache", "exists", "too-large", "no-space", "incompatible",
                           "evicted", "evicted-bytes", "removed", "remote-hits",
-                          "remote-misses", "remote-bytes-up", "remote-bytes-down"}
+                          "remote-misses", "remote-errors", "remote-bytes-up",
+                          "remote-bytes-down"}
     out = ok(cache.run("stats"))
     assert re.search(r"^Hits: +2$", out, re.M) and re.search(r"^Hit ratio: +66\.7%$", out, re.M)
     assert re.search(r"^Since: .* ago\)$", out, re.M)

@@ -1147,18 +1147,27 @@ test_stats (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 1);
   g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 0);
   g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_errors (stats), ==, 0);
   g_clear_object (&stats);
 
-  /* A remote that is down (nothing listens there): a remote miss too. */
+  /* A remote that is down (nothing listens there): a miss here, a remote
+   * error, not a remote miss; a push that fails is a remote error too. */
   fs_test_nginx_kill (fx->nx);
   messages_clear ();
   entry = fs_cache_load_full (fx->b, "other", FS_CACHE_LOAD_REMOTE, NULL, &error);
   g_assert_null (entry);
   g_assert_error (error, FS_CACHE_ERROR, FS_CACHE_ERROR_MISS);
+  g_clear_error (&error);
+  g_assert_null (fs_cache_push (fx->a, "tree", NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
   stats = stats_of (fx->b);
   g_assert_cmpuint (fs_cache_stats_get_misses (stats), ==, 2);
-  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 2);
+  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_errors (stats), ==, 1);
   g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 0);
+  g_clear_object (&stats);
+  stats = stats_of (fx->a);
+  g_assert_cmpuint (fs_cache_stats_get_remote_errors (stats), ==, 1);
 }
 
 /* fs_cache_load_or_store_full(): with REMOTE the would-be builder pulls
@@ -1225,6 +1234,7 @@ test_load_or_store (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fs_cache_stats_get_hits (stats), ==, 1);
   g_assert_cmpuint (fs_cache_stats_get_remote_hits (stats), ==, 1);
   g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_errors (stats), ==, 0);
   g_clear_object (&stats);
 
   /* A remote that is down: one message, then built here all the same. */
@@ -1237,6 +1247,9 @@ test_load_or_store (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (messages->str, fx->nx->url));
   fs_cache_entry_release (entry);
   g_clear_object (&entry);
+  stats = stats_of (fx->b);
+  g_assert_cmpuint (fs_cache_stats_get_remote_errors (stats), ==, 1);
+  g_assert_cmpuint (fs_cache_stats_get_remote_misses (stats), ==, 1);
   g_assert_cmpuint (fs_test_count_uuid (fx->dir_b), ==, 0);
   fs_test_assert_consistent (fx->dir_b);
 }

@@ -164,7 +164,7 @@ def test_stats_count_the_remote(tmp_path, nginx):
     run(b, "load", "missing", "--", "true", check=EXIT_MISS)
     stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
     assert (stats["hits"], stats["misses"]) == (0, 2)
-    assert (stats["remote-hits"], stats["remote-misses"]) == (1, 1)
+    assert (stats["remote-hits"], stats["remote-misses"], stats["remote-errors"]) == (1, 1, 0)
     assert stats["remote-bytes-down"] > 12 * 20_000
     assert stats["remote-bytes-up"] == 0
     # --no-remote asks nothing: a miss, no remote miss.
@@ -276,6 +276,11 @@ def test_remote_down(tmp_path, nginx):
     proc = run(b, "load", "tree", "--", "true", check=EXIT_MISS)
     assert len(warnings_of(proc)) == 1
     assert nginx.url in warnings_of(proc)[0] and "refused" in warnings_of(proc)[0]
+    # The statistics tell a remote that failed from one that lacks the entry.
+    stats = json.loads(run(b, "stats", "--json", check=EXIT_OK).stdout)
+    assert (stats["misses"], stats["remote-misses"], stats["remote-errors"]) == (1, 0, 1)
+    stats = json.loads(run(a, "stats", "--json", check=EXIT_OK).stdout)
+    assert stats["remote-errors"] == 1  # the push of "other"
     assert leftovers(b) == [] and consistent(b)
     # push and pull: failures with the reason.
     proc = run(a, "push", "tree", check=EXIT_FAILURE)
