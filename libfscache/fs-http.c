@@ -101,8 +101,10 @@ struct _FsHttp {
   FsHttpOptions options; /* its strings are not kept */
   guint restarts;        /* atomic */
   gatomicrefcount ref_count;
-  GMutex first_lock; /* held by the run that sends the session's first request */
-  gboolean warm;     /* a request has been sent: the host's addresses are known */
+  GMutex first_lock;     /* protects the two below */
+  GCond first_done;      /* signalled when the first request is sent, or a waiter cancelled */
+  gboolean first_flying; /* the session's first request is being sent */
+  gboolean warm;         /* a request has been sent: the host's addresses are known (atomic) */
 };
 
 void
@@ -406,6 +408,7 @@ _fs_http_new (const FsHttpOptions *options, GError **error)
   http = g_new0 (FsHttp, 1);
   g_atomic_ref_count_init (&http->ref_count);
   g_mutex_init (&http->first_lock);
+  g_cond_init (&http->first_done);
   http->base = g_steal_pointer (&base);
   http->authorization = g_steal_pointer (&authorization);
   http->options = *options;
@@ -462,6 +465,7 @@ _fs_http_unref (FsHttp *http)
   g_free (http->base);
   g_free (http->tmp_dir);
   g_mutex_clear (&http->first_lock);
+  g_cond_clear (&http->first_done);
   g_free (http);
 }
 
@@ -549,31 +553,92 @@ throw_status (GError **error, const char *method, const char *url, SoupMessage *
  * time by several threads before any has looked the host up race there
  * and lose a list (LeakSanitizer saw it when a push to a server that is
  * down opened 8 connections at once). So the session's first request goes
- * alone: whoever sends it holds first_lock until soup_session_send()
- * returns (the connection made or failed, the host looked up), and the
- * requests that start meanwhile wait for it. Returns whether the caller
- * holds the lock, to give to request_end(). */
-static gboolean
-request_begin (FsHttp *http)
+ * alone: whoever sends it is "flying" until soup_session_send() returns
+ * (the connection made or failed, the host looked up), and the requests
+ * that start meanwhile wait for it — cancellably: a waiter's cancellable
+ * wakes it. A first request that was cancelled may not have looked the
+ * host up: the next request goes alone in turn. */
+static void
+first_request_wake (GCancellable *cancellable, gpointer data)
 {
-  if (g_atomic_int_get (&http->warm))
-    return FALSE;
+  FsHttp *http = data;
+
   g_mutex_lock (&http->first_lock);
+  g_cond_broadcast (&http->first_done);
+  g_mutex_unlock (&http->first_lock);
+}
+
+/* Returns FALSE (cancelled) or TRUE, with *@out_first telling whether
+ * the caller sends the first request, to give to request_end(). */
+static gboolean
+request_begin (FsHttp *http, GCancellable *cancellable, gboolean *out_first, GError **error)
+{
+  gboolean waited_in_vain;
+  gulong handler = 0;
+
+  *out_first = FALSE;
   if (g_atomic_int_get (&http->warm))
-    {
-      g_mutex_unlock (&http->first_lock);
-      return FALSE;
-    }
-  return TRUE;
+    return TRUE;
+  /* (Called at once when @cancellable is cancelled already.) */
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (first_request_wake), http, NULL);
+  g_mutex_lock (&http->first_lock);
+  while (http->first_flying && !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&http->first_done, &http->first_lock);
+  waited_in_vain = http->first_flying;
+  if (!waited_in_vain && !g_atomic_int_get (&http->warm))
+    http->first_flying = *out_first = TRUE;
+  g_mutex_unlock (&http->first_lock);
+  if (handler != 0)
+    g_cancellable_disconnect (cancellable, handler);
+  return !waited_in_vain || !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
 static void
-request_end (FsHttp *http, gboolean first)
+request_end (FsHttp *http, gboolean first, const GError *error)
 {
   if (!first)
     return;
-  g_atomic_int_set (&http->warm, TRUE);
+  g_mutex_lock (&http->first_lock);
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_atomic_int_set (&http->warm, TRUE);
+  http->first_flying = FALSE;
+  g_cond_broadcast (&http->first_done);
   g_mutex_unlock (&http->first_lock);
+}
+
+/* soup_session_send() behind the gate of the first request. */
+static GInputStream *
+session_send (FsHttp *http, SoupMessage *msg, GCancellable *cancellable, GError **error)
+{
+  GError *local_error = NULL;
+  GInputStream *body;
+  gboolean first;
+
+  if (!request_begin (http, cancellable, &first, error))
+    return NULL;
+  body = soup_session_send (http->session, msg, cancellable, &local_error);
+  request_end (http, first, local_error);
+  if (body == NULL)
+    g_propagate_error (error, local_error);
+  return body;
+}
+
+/* soup_session_send_and_read() behind the same gate. */
+static GBytes *
+session_send_and_read (FsHttp *http, SoupMessage *msg, GCancellable *cancellable, GError **error)
+{
+  GError *local_error = NULL;
+  GBytes *body;
+  gboolean first;
+
+  if (!request_begin (http, cancellable, &first, error))
+    return NULL;
+  body = soup_session_send_and_read (http->session, msg, cancellable, &local_error);
+  request_end (http, first, local_error);
+  if (body == NULL)
+    g_propagate_error (error, local_error);
+  return body;
 }
 
 /* Prefixes an error of libsoup or GIO with the request. */
@@ -643,16 +708,13 @@ put_stream (FsHttp *http,
             GCancellable *cancellable,
             GError **error)
 {
-  gboolean first;
   g_autoptr (GInputStream) response = NULL;
   g_autoptr (GError) local_error = NULL;
   guint status;
   gulong handler;
 
   handler = g_signal_connect (msg, "restarted", G_CALLBACK (put_restarted_cb), pb);
-  first = request_begin (http);
-  response = soup_session_send (http->session, msg, cancellable, &local_error);
-  request_end (http, first);
+  response = session_send (http, msg, cancellable, &local_error);
   g_signal_handler_disconnect (msg, handler);
   if (pb->error != NULL)
     {
@@ -834,7 +896,6 @@ _fs_http_blob_exists (FsHttp *http,
                       GCancellable *cancellable,
                       GError **error)
 {
-  gboolean first;
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_HEAD, url);
   g_autoptr (GError) local_error = NULL;
@@ -843,9 +904,7 @@ _fs_http_blob_exists (FsHttp *http,
   guint status;
 
   g_return_val_if_fail (_fs_http_digest_is_valid (digest), FALSE);
-  first = request_begin (http);
-  nothing = soup_session_send_and_read (http->session, msg, cancellable, &local_error);
-  request_end (http, first);
+  nothing = session_send_and_read (http, msg, cancellable, &local_error);
   if (nothing == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "HEAD", url);
   status = soup_message_get_status (msg);
@@ -1004,7 +1063,6 @@ _fs_http_blob_get_counted (FsHttp *http,
                            GCancellable *cancellable,
                            GError **error)
 {
-  gboolean first;
   g_autofree char *url = blob_url (http, encoding, digest);
   g_autoptr (SoupMessage) msg = message_new (http, SOUP_METHOD_GET, url);
   /* Dropped unfinished, it is closed and its connection not reused. */
@@ -1018,9 +1076,7 @@ _fs_http_blob_get_counted (FsHttp *http,
   guint64 wire = 0;
   FsHttpMeter meter;
 
-  first = request_begin (http);
-  body = soup_session_send (http->session, msg, cancellable, &local_error);
-  request_end (http, first);
+  body = session_send (http, msg, cancellable, &local_error);
   if (body == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
   if (soup_message_get_status (msg) != SOUP_STATUS_OK)
@@ -1093,7 +1149,6 @@ _fs_http_document_get (FsHttp *http,
                        GCancellable *cancellable,
                        GError **error)
 {
-  gboolean first;
   g_autofree char *url = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   g_autoptr (GInputStream) body = NULL;
@@ -1105,9 +1160,7 @@ _fs_http_document_get (FsHttp *http,
   *out_document = NULL;
   url = g_strconcat (http->base, path, NULL);
   msg = message_new (http, SOUP_METHOD_GET, url);
-  first = request_begin (http);
-  body = soup_session_send (http->session, msg, cancellable, &local_error);
-  request_end (http, first);
+  body = session_send (http, msg, cancellable, &local_error);
   if (body == NULL)
     return throw_prefixed (error, g_steal_pointer (&local_error), "GET", url);
   if (soup_message_get_status (msg) == SOUP_STATUS_NOT_FOUND)

@@ -10,9 +10,14 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "fs-http-private.h"
@@ -1758,6 +1763,80 @@ fake_clear (Fake *fake)
   g_free (fake->error);
 }
 
+typedef struct {
+  FsHttp *http;
+  GCancellable *cancellable;
+  GError *error;
+  gint done; /* atomic */
+} AcGetThread;
+
+static gpointer
+ac_get_thread (gpointer data)
+{
+  AcGetThread *t = data;
+  g_autoptr (GBytes) document = NULL;
+  char key[FS_HTTP_DIGEST_LEN + 1];
+
+  _fs_http_ac_key ("ns", "n", key);
+  g_assert_false (_fs_http_ac_get (t->http, key, &document, t->cancellable, &t->error));
+  g_atomic_int_set (&t->done, 1);
+  return NULL;
+}
+
+/* The session's first request goes alone, and the others wait for it (the
+ * host looked up once, see fs-http.c): a waiter is cancellable. A server
+ * whose connections the kernel completes but nobody accepts: the first
+ * request hangs there, and a second one, cancelled behind it, returns
+ * CANCELLED while the first is still waiting. */
+static void
+test_cancel_behind_first (void)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET };
+  socklen_t addr_len = sizeof addr;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FsHttp) http = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *url = NULL;
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  FsHttpOptions options;
+  AcGetThread first = { 0 }, second = { 0 };
+  GThread *first_thread, *second_thread;
+
+  g_assert_cmpint (fd, >=, 0);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (listen (fd, 8), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &addr, &addr_len), ==, 0);
+  url = g_strdup_printf ("http://127.0.0.1:%u/", ntohs (addr.sin_port));
+  _fs_http_options_init (&options);
+  options.url = url;
+  options.timeout = 60; /* the first request ends when the socket closes */
+  http = _fs_http_new (&options, &error);
+  g_assert_no_error (error);
+
+  first = (AcGetThread){ http, NULL, NULL, 0 };
+  first_thread = g_thread_new ("first", ac_get_thread, &first);
+  /* Its connection waits in the backlog: the first request is under way. */
+  g_assert_cmpint (poll (&pfd, 1, -1), ==, 1);
+
+  second = (AcGetThread){ http, cancellable, NULL, 0 };
+  second_thread = g_thread_new ("second", ac_get_thread, &second);
+  g_cancellable_cancel (cancellable);
+  g_thread_join (second_thread);
+  g_assert_error (second.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&second.error);
+  g_assert_false (g_atomic_int_get (&first.done));
+
+  /* The listening socket closes: its pending connection is reset. */
+  close (fd);
+  g_thread_join (first_thread);
+  g_assert_nonnull (first.error);
+  g_test_message ("the first request: %s", first.error->message);
+  g_assert_nonnull (strstr (first.error->message, url));
+  g_clear_error (&first.error);
+}
+
 static void
 test_restart (gconstpointer data)
 {
@@ -1844,6 +1923,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/credentials-file-errors", test_credentials_file_errors);
   g_test_add_func ("/http/ac/key", test_ac_key);
   g_test_add_func ("/http/ac/document", test_ac_document);
+  g_test_add_func ("/http/cancel-behind-first", test_cancel_behind_first);
   g_test_add_data_func ("/http/restart/blob", GINT_TO_POINTER (0), test_restart);
   g_test_add_data_func ("/http/restart/zstd", GINT_TO_POINTER (1), test_restart);
   g_test_add_data_func ("/http/restart/ac", GINT_TO_POINTER (2), test_restart);
