@@ -6,7 +6,7 @@
 #
 #   run-fuzzers.sh SRCDIR BUILDDIR [SECONDS] [HARNESS…]
 #
-# SECONDS per harness defaults to $FSCACHE_FUZZ_SECONDS, else 12. Exits 77
+# SECONDS per harness defaults to $FSCACHE_FUZZ_SECONDS, else 8. Exits 77
 # (skipped) when clang or its libFuzzer runtime is missing, 0 when every
 # harness ran its time without a finding, 1 otherwise. A finding (crash,
 # sanitizer report, failed check, GLib critical) is saved as
@@ -18,7 +18,7 @@ set -u
 
 srcdir=$(cd "${1:?usage: run-fuzzers.sh SRCDIR BUILDDIR [SECONDS] [HARNESS…]}" && pwd)
 builddir=${2:?usage: run-fuzzers.sh SRCDIR BUILDDIR [SECONDS] [HARNESS…]}
-seconds=${3:-${FSCACHE_FUZZ_SECONDS:-12}}
+seconds=${3:-${FSCACHE_FUZZ_SECONDS:-8}}
 shift $(( $# >= 3 ? 3 : $# ))
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then

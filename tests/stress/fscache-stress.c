@@ -430,7 +430,7 @@ install_log_handler (void)
 static char *opt_cache;
 static char *opt_stats;
 static int opt_slot;
-static int opt_seconds = 14;
+static int opt_seconds = 10;
 static int opt_procs = 8;
 static int opt_threads = 2;
 static int opt_keys = 160;
@@ -2062,7 +2062,7 @@ run_crashpoints (void)
  * never take an entry whose creator is alive: every stage and store
  * succeeds, and every live staging entry stays whole. Rare windows need
  * many creations: on a tmpfs (/dev/shm, the default when it is there)
- * this makes over a hundred thousand in 14 s. */
+ * this makes about a hundred thousand in 10 s. */
 #define RACE_JOBS "stage,stage,osbuild-stage,osbuild-store,store,gc,gc,evict"
 
 static int
@@ -2483,7 +2483,7 @@ main (int argc, char **argv)
       "N" },
     { "threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, "Threads per worker [2]", "N" },
     { "seconds", 's', 0, G_OPTION_ARG_INT, &opt_seconds,
-      "Duration [$FSCACHE_STRESS_SECONDS, 14; crash: $FSCACHE_CRASH_SECONDS, 24]; 0: until killed (worker)",
+      "Duration [$FSCACHE_STRESS_SECONDS, 10; crash: $FSCACHE_CRASH_SECONDS, 24]; 0: until killed (worker)",
       "S" },
     { "keys", 'k', 0, G_OPTION_ARG_INT, &opt_keys, "Number of distinct names [160]", "N" },
     { "max", 'm', 0, G_OPTION_ARG_STRING, &opt_max_str,
@@ -2536,11 +2536,11 @@ main (int argc, char **argv)
       return 2;
     }
   role = argv[1];
-  /* Durations: --seconds, else the environment, else 14 s (24 s for the
+  /* Durations: --seconds, else the environment, else 10 s (24 s for the
    * crash loop, which must also reach $FSCACHE_CRASH_MIN_KILLS, 200). */
   if (opt_seconds < 0)
     opt_seconds = g_str_equal (role, "crash") ? env_int ("FSCACHE_CRASH_SECONDS", 24)
-                                              : env_int ("FSCACHE_STRESS_SECONDS", 14);
+                                              : env_int ("FSCACHE_STRESS_SECONDS", 10);
   if (opt_min_kills < 0)
     opt_min_kills = g_str_equal (role, "crash") ? env_int ("FSCACHE_CRASH_MIN_KILLS", 200) : 0;
   if (opt_reps < 0)
