@@ -3,7 +3,7 @@
 """Pushing and pulling whole entries against curl, over loopback, with nginx.
 
     bench/bench-remote.py [BUILDDIR] [--size MIB] [--reps N] [--dir DIR] [--smoke]
-                          [--json FILE]
+                          [--json FILE] [--zstd] [--content random|text]
 
 One nginx (Debian's, tests/remote/nginx_fixture.py, one worker) serves a
 folder on tmpfs; the caches are on tmpfs too, volatile (no syncs). An entry
@@ -24,6 +24,11 @@ side, alternating, N times each (the table shows medians):
             of the one file
   pull-diff B holds the entry; `fscache pull` of a second entry that
             differs from it in one file (1 MiB): the bytes that move
+
+--zstd: both caches have remote-zstd on (blobs go to cas.zst/, compressed
+with zstd -3 on the way up); --content text: the files are slices of a
+text of random words (zstd makes about a third of it) instead of random
+bytes. The curl side always moves the plain bytes.
 
 Both sides are whole processes: the tool's time includes its start, reading
 cache.info, the manifest, the commit. Requests and bytes per entry come from
@@ -66,14 +71,35 @@ def mixed_sizes(total, rng):
     return sizes
 
 
-def make_tree(root, sizes, rng):
+def text_pool(rng, size=4 << 20):
+    """size bytes of lines of random words: compressible as source or logs
+    are, without whole files that repeat (slices start anywhere)."""
+    words = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz_") for _ in range(rng.randint(2, 10)))
+             for _ in range(2000)]
+    out = bytearray()
+    while len(out) < size:
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))
+        out += line.encode() + b"\n"
+    return bytes(out[:size])
+
+
+def make_tree(root, sizes, rng, content="random"):
+    pool = text_pool(rng) if content == "text" else None
     paths = []
     for i, s in enumerate(sizes):
         d = os.path.join(root, f"d{i // 20:04d}")
         os.makedirs(d, exist_ok=True)
         p = os.path.join(d, f"f{i:06d}")
         with open(p, "wb") as f:
-            f.write(rng.randbytes(s))
+            if pool is None:
+                f.write(rng.randbytes(s))
+            else:
+                left = s
+                while left > 0:
+                    start = rng.randrange(len(pool))
+                    chunk = pool[start:start + left]
+                    f.write(chunk)
+                    left -= len(chunk)
         paths.append(p)
     return paths
 
@@ -120,7 +146,8 @@ class Bench:
         shutil.rmtree(cache, ignore_errors=True)
         subprocess.run(self.fscache(cache, "init", "--max-size", "unlimited", "--volatile",
                                     "--remote", url, "--remote-connections",
-                                    str(self.args.connections), "--json"),
+                                    str(self.args.connections), "--json",
+                                    *(["--remote-zstd"] if self.args.zstd else [])),
                        check=True, stdout=subprocess.DEVNULL, env=self.env)
 
     def clear_server(self, srv):
@@ -128,6 +155,8 @@ class Bench:
             shutil.rmtree(os.path.join(srv.root, d), ignore_errors=True)
 
     def row(self, label, total, lib, ref_name, ref, target, note):
+        if self.args.zstd or self.args.content != "random":
+            label += f" [{'zstd, ' if self.args.zstd else ''}{self.args.content}]"
         m = statistics.median(lib)
         cells = [label, f"{m:.3f} s ({total / m / 1e6:.0f} MB/s)" if total else f"{m:.3f} s"]
         if ref:
@@ -165,7 +194,7 @@ class Bench:
     def run(self, srv, base, rng, reps):
         tree = os.path.join(base, "tree")
         sizes = mixed_sizes((1 << 20) * self.args.size, rng)
-        paths = make_tree(tree, sizes, rng)
+        paths = make_tree(tree, sizes, rng, self.args.content)
         total = sum(sizes)
         one = concat(paths, os.path.join(base, "one"))
         a, b = os.path.join(base, "a"), os.path.join(base, "b")
@@ -347,6 +376,9 @@ def main():
     ap.add_argument("--only",
                     help="scenarios to run: push,write-through,push-again,pull,pull-diff")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: a check, not a measurement")
+    ap.add_argument("--zstd", action="store_true", help="remote-zstd on in both caches")
+    ap.add_argument("--content", choices=("random", "text"), default="random",
+                    help="file contents: random bytes (default) or compressible text")
     args = ap.parse_args()
     if args.smoke:
         args.size = min(args.size, 8)
