@@ -72,6 +72,12 @@ typedef struct _FsHttp FsHttp;
  * sent. Reference counted: the session is aborted and freed with the last
  * reference, so whoever runs a transfer holds one. */
 FsHttp *_fs_http_new (const FsHttpOptions *options, GError **error);
+/* fs-http-credentials.c: the Authorization header value from the
+ * environment or options->credentials_file; *@out_header NULL when there
+ * are none. */
+gboolean _fs_http_find_credentials (const FsHttpOptions *options,
+                                    char **out_header,
+                                    GError **error);
 FsHttp *_fs_http_ref (FsHttp *http);
 void _fs_http_unref (FsHttp *http);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FsHttp, _fs_http_unref)
